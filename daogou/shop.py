@@ -1,0 +1,205 @@
+"""Shop: the public Python facade — `daogou.open("./myshop")` → .import_catalog() .index() .search().
+
+Why a facade: the CLI, the REST API and users' scripts all do the same few things; this is the one
+place that wires store, models, pipeline and indexes together, so no layer reaches into another.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from daogou import atomic
+from daogou.catalog.importers import RowError, read_catalog
+from daogou.catalog.presets import PRESETS, ColumnMapping
+from daogou.catalog.schema import Product
+from daogou.catalog.store import CatalogStore
+from daogou.config import CONFIG_NAME, Settings, load_settings
+from daogou.errors import DaogouError, ImportFailed, ShopNotFound, UnknownProduct
+from daogou.index.lexical import LexicalIndex
+from daogou.index.vectors import FaissIndex
+from daogou.models.registry import image_encoder, text_encoder
+from daogou.pipeline.run import encode_catalog
+from daogou.search.engine import Searcher
+from daogou.search.inputs import ImageSource
+from daogou.search.results import SearchResult
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts, and every skipped row with its file, line and reason."""
+
+    source: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    without_image: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class IndexReport:
+    """What indexing did: items encoded now per space, failures, index sizes and time."""
+
+    encoded: dict[str, int]
+    indexed: dict[str, int]
+    failures: list[tuple[str, str]]
+    seconds: float
+
+
+class Shop:
+    """One shop directory: settings, catalog store, indexes."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.path = settings.shop_dir
+        self.store = CatalogStore(settings.resolved_store_url)
+        self._searcher: Searcher | None = None
+        self._lock = threading.Lock()
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+
+    @classmethod
+    def init(cls, path: Path | str, exist_ok: bool = False, **overrides: object) -> "Shop":
+        """Create a shop directory with a daogou.toml (settings `overrides` are written into it)."""
+        path = Path(path)
+        config = path / CONFIG_NAME
+        if config.exists() and not exist_ok:
+            raise DaogouError(f"{path} is already a shop (it has {CONFIG_NAME}); open it instead")
+        path.mkdir(parents=True, exist_ok=True)
+        if not config.exists():
+            settings = Settings(shop_dir=path)
+            for key, value in overrides.items():
+                if not hasattr(settings, key) or key == "shop_dir":
+                    raise DaogouError(f"unknown setting {key!r}")
+                setattr(settings, key, value)
+            atomic.write_text(config, settings.to_toml())
+        return cls.open(path)
+
+    @classmethod
+    def open(cls, path: Path | str) -> "Shop":
+        """Open an existing shop directory."""
+        path = Path(path)
+        if not (path / CONFIG_NAME).exists():
+            raise ShopNotFound(f"{path} is not a daogou shop: run `daogou init {path}` first")
+        return cls(load_settings(path))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "Shop":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def index_dir(self) -> Path:
+        return self.path / "index"
+
+    # -- catalog ------------------------------------------------------------------------------------
+
+    def import_catalog(
+        self,
+        source: Path | str,
+        preset: str | None = None,
+        mapping: dict[str, str] | None = None,
+        limit: int | None = None,
+    ) -> ImportReport:
+        """Import a CSV / JSONL / Parquet catalog. Bad rows are skipped and reported; good rows land in one transaction."""
+        started = time.perf_counter()
+        if preset is not None and preset not in PRESETS:
+            raise ImportFailed(f"unknown preset {preset!r}; known presets: {sorted(PRESETS)}")
+        if preset is None and not mapping:
+            raise ImportFailed("give a --preset or a column mapping (at least id=COLUMN and title=COLUMN)")
+        base = PRESETS[preset] if preset else ColumnMapping(id="id", title="title")
+        try:
+            column_mapping = base.with_overrides(mapping or {})
+        except ValueError as exc:
+            raise ImportFailed(str(exc)) from exc
+        result = read_catalog(source, column_mapping, limit=limit)
+        stats = self.store.upsert_products(result.products)
+        return ImportReport(
+            source=str(source),
+            added=stats.added,
+            updated=stats.updated,
+            unchanged=stats.unchanged,
+            without_image=result.without_image,
+            errors=result.errors,
+            seconds=round(time.perf_counter() - started, 2),
+        )
+
+    def product(self, product_id: str) -> Product:
+        found = self.store.get_many([product_id]).get(product_id)
+        if found is None:
+            raise UnknownProduct(f"no product with id {product_id!r}")
+        return found
+
+    # -- index --------------------------------------------------------------------------------------
+
+    def index(self, show_progress: bool = True, workers: int | None = None) -> IndexReport:
+        """Encode what changed, then rebuild the vector and word indexes from the store."""
+        started = time.perf_counter()
+        models = {"text": self.settings.text_model, "image": self.settings.image_model}
+        report = encode_catalog(
+            self.store,
+            models,
+            workers=self.settings.workers if workers is None else workers,
+            batch_size=self.settings.batch_size,
+            show_progress=show_progress,
+        )
+        indexed: dict[str, int] = {}
+        for space, model in models.items():
+            ids, vectors = self.store.load_vectors(space, model)
+            if not ids:
+                for suffix in ("json", "faiss", "npy"):
+                    (self.index_dir / f"{space}.{suffix}").unlink(missing_ok=True)
+                indexed[space] = 0
+                continue
+            FaissIndex.build(ids, vectors, model, hnsw_threshold=self.settings.hnsw_threshold).save(self.index_dir, space)
+            indexed[space] = len(ids)
+        indexed["lexical"] = LexicalIndex.build(self.index_dir / "lexical", self.store.iter_products())
+        with self._lock:
+            self._searcher = None
+        return IndexReport(
+            encoded=report.encoded,
+            indexed=indexed,
+            failures=report.failures,
+            seconds=round(time.perf_counter() - started, 2),
+        )
+
+    # -- search -------------------------------------------------------------------------------------
+
+    @property
+    def searcher(self) -> Searcher:
+        """The searcher over the current indexes, opened on first use and shared by threads."""
+        with self._lock:
+            if self._searcher is None:
+                self._searcher = Searcher(
+                    self.store,
+                    self.index_dir,
+                    text_encoder(self.settings.text_model),
+                    self.settings.image_model,
+                    lambda: image_encoder(self.settings.image_model),
+                    candidates=self.settings.candidates,
+                    exact_filter_fraction=self.settings.exact_filter_fraction,
+                )
+            return self._searcher
+
+    def search(
+        self,
+        text: str | None = None,
+        image: ImageSource | None = None,
+        k: int = 10,
+        filters: dict[str, list[str]] | None = None,
+    ) -> SearchResult:
+        """Search by text, by photo, or both; `filters` maps an attribute to its accepted values."""
+        return self.searcher.search(text=text, image=image, k=k, filters=filters)
+
+
+def open(path: Path | str) -> Shop:  # noqa: A001 - mirrors the documented `daogou.open(...)`
+    """Open the shop at `path`."""
+    return Shop.open(path)
