@@ -1,0 +1,172 @@
+"""The `daogou` command line (Typer): init, import, index, search, demo.
+
+Why thin: every command is a call on the Shop facade plus printing; errors the user can act on
+(DaogouError) are printed as one red line with exit code 1, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from daogou.errors import DaogouError
+from daogou.search.results import SearchResult
+from daogou.shop import ImportReport, Shop
+
+app = typer.Typer(help="daogou 导购 — a self-hosted multimodal AI shopping guide.", no_args_is_help=True, add_completion=False)
+console = Console()
+err = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def friendly(fn: F) -> F:
+    """Turn DaogouError into a one-line message and exit code 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        try:
+            return fn(*args, **kwargs)
+        except DaogouError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            err.print("[yellow]interrupted; everything committed so far is kept — run the command again to resume[/yellow]")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+ShopDir = Annotated[Path, typer.Argument(help="The shop directory.")]
+
+
+@app.command()
+@friendly
+def init(shop: ShopDir, store_url: Annotated[str, typer.Option(help="SQLAlchemy URL; default: SQLite in the shop")] = "") -> None:
+    """Create a new shop directory."""
+    overrides = {"store_url": store_url} if store_url else {}
+    Shop.init(shop, **overrides).close()
+    console.print(f"created shop in [bold]{shop}[/bold]; next: daogou import {shop} CATALOG.csv --preset ...")
+
+
+def _print_import(report: ImportReport) -> None:
+    console.print(
+        f"{report.source}: [green]{report.added} added[/green], {report.updated} updated, {report.unchanged} unchanged, "
+        f"[yellow]{len(report.errors)} skipped[/yellow]"
+        + (f", {report.without_image} without photo" if report.without_image else "")
+        + f" ({report.seconds:.1f} s)"
+    )
+    for error in report.errors[:20]:
+        err.print(f"  skipped {error}")
+    if len(report.errors) > 20:
+        err.print(f"  ... and {len(report.errors) - 20} more skipped rows")
+
+
+@app.command("import")
+@friendly
+def import_(
+    shop: ShopDir,
+    catalog: Annotated[Path, typer.Argument(help="CSV, TSV, JSONL or Parquet file")],
+    preset: Annotated[str | None, typer.Option(help="myntra | hm | flipkart")] = None,
+    map_: Annotated[list[str] | None, typer.Option("--map", help="FIELD=COLUMN, e.g. title=name or attr.colour=Colour")] = None,
+    encoding: Annotated[str | None, typer.Option(help="text encoding of the file, e.g. latin-1")] = None,
+    limit: Annotated[int | None, typer.Option(help="import only the first N good rows")] = None,
+) -> None:
+    """Import products; bad rows are reported with file and line and skipped."""
+    mapping = {}
+    for item in map_ or []:
+        if "=" not in item:
+            raise DaogouError(f"--map {item!r}: expected FIELD=COLUMN")
+        key, value = item.split("=", 1)
+        mapping[key.strip()] = value.strip()
+    if encoding:
+        mapping["encoding"] = encoding
+    with Shop.open(shop) as s:
+        _print_import(s.import_catalog(catalog, preset=preset, mapping=mapping, limit=limit))
+
+
+@app.command()
+@friendly
+def index(shop: ShopDir, workers: Annotated[int | None, typer.Option(help="encoding processes")] = None) -> None:
+    """Encode new and changed products, then rebuild the search indexes."""
+    with Shop.open(shop) as s:
+        report = s.index(show_progress=True, workers=workers)
+    encoded = ", ".join(f"{space} {n}" for space, n in report.encoded.items())
+    indexed = ", ".join(f"{space} {n}" for space, n in report.indexed.items())
+    console.print(f"encoded now: {encoded}; indexed: {indexed} ({report.seconds:.1f} s)")
+    for pid, reason in report.failures[:20]:
+        err.print(f"  not encoded {pid}: {reason}")
+
+
+def _print_result(result: SearchResult, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{result.mode} search: {result.query!r} — {len(result.hits)} hits in {result.took_ms:.0f} ms")
+    for column in ("#", "id", "title", "why"):
+        table.add_column(column)
+    for rank, hit in enumerate(result.hits, start=1):
+        table.add_row(str(rank), hit.id, hit.title, hit.explanation())
+    console.print(table)
+
+
+def _parse_filters(items: list[str] | None) -> dict[str, list[str]]:
+    filters: dict[str, list[str]] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise DaogouError(f"--filter {item!r}: expected NAME=VALUE[,VALUE...]")
+        name, values = item.split("=", 1)
+        filters.setdefault(name.strip(), []).extend(v.strip() for v in values.split(",") if v.strip())
+    return filters
+
+
+@app.command()
+@friendly
+def search(
+    shop: ShopDir,
+    query: Annotated[str | None, typer.Argument(help="what to look for, in any language")] = None,
+    image: Annotated[Path | None, typer.Option(help="a photo to search by")] = None,
+    k: Annotated[int, typer.Option(help="number of results")] = 10,
+    filter_: Annotated[list[str] | None, typer.Option("--filter", help="NAME=VALUE[,VALUE], e.g. gender=Men")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
+) -> None:
+    """Search the shop by words, by photo, or both."""
+    with Shop.open(shop) as s:
+        _print_result(s.search(text=query, image=image, k=k, filters=_parse_filters(filter_)), as_json)
+
+
+@app.command()
+@friendly
+def demo(
+    shop: Annotated[Path, typer.Argument(help="where to build the demo shop")] = Path("daogou-demo"),
+    limit: Annotated[int, typer.Option(help="products to import (0 = all 9,583)")] = 2000,
+) -> None:
+    """Build a demo shop from the Myntra catalog in ../shared/data and run a few searches."""
+    from daogou.demo import DEMO_QUERIES, demo_source
+
+    source = demo_source()
+    s = Shop.init(shop, exist_ok=True)
+    with s:
+        console.print(f"[bold]daogou demo[/bold]: shop in {shop}, catalog {source.csv}")
+        _print_import(s.import_catalog(source.csv, preset=source.preset, limit=limit or None))
+        report = s.index(show_progress=True)
+        console.print(f"indexed {report.indexed} in {report.seconds:.1f} s")
+        for query in DEMO_QUERIES:
+            _print_result(s.search(query, k=5), as_json=False)
+        photo = next((p for p in s.store.iter_products() if p.image_path), None)
+        if photo is not None:
+            console.print(f"[bold]photo search[/bold] with the photo of {photo.id} ({photo.title}):")
+            _print_result(s.search(image=photo.image_path, k=5), as_json=False)
+    console.print(f"try: daogou search {shop} \"black running shoes\" --k 10")
+
+
+if __name__ == "__main__":
+    app()
