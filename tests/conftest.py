@@ -1,0 +1,67 @@
+"""Shared fixtures: where the real data is, and one small real shop built once per test session."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from daogou.demo import data_roots
+from daogou.shop import Shop
+
+
+def _data_root() -> Path | None:
+    for root in data_roots():
+        if (root / "fashion_product_images_small_subset").is_dir():
+            return root
+    return None
+
+
+DATA = _data_root()
+needs_data = pytest.mark.skipif(DATA is None, reason="../shared/data is not on this machine")
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    if DATA is None:
+        pytest.skip("../shared/data is not on this machine")
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def myntra_dir(data_dir: Path) -> Path:
+    return data_dir / "fashion_product_images_small_subset"
+
+
+@pytest.fixture(scope="session")
+def myntra_slice(myntra_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 300 rows of the real Myntra catalog, written beside symlinks to their real photos.
+
+    The slice is deterministic (file order) and covers many types: shirts, shoes, watches, bags...
+    """
+    out = tmp_path_factory.mktemp("myntra300")
+    (out / "images").mkdir()
+    with (myntra_dir / "styles_subset.csv").open(encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        rows = [row for _, row in zip(range(300), reader)]
+        fields = reader.fieldnames
+    assert fields is not None
+    for row in rows:
+        (out / row["image_path"]).symlink_to(myntra_dir / row["image_path"])
+    with (out / "styles.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return out / "styles.csv"
+
+
+@pytest.fixture(scope="session")
+def myntra_shop(myntra_slice: Path, tmp_path_factory: pytest.TempPathFactory) -> Shop:
+    """A shop over the 300-product slice, indexed with the real offline models and 2 worker processes."""
+    shop = Shop.init(tmp_path_factory.mktemp("shop") / "myntra")
+    report = shop.import_catalog(myntra_slice, preset="myntra")
+    assert report.added == 300 and not report.errors
+    shop.index(show_progress=False)
+    yield shop
+    shop.close()
