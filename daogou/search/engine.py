@@ -115,7 +115,10 @@ class Searcher:
             picture = load_image(image)
             vector = self.image_encoder.encode_images([picture])[0]
             lists["image_vector"] = [(h.id, h.score) for h in self.image_index.search(vector, self.candidates, allowed)]
-        fused = rrf(lists)[:k]
+        # With a photo and words, the photo weighs as much as both word retrievers together: it is the
+        # anchor of the query ("this, in ...") and the words refine it.
+        weights = {"bm25": 0.5, "text_vector": 0.5, "image_vector": 1.0} if len(lists) == 3 else None
+        fused = rrf(lists, weights=weights)[:k]
         hits = self._hits(fused, query_words)
         mode = "+".join(name for name in ("text", "image") if (text if name == "text" else image) is not None)
         took = (time.perf_counter() - start) * 1000

@@ -1,0 +1,92 @@
+"""Search on a 300-product slice of the real Myntra catalog, indexed with the real offline models."""
+
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from daogou.errors import BadQuery
+from daogou.shop import Shop
+
+
+def test_chinese_query_over_english_catalog_returns_shoes(myntra_shop: Shop) -> None:
+    result = myntra_shop.search("黑色男士运动鞋", k=10)
+    types = [h.attributes.get("subcategory") for h in result.hits]
+    assert len(result.hits) == 10
+    assert types.count("Shoes") >= 8, types
+    assert all("text_vector" in h.signals for h in result.hits[:5])
+    top5 = result.hits[:5]
+    assert sum(h.attributes.get("colour") == "Black" for h in top5) >= 4
+    assert sum(h.attributes.get("gender") == "Men" for h in top5) >= 4
+
+
+def test_english_query_uses_words_and_meaning(myntra_shop: Shop) -> None:
+    watches = sum(p.attributes.get("type") == "Watches" for p in myntra_shop.store.iter_products())
+    result = myntra_shop.search("analogue watch", k=10)
+    assert 3 <= watches <= 10
+    assert all(h.attributes.get("type") == "Watches" for h in result.hits[:watches])  # every watch ranks above the rest
+    top = result.hits[0]
+    assert set(top.signals) == {"bm25", "text_vector"} and {"analogue", "watch"} <= set(top.matched_words)
+    assert "keyword rank" in top.explanation()
+
+
+def test_photo_query_finds_the_same_product_and_its_kind(myntra_shop: Shop, myntra_dir: Path) -> None:
+    result = myntra_shop.search(image=myntra_dir / "images" / "15970.jpg", k=5)
+    assert result.mode == "image" and result.hits[0].id == "15970"
+    assert result.hits[0].signals["image_vector"].score == pytest.approx(1.0, abs=1e-3)
+    assert sum(h.attributes.get("type") == "Shirts" for h in result.hits) >= 4
+
+
+def test_text_plus_photo_fuses_both(myntra_shop: Shop, myntra_dir: Path) -> None:
+    result = myntra_shop.search("shirt", image=myntra_dir / "images" / "15970.jpg", k=5)
+    assert result.mode == "text+image"
+    assert "15970" in [h.id for h in result.hits]
+    assert all({"image_vector", "text_vector"} <= set(h.signals) for h in result.hits[:3])
+    assert all(h.attributes["type"] == "Shirts" for h in result.hits)
+
+
+def test_filters_apply_to_every_retriever(myntra_shop: Shop) -> None:
+    result = myntra_shop.search("shoes", k=10, filters={"gender": ["women"], "colour": ["Black", "White"]})
+    assert result.hits
+    assert all(h.attributes["gender"] == "Women" and h.attributes["colour"] in ("Black", "White") for h in result.hits)
+    with pytest.raises(BadQuery, match="unknown filter"):
+        myntra_shop.search("shoes", filters={"size": ["XL"]})
+    assert myntra_shop.search("shoes", filters={"colour": ["Ultraviolet"]}).hits == []
+
+
+def test_json_output_is_stable(myntra_shop: Shop) -> None:
+    data = json.loads(json.dumps(myntra_shop.search("red shirt", k=3).to_dict(), ensure_ascii=False))
+    assert set(data) == {"query", "mode", "hits", "took_ms", "filters"}
+    assert set(data["hits"][0]) == {"id", "title", "score", "price", "image_path", "attributes", "signals", "matched_words", "explanation"}
+    assert set(data["hits"][0]["signals"]["text_vector"]) == {"rank", "score"}
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"text": ""}, "empty"),
+        ({"text": "   "}, "empty"),
+        ({"text": "x" * 5000}, "5000 characters"),
+        ({}, "give a text"),
+        ({"text": "shirt", "k": 0}, "k must be"),
+        ({"image": b"not an image"}, "not a readable image"),
+        ({"image": "/no/such/file.jpg"}, "does not exist"),
+    ],
+)
+def test_bad_queries_get_clear_errors(myntra_shop: Shop, kwargs: dict, message: str) -> None:
+    with pytest.raises(BadQuery, match=message):
+        myntra_shop.search(**kwargs)
+
+
+def test_hostile_text_is_just_text(myntra_shop: Shop) -> None:
+    result = myntra_shop.search("'; DROP TABLE products; -- title:(x) OR *", k=3)
+    assert len(result.hits) == 3
+    assert myntra_shop.store.count() == 300
+
+
+def test_decompression_bomb_is_refused(myntra_shop: Shop, tmp_path: Path) -> None:
+    path = tmp_path / "bomb.png"
+    Image.new("1", (10_000, 10_000)).save(path)
+    with pytest.raises(BadQuery, match="pixels"):
+        myntra_shop.search(image=path)
