@@ -28,6 +28,9 @@ def write_with(path: Path, writer: Callable[[Path], object]) -> None:
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(name)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; shop files should be readable like any other
     try:
         writer(tmp)
         with open(tmp, "rb+") as handle:

@@ -1,0 +1,45 @@
+"""Helpers shared by the benchmark scripts: where shops live, percentiles, writing results."""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+
+from daogou.demo import demo_source  # noqa: E402
+from daogou.shop import Shop  # noqa: E402
+
+SHOPS = ROOT / ".shops"
+RESULTS = ROOT / "results"
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(samples_ms)
+    q = statistics.quantiles(ordered, n=100, method="inclusive")
+    return {"p50_ms": round(statistics.median(ordered), 2), "p99_ms": round(q[98], 2), "mean_ms": round(statistics.fmean(ordered), 2), "n": len(ordered)}
+
+
+def myntra_shop(name: str = "myntra-full") -> Shop:
+    """The full Myntra shop, built (import + index) on first use and reused afterwards."""
+    path = SHOPS / name
+    if not (path / "index" / "text.json").exists():
+        shop = Shop.init(path, exist_ok=True)
+        shop.import_catalog(demo_source().csv, preset="myntra")
+        shop.index(show_progress=True)
+        return shop
+    return Shop.open(path)
+
+
+def write_result(name: str, data: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    data = {"benchmark": name, "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores", **data}
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {path}")
+    return path

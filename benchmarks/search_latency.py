@@ -1,0 +1,101 @@
+"""Latency of Shop.search (warm) on the Myntra catalog and on 100,000 products.
+
+200 text queries (English attribute queries drawn from the catalog with a fixed seed, plus Chinese
+ones) and 50 photo queries (product photos). The 100k shop replicates Myntra's products and their
+real vectors with Gaussian noise (so the index is HNSW, as it would be at that size) and indexes
+100k titles in tantivy. Writes results/search_latency.json.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import numpy as np
+from common import SHOPS, myntra_shop, percentiles, write_result
+
+from daogou.catalog.schema import Product
+from daogou.models.protocols import normalise
+from daogou.pipeline.reader import input_hash
+from daogou.shop import Shop
+
+SEED = 7
+TARGET = 100_000
+ZH = ["黑色男士运动鞋", "红色连衣裙", "白色T恤", "蓝色牛仔裤", "女士手提包", "男士手表", "粉色女士上衣", "棕色皮钱包", "灰色运动裤", "黄色女士凉鞋"]
+
+
+def queries(shop: Shop) -> tuple[list[str], list[str]]:
+    rng = random.Random(SEED)
+    products = list(shop.store.iter_products())
+    sample = rng.sample(products, 180)
+    text = [f"{p.attributes.get('colour', '')} {p.attributes.get('type', '')} for {p.attributes.get('gender', '')}".lower() for p in sample]
+    text += [ZH[i % len(ZH)] for i in range(20)]
+    photos = [p.image_path for p in rng.sample([p for p in products if p.image_path], 50)]
+    return text, photos
+
+
+def measure(shop: Shop, text: list[str], photos: list[str]) -> dict:
+    for q in text[:10]:
+        shop.search(q, k=10)
+    for p in photos[:3]:
+        shop.search(image=p, k=10)
+    text_ms, image_ms = [], []
+    for q in text:
+        t = time.perf_counter()
+        shop.search(q, k=10)
+        text_ms.append((time.perf_counter() - t) * 1000)
+    for p in photos:
+        t = time.perf_counter()
+        shop.search(image=p, k=10)
+        image_ms.append((time.perf_counter() - t) * 1000)
+    kinds = {"text": shop.searcher.text_index.kind, "image": shop.searcher.image_index.kind if shop.searcher.image_index else None}
+    return {"products": shop.store.count(), "index_kinds": kinds, "text_query": percentiles(text_ms), "image_query": percentiles(image_ms)}
+
+
+def build_replicated(base: Shop) -> Shop:
+    """A 100k-product shop: Myntra replicated, vectors = real vectors + noise, no encoding needed."""
+    path = SHOPS / "replicated-100k"
+    if (path / "index" / "text.json").exists():
+        return Shop.open(path)
+    shop = Shop.init(path, exist_ok=True)
+    rng = np.random.default_rng(SEED)
+    originals = list(base.store.iter_products())
+    copies = -(-TARGET // len(originals))
+    models = {"text": base.settings.text_model, "image": base.settings.image_model}
+    vectors = {space: dict(zip(*base.store.load_vectors(space, model))) for space, model in models.items()}
+    made = 0
+    for j in range(copies):
+        batch = []
+        for p in originals:
+            if made >= TARGET:
+                break
+            batch.append(p if j == 0 else Product(**{**p.model_dump(), "id": f"{p.id}-r{j}"}))
+            made += 1
+        shop.store.upsert_products(batch)
+        for space, model in models.items():
+            rows = []
+            for clone, p in zip(batch, originals):
+                if p.id not in vectors[space]:
+                    continue
+                v = vectors[space][p.id]
+                if j:
+                    v = normalise(v + rng.normal(scale=0.1 / np.sqrt(v.shape[0]) * 3, size=v.shape).astype(np.float32))[0]
+                rows.append((clone.id, input_hash(space, clone), v))
+            shop.store.put_vectors(space, model, rows)
+        print(f"replica {j}: {made} products")
+    report = shop.index(show_progress=False)
+    print(f"indexed 100k: {report.indexed} in {report.seconds:.0f} s (encoded {report.encoded})")
+    return shop
+
+
+if __name__ == "__main__":
+    base = myntra_shop()
+    text, photos = queries(base)
+    results = {"myntra": measure(base, text, photos)}
+    print("myntra", results["myntra"])
+    started = time.perf_counter()
+    big = build_replicated(base)
+    results["build_100k_s"] = round(time.perf_counter() - started, 1)
+    results["100k"] = measure(big, text, photos)
+    print("100k", results["100k"])
+    write_result("search_latency", {"queries": {"text": len(text), "image": len(photos)}, **results})
