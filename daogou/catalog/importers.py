@@ -153,8 +153,11 @@ def _to_product(row: Row, mapping: ColumnMapping, base: Path) -> tuple[Product, 
         except ValueError as exc:
             raise ValueError(f"price {price_raw!r} is not a number") from exc
     attributes = {name: _cell(row, column) for name, column in mapping.attributes.items()}
+    brand = _cell(row, mapping.brand)
     if mapping.derive is not None:
-        attributes.update({k: v for k, v in mapping.derive(row).items() if k not in attributes or not attributes[k]})
+        derived = mapping.derive(row)
+        brand = brand or derived.pop("brand", "")
+        attributes.update({k: v for k, v in derived.items() if k not in attributes or not attributes[k]})
     image_path = _image_path(row, mapping, base, product_id)
     image_hash = ""
     if image_path is not None:
@@ -166,7 +169,7 @@ def _to_product(row: Row, mapping: ColumnMapping, base: Path) -> tuple[Product, 
         id=product_id,
         title=_cell(row, mapping.title),
         description=_cell(row, mapping.description),
-        brand=_cell(row, mapping.brand),
+        brand=brand,
         price=price,
         currency=_cell(row, mapping.currency) if mapping.currency else "",
         image_path=str(image_path.resolve()) if image_path else "",

@@ -63,6 +63,18 @@ def _hm_gender(row: Row) -> dict[str, str]:
     return {}
 
 
+_GENDER_WORDS = {"men", "women", "unisex", "boys", "girls", "kids", "men's", "women's"}
+
+
+def _myntra_brand(row: Row) -> dict[str, str]:
+    """Myntra titles start with the brand, up to the gender word: "United Colors of Benetton Women Solid ..."."""
+    words = str(row.get("productDisplayName") or "").split()
+    for i, word in enumerate(words[:6]):
+        if word.lower() in _GENDER_WORDS:
+            return {"brand": " ".join(words[:i])} if i else {}
+    return {}
+
+
 def _literal_list(raw: object) -> list:
     """Parse a Python-literal list cell (Flipkart's export format); anything else becomes []."""
     try:
@@ -100,6 +112,7 @@ PRESETS: dict[str, ColumnMapping] = {
             "usage": "usage",
             "year": "year",
         },
+        derive=_myntra_brand,
     ),
     "hm": ColumnMapping(
         id="article_id",

@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from daogou.catalog.schema import Product
 from daogou.catalog.store import CatalogStore
 from daogou.errors import BadQuery, IndexMissing
+from daogou.index.attributes import AttributeIndex
 from daogou.index.lexical import LexicalIndex
 from daogou.index.tokenize import words
 from daogou.index.vectors import FaissIndex
@@ -22,35 +22,6 @@ from daogou.models.protocols import ImageEncoder, TextEncoder
 from daogou.search.fusion import rrf
 from daogou.search.inputs import ImageSource, clean_text, load_image
 from daogou.search.results import Hit, SearchResult, Signal
-
-
-class AttributeTable:
-    """Inverted map attribute → value → product ids, for filters and for knowing which fields exist."""
-
-    def __init__(self, products: Sequence[Product] | None = None) -> None:
-        self.values: dict[str, dict[str, set[str]]] = {}
-        for product in products or ():
-            self.add(product)
-
-    def add(self, product: Product) -> None:
-        fields = dict(product.attributes)
-        if product.brand:
-            fields["brand"] = product.brand
-        for name, value in fields.items():
-            self.values.setdefault(name.lower(), {}).setdefault(value.lower(), set()).add(product.id)
-
-    def matching(self, filters: dict[str, list[str]]) -> set[str]:
-        """Ids matching every field (one of its values each); unknown fields are refused by name."""
-        result: set[str] | None = None
-        for name, accepted in filters.items():
-            table = self.values.get(name.lower())
-            if table is None:
-                raise BadQuery(f"unknown filter {name!r}; this catalog has {sorted(self.values)}")
-            ids: set[str] = set()
-            for value in accepted:
-                ids |= table.get(value.lower(), set())
-            result = ids if result is None else result & ids
-        return result if result is not None else set()
 
 
 class Searcher:
@@ -76,7 +47,7 @@ class Searcher:
         self.image_index: FaissIndex | None = None
         if (index_dir / "image.json").exists():
             self.image_index = FaissIndex.load(index_dir, "image", image_model, None, exact_filter_fraction)
-        self.attributes = AttributeTable(list(store.iter_products()))
+        self.attributes = AttributeIndex(store.iter_products())
 
     @property
     def image_encoder(self) -> ImageEncoder:

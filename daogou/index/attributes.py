@@ -1,0 +1,88 @@
+"""Attribute index: attribute → value → product ids, plus prices, for filters, facets and vocabularies.
+
+Why in memory: filters must be answered before vector search (to keep recall), in microseconds;
+a catalog of 100k products with a dozen attributes is a few MB of sets.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from daogou.catalog.schema import Product
+from daogou.errors import BadQuery
+
+
+class AttributeIndex:
+    """Exact-match attribute lookup (case-insensitive) with canonical spellings kept for display."""
+
+    def __init__(self, products: Iterable[Product] = ()) -> None:
+        self.values: dict[str, dict[str, set[str]]] = {}
+        self.spelling: dict[str, dict[str, str]] = {}
+        self.prices: dict[str, float] = {}
+        self.ids: set[str] = set()
+        for product in products:
+            self.add(product)
+
+    def add(self, product: Product) -> None:
+        self.ids.add(product.id)
+        fields = dict(product.attributes)
+        if product.brand:
+            fields["brand"] = product.brand
+        for name, value in fields.items():
+            key, low = name.lower(), value.lower()
+            self.values.setdefault(key, {}).setdefault(low, set()).add(product.id)
+            self.spelling.setdefault(key, {}).setdefault(low, value)
+        if product.price is not None:
+            self.prices[product.id] = product.price
+
+    def fields(self) -> list[str]:
+        return sorted(self.values)
+
+    def catalog_values(self, name: str) -> dict[str, int]:
+        """Canonical value → number of products, for one attribute."""
+        table = self.values.get(name.lower(), {})
+        return {self.spelling[name.lower()][low]: len(ids) for low, ids in table.items()}
+
+    def _ids(self, name: str, accepted: Iterable[str]) -> set[str]:
+        table = self.values.get(name.lower())
+        if table is None:
+            raise BadQuery(f"unknown filter {name!r}; this catalog has {self.fields()}")
+        ids: set[str] = set()
+        for value in accepted:
+            ids |= table.get(str(value).lower(), set())
+        return ids
+
+    def matching(
+        self,
+        filters: dict[str, list[str]] | None = None,
+        exclude: dict[str, list[str]] | None = None,
+        price_min: float | None = None,
+        price_max: float | None = None,
+    ) -> set[str]:
+        """Ids with one accepted value for every filtered attribute, none of the excluded values, within the price range."""
+        result: set[str] | None = None
+        for name, accepted in (filters or {}).items():
+            ids = self._ids(name, accepted)
+            result = ids if result is None else result & ids
+        if result is None:
+            result = set(self.ids)
+        for name, refused in (exclude or {}).items():
+            result -= self._ids(name, refused)
+        if price_min is not None or price_max is not None:
+            low = price_min if price_min is not None else float("-inf")
+            high = price_max if price_max is not None else float("inf")
+            result = {i for i in result if i in self.prices and low <= self.prices[i] <= high}
+        return result
+
+    def facets(self, ids: Iterable[str], names: Iterable[str]) -> dict[str, dict[str, int]]:
+        """Value counts per attribute among `ids` (most common first), for the facet sidebar."""
+        wanted = set(ids)
+        out: dict[str, dict[str, int]] = {}
+        for name in names:
+            table = self.values.get(name.lower())
+            if not table:
+                continue
+            counts = Counter({self.spelling[name.lower()][low]: len(members & wanted) for low, members in table.items()})
+            out[name] = {value: n for value, n in counts.most_common() if n}
+        return out

@@ -1,0 +1,273 @@
+"""Query understanding for Chinese and English: intent and slots (type, colour, gender, brand, price, size, negation).
+
+Why: "黑色男士运动鞋" and "black sports shoes for men, not Nike, under 3000" both say exactly what
+the shopper will accept. Turning those words into hard filters (and echoing them back as chips the
+shopper can remove) is what lifts precision from "similar words" to "what I asked for".
+
+How: Chinese runs are split by a longest-match lexicon into English phrases; English words are
+matched as the longest n-grams against shopper synonyms and the catalog's own vocabulary; a
+negation cue right before a slot turns it into an exclusion; prices come from patterns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from daogou.understand.lexicon import (
+    CHEAP_WORDS,
+    COMPARE_CUES,
+    EN_SYNONYMS,
+    NEGATION_CARRY,
+    NEGATION_EN,
+    NEGATION_ZH,
+    PREMIUM_WORDS,
+    QUESTION_CUES,
+    SERVICE_CUES,
+    STOPWORDS,
+    ZH_TO_EN,
+)
+from daogou.understand.vocabulary import SOFT_FIELDS, Vocabulary, normalise
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[0-9a-z\u00c0-\u024f][0-9a-z\u00c0-\u024f'’\-]*", re.IGNORECASE)
+_ZH_KEYS = sorted(ZH_TO_EN, key=len, reverse=True)
+_EN_SYNONYMS = {normalise(k): v for k, v in EN_SYNONYMS.items()}
+_NUM = r"(\d+(?:[.,]\d+)?)\s*(?:k\b)?"
+_CURRENCY = r"(?:rs\.?|inr|usd|\$|₹|¥|￥|€|£)?\s*"
+_PRICE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(rf"between\s+{_CURRENCY}{_NUM}\s*(?:and|-|to)\s*{_CURRENCY}{_NUM}", re.I), "range"),
+    (re.compile(rf"{_CURRENCY}{_NUM}\s*(?:-|to|~)\s*{_CURRENCY}{_NUM}\s*(?:rs|inr|usd|dollars|rupees|元|块)?", re.I), "range"),
+    (re.compile(rf"{_NUM}\s*(?:元|块)?\s*(?:到|至|-|~)\s*{_NUM}\s*(?:元|块)", re.I), "range"),
+    (re.compile(rf"(?:under|below|less than|cheaper than|up to|within|max|at most|<)\s*{_CURRENCY}{_NUM}", re.I), "max"),
+    (re.compile(rf"{_NUM}\s*(?:元|块)?\s*(?:以内|以下|之内|内)", re.I), "max"),
+    (re.compile(rf"(?:低于|不超过|少于|小于)\s*{_NUM}\s*(?:元|块)?", re.I), "max"),
+    (re.compile(rf"(?:over|above|more than|at least|min|>)\s*{_CURRENCY}{_NUM}", re.I), "min"),
+    (re.compile(rf"{_NUM}\s*(?:元|块)?\s*以上", re.I), "min"),
+    (re.compile(rf"(?:高于|超过|大于)\s*{_NUM}\s*(?:元|块)?", re.I), "min"),
+]
+_SIZE = re.compile(r"(?:size|尺码|码数|尺寸)\s*[:：]?\s*(xxs|xs|s|m|l|xl|xxl|xxxl|\d{1,2}(?:\.5)?)\b|\b(xxs|xs|xl|xxl|xxxl)\b|(\d{2})\s*码", re.I)
+
+
+@dataclass
+class Slot:
+    """One thing the shopper asked for: a field, the catalog values it maps to, the words that said it."""
+
+    field: str
+    values: list[str]
+    text: str
+    negated: bool = False
+    #: soft slots rank results but do not filter them (too coarse or noisy in catalogs: usage, season)
+    soft: bool = False
+
+
+@dataclass
+class ParsedQuery:
+    """What a query asks for. `filters`/`exclusions` feed the attribute index; `chips` the UI."""
+
+    text: str
+    language: str
+    intent: str
+    slots: list[Slot] = field(default_factory=list)
+    price_min: float | None = None
+    price_max: float | None = None
+    price_text: str = ""
+    size: str | None = None
+    #: English words for BM25 when the query is Chinese (the slots' phrases)
+    english: str = ""
+
+    @property
+    def filters(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for slot in self.slots:
+            if not slot.negated and not slot.soft:
+                out.setdefault(slot.field, [])
+                out[slot.field] += [v for v in slot.values if v not in out[slot.field]]
+        return out
+
+    @property
+    def exclusions(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for slot in self.slots:
+            if slot.negated:
+                out.setdefault(slot.field, [])
+                out[slot.field] += [v for v in slot.values if v not in out[slot.field]]
+        return out
+
+    def chips(self) -> list[dict[str, object]]:
+        """Removable chips for the UI: one per slot, plus price and size."""
+        chips: list[dict[str, object]] = [
+            {"field": s.field, "values": s.values, "text": s.text, "negated": s.negated, "soft": s.soft} for s in self.slots
+        ]
+        if self.price_min is not None or self.price_max is not None:
+            chips.append({"field": "price", "values": [self.price_min, self.price_max], "text": self.price_text, "negated": False, "soft": False})
+        if self.size:
+            chips.append({"field": "size", "values": [self.size], "text": self.size, "negated": False, "soft": True})
+        return chips
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["filters"], data["exclusions"], data["chips"] = self.filters, self.exclusions, self.chips()
+        return data
+
+
+def _number(raw: str, text: str) -> float:
+    value = float(raw.replace(",", ""))
+    return value * 1000 if re.search(re.escape(raw) + r"\s*k\b", text, re.I) else value
+
+
+def _intent(lower: str) -> str:
+    padded = f" {lower} "
+    if any(cue in padded for cue in SERVICE_CUES):
+        return "service"
+    if any(cue in padded for cue in COMPARE_CUES):
+        return "compare"
+    if any(cue in padded for cue in QUESTION_CUES) or padded.strip().startswith(("is ", "are ", "do ", "can ", "which ", "why ")):
+        return "question"
+    return "search"
+
+
+@dataclass
+class _Token:
+    surface: str
+    phrases: list[str]  # English phrases (for Chinese lexicon hits) or [surface] for English words
+    zh: bool
+    start: int
+
+
+class QueryParser:
+    """Parses queries against one catalog's vocabulary."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+
+    def parse(self, text: str) -> ParsedQuery:
+        lower = text.lower()
+        parsed = ParsedQuery(text=text, language="zh" if _CJK.search(text) else "en", intent=_intent(lower))
+        lower = self._prices(lower, parsed)
+        lower = self._size(lower, parsed)
+        tokens = self._tokens(lower)
+        self._slots(tokens, parsed)
+        parsed.english = " ".join(" ".join(t.phrases) for t in tokens if t.zh and t.phrases)
+        return parsed
+
+    # -- pieces -------------------------------------------------------------------------------------
+
+    def _prices(self, lower: str, parsed: ParsedQuery) -> str:
+        for pattern, kind in _PRICE_PATTERNS:
+            match = pattern.search(lower)
+            if not match:
+                continue
+            numbers = [_number(g, match.group(0)) for g in match.groups() if g]
+            if kind == "range" and len(numbers) == 2:
+                parsed.price_min, parsed.price_max = min(numbers), max(numbers)
+            elif kind == "max":
+                parsed.price_max = numbers[0]
+            elif kind == "min":
+                parsed.price_min = numbers[0]
+            parsed.price_text = match.group(0).strip()
+            return lower[: match.start()] + " " + lower[match.end() :]
+        quartiles = self.vocabulary.price_quartiles
+        if quartiles:
+            for word in CHEAP_WORDS:
+                if word in lower:
+                    parsed.price_max, parsed.price_text = quartiles[0], word
+                    return lower.replace(word, " ")
+            for word in PREMIUM_WORDS:
+                if word in lower:
+                    parsed.price_min, parsed.price_text = quartiles[1], word
+                    return lower.replace(word, " ")
+        return lower
+
+    def _size(self, lower: str, parsed: ParsedQuery) -> str:
+        match = _SIZE.search(lower)
+        if match:
+            parsed.size = next(g for g in match.groups() if g).upper()
+            return lower[: match.start()] + " " + lower[match.end() :]
+        return lower
+
+    def _tokens(self, lower: str) -> list[_Token]:
+        """English words as they are; Chinese runs cut by the lexicon (longest first), leftovers kept as text."""
+        lower = re.sub(r"t[\s\-]?恤", "体恤", lower)  # "T恤" mixes scripts; its all-Chinese spelling is in the lexicon
+        tokens: list[_Token] = []
+        for match in _TOKEN.finditer(lower):
+            piece = match.group(0)
+            if not _CJK.match(piece):
+                tokens.append(_Token(piece, [piece], False, match.start()))
+                continue
+            i = 0
+            while i < len(piece):
+                negation = next((n for n in sorted(NEGATION_ZH, key=len, reverse=True) if piece.startswith(n, i)), None)
+                key = next((k for k in _ZH_KEYS if piece.startswith(k, i)), None)
+                if negation and (key is None or len(negation) >= len(key)):
+                    tokens.append(_Token(negation, [], True, match.start() + i))
+                    i += len(negation)
+                elif key:
+                    tokens.append(_Token(key, list(ZH_TO_EN[key]), True, match.start() + i))
+                    i += len(key)
+                else:
+                    tokens.append(_Token(piece[i], [], True, match.start() + i))
+                    i += 1
+        return tokens
+
+    def _resolve(self, phrases: list[str]) -> tuple[str, list[str]] | None:
+        """Resolve English phrases (synonyms first) to one field and the union of its values."""
+        field_name: str | None = None
+        values: list[str] = []
+        for phrase in phrases:
+            candidates = _EN_SYNONYMS.get(normalise(phrase), [phrase])
+            for candidate in candidates:
+                match = self.vocabulary.lookup(candidate)
+                if match is None or (field_name is not None and match.field != field_name):
+                    continue
+                field_name = match.field
+                values += [v for v in match.values if v not in values]
+        return (field_name, values) if field_name else None
+
+    def _slots(self, tokens: list[_Token], parsed: ParsedQuery) -> None:
+        negate_next = False
+        carry_field: str | None = None  # set when a negation is carried over "or": only the same field stays negated
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            last = parsed.slots[-1] if parsed.slots else None
+            if token.surface in NEGATION_CARRY and last is not None and last.negated:
+                negate_next, carry_field = True, last.field  # "not black or brown": the negation carries over "or"
+                i += 1
+                continue
+            if token.zh and token.surface in NEGATION_ZH:
+                negate_next = True
+                i += 1
+                continue
+            if not token.zh:
+                two = " ".join(t.surface for t in tokens[i : i + 2] if not t.zh)
+                if token.surface in NEGATION_EN or two in NEGATION_EN:
+                    negate_next = True
+                    i += 2 if two in NEGATION_EN and token.surface not in NEGATION_EN else 1
+                    continue
+            # longest run of English words (or one Chinese lexicon token) that resolves
+            resolved, width = None, 1
+            if token.zh:
+                if token.phrases:
+                    resolved = self._resolve(token.phrases)
+            else:
+                for n in range(min(self.vocabulary.max_words + 1, 4), 0, -1):
+                    window = tokens[i : i + n]
+                    if len(window) < n or any(t.zh for t in window):
+                        continue
+                    phrase = " ".join(t.surface for t in window)
+                    if n == 1 and phrase in STOPWORDS:
+                        break
+                    resolved = self._resolve([phrase])
+                    if resolved:
+                        width = n
+                        break
+            if resolved:
+                name, values = resolved
+                surface = ("" if token.zh else " ").join(t.surface for t in tokens[i : i + width])
+                negated = negate_next and (carry_field is None or carry_field == name)
+                parsed.slots.append(Slot(name, values, surface, negated=negated, soft=name in SOFT_FIELDS))
+                negate_next, carry_field = False, None
+            elif token.surface not in STOPWORDS and (token.phrases or not token.zh):
+                negate_next, carry_field = False, None  # a negation only reaches the next content word
+            i += width
