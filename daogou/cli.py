@@ -110,7 +110,14 @@ def _print_result(result: SearchResult, as_json: bool) -> None:
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(title=f"{result.mode} search: {result.query!r} — {len(result.hits)} hits in {result.took_ms:.0f} ms")
+    understood = ""
+    if result.understood:
+        chips = result.understood.get("chips") or []
+        understood = "  [" + "; ".join(("not " if c["negated"] else "") + f"{c['field']}: {c['text']}" for c in chips) + "]" if chips else ""  # type: ignore[index,union-attr]
+    extra = "".join(f"  {k}: {v}" for k, v in result.inferred.items())
+    if result.relaxed:
+        extra += f"  (nothing matched all of it; dropped: {', '.join(result.relaxed)})"
+    table = Table(title=f"{result.mode} search: {result.query!r}{understood}{extra} — {len(result.hits)} hits in {result.took_ms:.0f} ms")
     for column in ("#", "id", "title", "why"):
         table.add_column(column)
     for rank, hit in enumerate(result.hits, start=1):
@@ -137,10 +144,37 @@ def search(
     k: Annotated[int, typer.Option(help="number of results")] = 10,
     filter_: Annotated[list[str] | None, typer.Option("--filter", help="NAME=VALUE[,VALUE], e.g. gender=Men")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
+    understand: Annotated[bool, typer.Option(help="turn colours, types, genders, prices... in the words into filters")] = True,
 ) -> None:
-    """Search the shop by words, by photo, or both."""
+    """Search the shop by words, by photo, or both (a photo plus words: "like this but in blue")."""
     with Shop.open(shop) as s:
-        _print_result(s.search(text=query, image=image, k=k, filters=_parse_filters(filter_)), as_json)
+        _print_result(s.search(text=query, image=image, k=k, filters=_parse_filters(filter_), understand=understand), as_json)
+
+
+train_app = typer.Typer(help="Train the shop's own heads on its catalog (seeded split; figures on held-out products).")
+app.add_typer(train_app, name="train")
+
+
+def _train(shop: Path, what: str) -> None:
+    with Shop.open(shop) as s:
+        report = s.train(what)
+    console.print(f"trained {report.name} on {report.train_items} products in {report.seconds:.1f} s → {report.path}")
+    for name, value in report.metrics.items():
+        console.print(f"  {name}: {value}")
+
+
+@train_app.command("align")
+@friendly
+def train_align(shop: ShopDir) -> None:
+    """Image↔text alignment heads: words find products by their photos, photos find text-only products."""
+    _train(shop, "align")
+
+
+@train_app.command("colour")
+@friendly
+def train_colour(shop: ShopDir) -> None:
+    """Photo → colour head: fills missing colours (marked as predicted) and reads a query photo's colour."""
+    _train(shop, "colour")
 
 
 @app.command()

@@ -29,6 +29,8 @@ class Settings:
     text_model: str = "e5-small"
     #: Image encoder: a registry name (offline pack), a local directory or a hub id.
     image_model: str = "efficientnet-lite0"
+    #: Colour features of product photos (feeds the colour head that fills missing colours).
+    colour_model: str = "colour-hist-v1"
     #: Worker processes for batch encoding (each runs its models on one thread).
     workers: int = 2
     #: Items per encoding batch.
@@ -37,6 +39,8 @@ class Settings:
     hnsw_threshold: int = 50_000
     #: A filter matching at most this share of products is answered exactly over the subset.
     exact_filter_fraction: float = 0.05
+    #: RRF weight of the text → aligned-image retriever (words finding products by their photos).
+    aligned_weight: float = 1.0
     #: Candidates each retriever contributes before fusion.
     candidates: int = 100
 

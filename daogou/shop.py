@@ -6,6 +6,7 @@ place that wires store, models, pipeline and indexes together, so no layer reach
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,9 +21,11 @@ from daogou.config import CONFIG_NAME, Settings, load_settings
 from daogou.errors import DaogouError, ImportFailed, ShopNotFound, UnknownProduct
 from daogou.index.lexical import LexicalIndex
 from daogou.index.vectors import FaissIndex
-from daogou.models.registry import image_encoder, text_encoder
+from daogou.models.align import AlignmentHeads
 from daogou.pipeline.run import encode_catalog
 from daogou.search.engine import Searcher
+from daogou.training import TrainReport, train_alignment, train_attribute
+from daogou.understand.attributes import AttributePredictor, stack_features
 from daogou.search.inputs import ImageSource
 from daogou.search.results import SearchResult
 
@@ -100,6 +103,11 @@ class Shop:
     def index_dir(self) -> Path:
         return self.path / "index"
 
+    @property
+    def models_dir(self) -> Path:
+        """Heads trained on this shop's own data (alignment, attribute predictors), with model cards."""
+        return self.path / "models"
+
     # -- catalog ------------------------------------------------------------------------------------
 
     def import_catalog(
@@ -141,9 +149,9 @@ class Shop:
     # -- index --------------------------------------------------------------------------------------
 
     def index(self, show_progress: bool = True, workers: int | None = None) -> IndexReport:
-        """Encode what changed, then rebuild the vector and word indexes from the store."""
+        """Encode what changed, then rebuild the vector, word and derived indexes from the store."""
         started = time.perf_counter()
-        models = {"text": self.settings.text_model, "image": self.settings.image_model}
+        models = {"text": self.settings.text_model, "image": self.settings.image_model, "colour": self.settings.colour_model}
         report = encode_catalog(
             self.store,
             models,
@@ -151,25 +159,67 @@ class Shop:
             batch_size=self.settings.batch_size,
             show_progress=show_progress,
         )
-        indexed: dict[str, int] = {}
-        for space, model in models.items():
-            ids, vectors = self.store.load_vectors(space, model)
-            if not ids:
-                for suffix in ("json", "faiss", "npy"):
-                    (self.index_dir / f"{space}.{suffix}").unlink(missing_ok=True)
-                indexed[space] = 0
-                continue
-            FaissIndex.build(ids, vectors, model, hnsw_threshold=self.settings.hnsw_threshold).save(self.index_dir, space)
-            indexed[space] = len(ids)
-        indexed["lexical"] = LexicalIndex.build(self.index_dir / "lexical", self.store.iter_products())
-        with self._lock:
-            self._searcher = None
+        indexed = self._build_indexes()
         return IndexReport(
             encoded=report.encoded,
             indexed=indexed,
             failures=report.failures,
             seconds=round(time.perf_counter() - started, 2),
         )
+
+    def _vector_index(self, name: str, ids: list[str], vectors, model: str) -> int:  # type: ignore[no-untyped-def]
+        """(Re)build one FAISS index, or remove it when there is nothing to index."""
+        if not ids:
+            for suffix in ("json", "faiss", "npy"):
+                (self.index_dir / f"{name}.{suffix}").unlink(missing_ok=True)
+            return 0
+        FaissIndex.build(ids, vectors, model, hnsw_threshold=self.settings.hnsw_threshold).save(self.index_dir, name)
+        return len(ids)
+
+    def _build_indexes(self) -> dict[str, int]:
+        """Everything derived from the stored vectors: FAISS per space, aligned spaces, predicted attributes, BM25."""
+        text_ids, text_vectors = self.store.load_vectors("text", self.settings.text_model)
+        image_ids, image_vectors = self.store.load_vectors("image", self.settings.image_model)
+        indexed = {
+            "text": self._vector_index("text", text_ids, text_vectors, self.settings.text_model),
+            "image": self._vector_index("image", image_ids, image_vectors, self.settings.image_model),
+        }
+        if (self.models_dir / "align.pt").exists():
+            heads, card = AlignmentHeads.load(self.models_dir)
+            tag = f"align-{card['weights_sha256_16']}"
+            indexed["aligned_image"] = self._vector_index("aligned_image", image_ids, heads.transform_images(image_vectors) if image_ids else image_vectors, tag)
+            indexed["aligned_text"] = self._vector_index("aligned_text", text_ids, heads.transform_texts(text_vectors) if text_ids else text_vectors, tag)
+        predictions: dict[str, dict[str, list[object]]] = {}
+        if (self.models_dir / "colour.joblib").exists() and image_ids:
+            colour_ids, colour_vectors = self.store.load_vectors("colour", self.settings.colour_model)
+            position = {pid: i for i, pid in enumerate(image_ids)}
+            products = self.store.get_many(colour_ids)
+            missing = [i for i, pid in enumerate(colour_ids) if pid in position and not products[pid].attributes.get("colour")]
+            if missing:
+                head = AttributePredictor.load(self.models_dir / "colour")
+                features = stack_features(colour_vectors[missing], image_vectors[[position[colour_ids[i]] for i in missing]])
+                for i, (value, confidence) in zip(missing, head.predict_with_confidence(features)):
+                    if value:
+                        predictions.setdefault("colour", {})[colour_ids[i]] = [value, round(confidence, 4)]
+        atomic.write_text(self.index_dir / "predicted.json", json.dumps(predictions, ensure_ascii=False))
+        indexed["predicted_colour"] = len(predictions.get("colour", {}))
+        indexed["lexical"] = LexicalIndex.build(self.index_dir / "lexical", self.store.iter_products())
+        with self._lock:
+            self._searcher = None
+        return indexed
+
+    # -- training -----------------------------------------------------------------------------------
+
+    def train(self, what: str = "align", **params: object) -> TrainReport:
+        """Train one of the shop's own heads ("align" or "colour") on the seeded split, then refresh the indexes."""
+        if what == "align":
+            report = train_alignment(self.store, self.settings, self.models_dir, **params)
+        elif what == "colour":
+            report = train_attribute(self.store, self.settings, self.models_dir, "colour")
+        else:
+            raise DaogouError(f"unknown training target {what!r}; use 'align' or 'colour'")
+        self._build_indexes()
+        return report
 
     # -- search -------------------------------------------------------------------------------------
 
@@ -178,15 +228,7 @@ class Shop:
         """The searcher over the current indexes, opened on first use and shared by threads."""
         with self._lock:
             if self._searcher is None:
-                self._searcher = Searcher(
-                    self.store,
-                    self.index_dir,
-                    text_encoder(self.settings.text_model),
-                    self.settings.image_model,
-                    lambda: image_encoder(self.settings.image_model),
-                    candidates=self.settings.candidates,
-                    exact_filter_fraction=self.settings.exact_filter_fraction,
-                )
+                self._searcher = Searcher(self.store, self.settings, self.index_dir, self.models_dir)
             return self._searcher
 
     def search(
@@ -195,9 +237,13 @@ class Shop:
         image: ImageSource | None = None,
         k: int = 10,
         filters: dict[str, list[str]] | None = None,
+        understand: bool = True,
     ) -> SearchResult:
-        """Search by text, by photo, or both; `filters` maps an attribute to its accepted values."""
-        return self.searcher.search(text=text, image=image, k=k, filters=filters)
+        """Search by text, by photo, or both; `filters` maps an attribute to its accepted values.
+
+        With `understand`, slots in the words (colour, type, gender, brand, price, negations) become filters.
+        """
+        return self.searcher.search(text=text, image=image, k=k, filters=filters, understand=understand)
 
 
 def open(path: Path | str) -> Shop:  # noqa: A001 - mirrors the documented `daogou.open(...)`

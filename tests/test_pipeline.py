@@ -40,9 +40,9 @@ def small_shop(tmp_path: Path) -> Shop:
 
 def test_reindex_encodes_only_what_changed(small_shop: Shop, tmp_path: Path) -> None:
     first = small_shop.index(show_progress=False)
-    assert first.encoded == {"text": 4, "image": 3} and first.indexed["lexical"] == 4
+    assert first.encoded == {"text": 4, "image": 3, "colour": 3} and first.indexed["lexical"] == 4
     _, before = small_shop.store.load_vectors("text", "e5-small")
-    assert small_shop.index(show_progress=False).encoded == {"text": 0, "image": 0}
+    assert small_shop.index(show_progress=False).encoded == {"text": 0, "image": 0, "colour": 0}
     # change one title and one photo
     (tmp_path / "cat.csv").write_text(
         "sku,name,photo\na,Red linen shirt,a.jpg\nb,Blue denim jeans,b.jpg\nc,Green wool scarf,c.jpg\nd,Gift card,\n", encoding="utf-8"
@@ -51,7 +51,7 @@ def test_reindex_encodes_only_what_changed(small_shop: Shop, tmp_path: Path) -> 
     report = small_shop.import_catalog(tmp_path / "cat.csv", mapping={"id": "sku", "title": "name", "image": "photo"})
     assert (report.updated, report.unchanged) == (2, 2)
     again = small_shop.index(show_progress=False)
-    assert again.encoded == {"text": 1, "image": 1}
+    assert again.encoded == {"text": 1, "image": 1, "colour": 1}
     _, after = small_shop.store.load_vectors("text", "e5-small")
     assert np.allclose(before[1:], after[1:]) and not np.allclose(before[0], after[0])
 

@@ -10,15 +10,27 @@ from daogou.errors import BadQuery
 from daogou.shop import Shop
 
 
+def _count(shop: Shop, **attributes: str) -> int:
+    return sum(all(p.attributes.get(k) == v for k, v in attributes.items()) for p in shop.store.iter_products())
+
+
 def test_chinese_query_over_english_catalog_returns_shoes(myntra_shop: Shop) -> None:
     result = myntra_shop.search("黑色男士运动鞋", k=10)
-    types = [h.attributes.get("subcategory") for h in result.hits]
-    assert len(result.hits) == 10
-    assert types.count("Shoes") >= 8, types
+    wanted = _count(myntra_shop, colour="Black", gender="Men", type="Sports Shoes")
+    assert wanted >= 3 and len(result.hits) == min(10, wanted)
+    assert all(
+        (h.attributes["colour"], h.attributes["gender"], h.attributes["type"]) == ("Black", "Men", "Sports Shoes") for h in result.hits
+    )
+    assert result.filters == {"colour": ["Black"], "gender": ["Men"], "type": ["Sports Shoes"]}
+    assert {c["text"] for c in result.understood["chips"]} == {"黑色", "男士", "运动鞋"}  # type: ignore[index]
+    assert "matches colour=Black" in result.hits[0].explanation()
+
+
+def test_chinese_query_without_understanding_still_finds_shoes_by_meaning(myntra_shop: Shop) -> None:
+    result = myntra_shop.search("黑色男士运动鞋", k=10, understand=False)
+    assert len(result.hits) == 10 and result.filters == {}
+    assert sum(h.attributes.get("subcategory") == "Shoes" for h in result.hits) >= 8
     assert all("text_vector" in h.signals for h in result.hits[:5])
-    top5 = result.hits[:5]
-    assert sum(h.attributes.get("colour") == "Black" for h in top5) >= 4
-    assert sum(h.attributes.get("gender") == "Men" for h in top5) >= 4
 
 
 def test_english_query_uses_words_and_meaning(myntra_shop: Shop) -> None:
@@ -38,12 +50,29 @@ def test_photo_query_finds_the_same_product_and_its_kind(myntra_shop: Shop, mynt
     assert sum(h.attributes.get("type") == "Shirts" for h in result.hits) >= 4
 
 
-def test_text_plus_photo_fuses_both(myntra_shop: Shop, myntra_dir: Path) -> None:
-    result = myntra_shop.search("shirt", image=myntra_dir / "images" / "15970.jpg", k=5)
-    assert result.mode == "text+image"
-    assert "15970" in [h.id for h in result.hits]
-    assert all({"image_vector", "text_vector"} <= set(h.signals) for h in result.hits[:3])
-    assert all(h.attributes["type"] == "Shirts" for h in result.hits)
+def test_photo_plus_words_keeps_the_type_and_changes_the_colour(myntra_shop: Shop, myntra_dir: Path) -> None:
+    # 15970 is a navy blue check shirt; "like this but in red" / "这个款式的红色"
+    for words in ("like this but in red", "这个款式的红色"):
+        result = myntra_shop.search(words, image=myntra_dir / "images" / "15970.jpg", k=5)
+        assert result.mode == "text+image"
+        assert result.inferred["type"].startswith("Shirts")
+        assert result.hits and all(h.attributes["type"] == "Shirts" and h.attributes["colour"] == "Red" for h in result.hits)
+        assert all("image_vector" in h.signals for h in result.hits)
+
+
+def test_negation_price_and_relaxation(myntra_shop: Shop) -> None:
+    result = myntra_shop.search("shoes for men not black", k=20)
+    assert result.exclusions == {"colour": ["Black"]}
+    assert result.hits and all(h.attributes["colour"] != "Black" and h.attributes["gender"] == "Men" for h in result.hits)
+    # no purple watches for boys in the slice: understood slots are relaxed (colour first) instead of returning nothing
+    relaxed = myntra_shop.search("purple watches for boys", k=5)
+    assert relaxed.relaxed and relaxed.relaxed[0] == "colour" and relaxed.hits
+
+
+def test_facets_count_the_candidates(myntra_shop: Shop) -> None:
+    result = myntra_shop.search("shirt", k=5)
+    assert result.facets["type"]["Shirts"] >= 5
+    assert set(result.facets) >= {"type", "colour", "gender", "brand"}
 
 
 def test_filters_apply_to_every_retriever(myntra_shop: Shop) -> None:
@@ -57,8 +86,10 @@ def test_filters_apply_to_every_retriever(myntra_shop: Shop) -> None:
 
 def test_json_output_is_stable(myntra_shop: Shop) -> None:
     data = json.loads(json.dumps(myntra_shop.search("red shirt", k=3).to_dict(), ensure_ascii=False))
-    assert set(data) == {"query", "mode", "hits", "took_ms", "filters"}
-    assert set(data["hits"][0]) == {"id", "title", "score", "price", "image_path", "attributes", "signals", "matched_words", "explanation"}
+    assert set(data) == {"query", "mode", "hits", "took_ms", "filters", "exclusions", "price_range", "understood", "inferred", "relaxed", "facets"}
+    assert set(data["hits"][0]) == {
+        "id", "title", "score", "price", "image_path", "attributes", "signals", "matched_words", "matched_slots", "predicted", "explanation"
+    }
     assert set(data["hits"][0]["signals"]["text_vector"]) == {"rank", "score"}
 
 

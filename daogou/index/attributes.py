@@ -21,6 +21,7 @@ class AttributeIndex:
         self.spelling: dict[str, dict[str, str]] = {}
         self.prices: dict[str, float] = {}
         self.ids: set[str] = set()
+        self.by_id: dict[str, dict[str, str]] = {}
         for product in products:
             self.add(product)
 
@@ -30,11 +31,25 @@ class AttributeIndex:
         if product.brand:
             fields["brand"] = product.brand
         for name, value in fields.items():
-            key, low = name.lower(), value.lower()
-            self.values.setdefault(key, {}).setdefault(low, set()).add(product.id)
-            self.spelling.setdefault(key, {}).setdefault(low, value)
+            self._put(product.id, name, value)
         if product.price is not None:
             self.prices[product.id] = product.price
+
+    def _put(self, pid: str, name: str, value: str) -> None:
+        key, low = name.lower(), value.lower()
+        self.values.setdefault(key, {}).setdefault(low, set()).add(pid)
+        self.spelling.setdefault(key, {}).setdefault(low, value)
+        self.by_id.setdefault(pid, {})[key] = self.spelling[key][low]
+
+    def add_value(self, pid: str, name: str, value: str) -> bool:
+        """Add a predicted value for a product that has none for `name`; catalog values always win."""
+        if pid not in self.ids or not value or name.lower() in self.by_id.get(pid, {}):
+            return False
+        self._put(pid, name, value)
+        return True
+
+    def value_of(self, pid: str, name: str) -> str | None:
+        return self.by_id.get(pid, {}).get(name.lower())
 
     def fields(self) -> list[str]:
         return sorted(self.values)
@@ -74,6 +89,22 @@ class AttributeIndex:
             high = price_max if price_max is not None else float("inf")
             result = {i for i in result if i in self.prices and low <= self.prices[i] <= high}
         return result
+
+    def price_bands(self, ids: Iterable[str], bands: int = 4) -> list[dict[str, float | int]]:
+        """Counts of `ids` in price bands cut at the catalog's quantiles (so bands are even for the shop)."""
+        if not self.prices:
+            return []
+        ordered = sorted(self.prices.values())
+        edges = [ordered[min(len(ordered) - 1, (i * len(ordered)) // bands)] for i in range(bands)] + [ordered[-1]]
+        out = []
+        wanted = [self.prices[i] for i in ids if i in self.prices]
+        for low, high in zip(edges, edges[1:]):
+            if high <= low and out:
+                continue
+            last = high == edges[-1]
+            count = sum(1 for p in wanted if low <= p < high or (last and p == high))
+            out.append({"min": low, "max": high, "count": count})
+        return out
 
     def facets(self, ids: Iterable[str], names: Iterable[str]) -> dict[str, dict[str, int]]:
         """Value counts per attribute among `ids` (most common first), for the facet sidebar."""

@@ -45,7 +45,13 @@ def _offline_image(name: str) -> ImageEncoder:
 
 
 TEXT_MODELS: dict[str, Callable[[str], TextEncoder]] = {"e5-small": _offline_text}
-IMAGE_MODELS: dict[str, Callable[[str], ImageEncoder]] = {"efficientnet-lite0": _offline_image}
+def _colour(name: str) -> ImageEncoder:
+    from daogou.models.colour import ColourHistogramEncoder
+
+    return ColourHistogramEncoder(name=name)
+
+
+IMAGE_MODELS: dict[str, Callable[[str], ImageEncoder]] = {"efficientnet-lite0": _offline_image, "colour-hist-v1": _colour}
 
 
 def _from_transformers(spec: str, kind: str) -> object:

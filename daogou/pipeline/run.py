@@ -63,5 +63,6 @@ def encode_catalog(
             finally:
                 distributor.close()
             report.encoded[space] = writer.written
-            report.failures.extend(writer.failures)
+            seen = {pid for pid, _ in report.failures}
+            report.failures.extend(f for f in writer.failures if f[0] not in seen)  # one line per product, not per space
     return report

@@ -1,61 +1,107 @@
-"""The searcher: query → filters + retrievers (BM25, text vectors, image vectors) → RRF → hits with reasons.
+"""The searcher: query → plan (slots → filters) → retrievers → fusion → hits with reasons and facets.
 
 Why this shape: each retriever is good at something different (BM25 at exact words and model
-numbers, vectors at meaning and at other languages, image vectors at look), and fusing their ranks
-gives the best of each without score calibration. Filters are applied inside every retriever, never
-after it, so a filtered query still returns k results when k exist.
+numbers, text vectors at meaning and other languages, aligned image vectors at what a product looks
+like when its title says little), and fusing their ranks gives the best of each without calibrating
+scores. Slots understood in the query become hard filters applied inside every retriever, never
+after it, so a filtered query still returns k results when k exist. A photo plus words ("like this
+but in blue") keeps the photo's type, takes the words' changes, and ranks by visual similarity.
 """
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from daogou.catalog.store import CatalogStore
+from daogou.config import Settings
 from daogou.errors import BadQuery, IndexMissing
 from daogou.index.attributes import AttributeIndex
 from daogou.index.lexical import LexicalIndex
 from daogou.index.tokenize import words
 from daogou.index.vectors import FaissIndex
-from daogou.models.protocols import ImageEncoder, TextEncoder
+from daogou.models.align import AlignmentHeads
+from daogou.models.protocols import TextEncoder
+from daogou.models.registry import image_encoder, text_encoder
 from daogou.search.fusion import rrf
 from daogou.search.inputs import ImageSource, clean_text, load_image
 from daogou.search.results import Hit, SearchResult, Signal
+from daogou.understand.attributes import AttributePredictor, stack_features
+from daogou.understand.query import ParsedQuery, QueryParser
+from daogou.understand.vocabulary import Vocabulary
+
+#: When a query's filters match nothing, drop understood slots in this order until something matches.
+RELAX_ORDER = ("colour", "pattern", "brand", "price", "subcategory", "type", "gender")
+FACET_FIELDS = ("type", "colour", "gender", "brand")
+#: How many image neighbours vote on a query photo's type and gender, and the share the winner needs.
+VOTERS, TYPE_QUORUM, GENDER_QUORUM = 20, 0.4, 0.6
+
+
+@dataclass
+class Plan:
+    """What will be retrieved: hard filters, exclusions, price range, and where each came from."""
+
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    exclude: dict[str, list[str]] = field(default_factory=dict)
+    price_min: float | None = None
+    price_max: float | None = None
+    inferred: dict[str, str] = field(default_factory=dict)
+    relaxed: list[str] = field(default_factory=list)
+
+    def constrained(self) -> bool:
+        return bool(self.filters or self.exclude or self.price_min is not None or self.price_max is not None)
+
+
+def load_predictions(index_dir: Path) -> dict[str, dict[str, list[object]]]:
+    """Predicted attributes written by indexing: field → product id → [value, confidence]."""
+    path = index_dir / "predicted.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 class Searcher:
-    """Answers text and image queries over one shop's indexes."""
+    """Answers text, photo and photo+text queries over one shop's indexes."""
 
-    def __init__(
-        self,
-        store: CatalogStore,
-        index_dir: Path,
-        text_encoder: TextEncoder,
-        image_model: str,
-        image_encoder_loader: Callable[[], ImageEncoder],
-        candidates: int = 100,
-        exact_filter_fraction: float = 0.05,
-    ) -> None:
+    def __init__(self, store: CatalogStore, settings: Settings, index_dir: Path, models_dir: Path) -> None:
         self.store = store
-        self.text_encoder = text_encoder
-        self._image_encoder_loader = image_encoder_loader
-        self._image_encoder: ImageEncoder | None = None
-        self.candidates = candidates
+        self.settings = settings
+        self.candidates = settings.candidates
+        exact = settings.exact_filter_fraction
+        self.text_encoder: TextEncoder = text_encoder(settings.text_model)
         self.lexical = LexicalIndex(index_dir / "lexical")
-        self.text_index = FaissIndex.load(index_dir, "text", text_encoder.name, text_encoder.dim, exact_filter_fraction)
-        self.image_index: FaissIndex | None = None
-        if (index_dir / "image.json").exists():
-            self.image_index = FaissIndex.load(index_dir, "image", image_model, None, exact_filter_fraction)
-        self.attributes = AttributeIndex(store.iter_products())
+        self.text_index = FaissIndex.load(index_dir, "text", self.text_encoder.name, self.text_encoder.dim, exact)
+        self.image_index = self._optional(index_dir, "image", settings.image_model, exact)
+        self.heads: AlignmentHeads | None = None
+        self.aligned_image = self.aligned_text = None
+        if (models_dir / "align.pt").exists():
+            self.heads, card = AlignmentHeads.load(models_dir)
+            tag = f"align-{card['weights_sha256_16']}"
+            self.aligned_image = self._optional(index_dir, "aligned_image", tag, exact)
+            self.aligned_text = self._optional(index_dir, "aligned_text", tag, exact)
+        self.colour_head = AttributePredictor.load(models_dir / "colour") if (models_dir / "colour.joblib").exists() else None
+        self.predicted = load_predictions(index_dir)
+        products = list(store.iter_products())
+        self.attributes = AttributeIndex(products)
+        for field_name, table in self.predicted.items():
+            for pid, (value, _confidence) in table.items():
+                self.attributes.add_value(pid, field_name, str(value))
+        self.parser = QueryParser(
+            Vocabulary({f: self.attributes.catalog_values(f).keys() for f in self.attributes.fields()}, self.attributes.prices.values())
+        )
 
-    @property
-    def image_encoder(self) -> ImageEncoder:
-        if self._image_encoder is None:
-            self._image_encoder = self._image_encoder_loader()
-        return self._image_encoder
+    @staticmethod
+    def _optional(index_dir: Path, name: str, model: str, exact: float) -> FaissIndex | None:
+        return FaissIndex.load(index_dir, name, model, None, exact) if (index_dir / f"{name}.json").exists() else None
 
     # -- public -------------------------------------------------------------------------------------
+
+    def parse(self, text: str) -> ParsedQuery:
+        """Understand a query without searching (for the UI's chips and for the assistant)."""
+        return self.parser.parse(clean_text(text))
 
     def search(
         self,
@@ -63,48 +109,159 @@ class Searcher:
         image: ImageSource | None = None,
         k: int = 10,
         filters: dict[str, list[str]] | None = None,
+        understand: bool = True,
     ) -> SearchResult:
-        """Text, image, or both (fused). `filters` maps attribute → accepted values."""
+        """Text, photo, or both. `filters` (attribute → accepted values) override what the query says."""
         start = time.perf_counter()
         if not 1 <= k <= 1000:
             raise BadQuery(f"k must be between 1 and 1000, got {k}")
-        filters = {name: [v for v in values if str(v).strip()] for name, values in (filters or {}).items() if values}
-        allowed = self.attributes.matching(filters) if filters else None
-        lists: dict[str, list[tuple[str, float]]] = {}
-        query_words: list[str] = []
         if text is None and image is None:
             raise BadQuery("give a text query, an image, or both")
-        if text is not None:
-            text = clean_text(text)
-            lexical_hits, query_words = self.lexical.search(text, self.candidates, filters or None)
-            lists["bm25"] = [(h.id, h.score) for h in lexical_hits]
-            vector = self.text_encoder.encode_queries([text])[0]
-            lists["text_vector"] = [(h.id, h.score) for h in self.text_index.search(vector, self.candidates, allowed)]
-        if image is not None:
-            if self.image_index is None:
-                raise IndexMissing("this shop has no image index (no product photos were indexed)")
-            picture = load_image(image)
-            vector = self.image_encoder.encode_images([picture])[0]
-            lists["image_vector"] = [(h.id, h.score) for h in self.image_index.search(vector, self.candidates, allowed)]
-        # With a photo and words, the photo weighs as much as both word retrievers together: it is the
-        # anchor of the query ("this, in ...") and the words refine it.
-        weights = {"bm25": 0.5, "text_vector": 0.5, "image_vector": 1.0} if len(lists) == 3 else None
-        fused = rrf(lists, weights=weights)[:k]
-        hits = self._hits(fused, query_words)
-        mode = "+".join(name for name in ("text", "image") if (text if name == "text" else image) is not None)
-        took = (time.perf_counter() - start) * 1000
-        return SearchResult(query=text or "", mode=mode, hits=hits, took_ms=round(took, 2), filters=filters)
+        text = clean_text(text) if text is not None else None
+        explicit = {name: [str(v) for v in values if str(v).strip()] for name, values in (filters or {}).items() if values}
+        for name in explicit:
+            if name.lower() not in self.attributes.values:
+                raise BadQuery(f"unknown filter {name!r}; this catalog has {self.attributes.fields()}")
+        parsed = self.parser.parse(text) if text is not None and understand else None
+        picture = load_image(image) if image is not None else None
+        image_vector = self._encode_image(picture) if picture is not None else None
+        plan = self._plan(parsed, explicit, image_vector, text is not None)
+        allowed = self._allowed(plan, relax=parsed is not None or image_vector is not None, protected=set(explicit))
+        lists = self._retrieve(text, parsed, image_vector, plan, allowed)
+        weights = self._weights(text is not None, image_vector is not None)
+        fused = rrf(lists, weights=weights)
+        hits = self._hits(fused[:k], parsed, plan)
+        facets = self.attributes.facets([item for item, _, _ in fused], FACET_FIELDS)
+        if self.attributes.prices:
+            facets["price"] = self.attributes.price_bands([item for item, _, _ in fused])
+        if picture is not None and self.colour_head is not None:
+            colour, confidence = self._photo_colour(picture, image_vector)
+            if colour:
+                plan.inferred.setdefault("photo_colour", f"{colour} ({confidence:.2f})")
+        mode = "+".join(name for name, given in (("text", text is not None), ("image", image is not None)) if given)
+        return SearchResult(
+            query=text or "",
+            mode=mode,
+            hits=hits,
+            took_ms=round((time.perf_counter() - start) * 1000, 2),
+            filters=plan.filters,
+            exclusions=plan.exclude,
+            price_range=[plan.price_min, plan.price_max],
+            understood=parsed.to_dict() if parsed else None,
+            inferred=plan.inferred,
+            relaxed=plan.relaxed,
+            facets=facets,
+        )
 
-    def _hits(self, fused: list[tuple[str, float, dict[str, Signal]]], query_words: list[str]) -> list[Hit]:
+    # -- planning -----------------------------------------------------------------------------------
+
+    def _plan(self, parsed: ParsedQuery | None, explicit: dict[str, list[str]], image_vector: np.ndarray | None, has_text: bool) -> Plan:
+        plan = Plan()
+        if parsed is not None:
+            plan.filters = {k: v for k, v in parsed.filters.items() if k in self.attributes.values}
+            plan.exclude = {k: v for k, v in parsed.exclusions.items() if k in self.attributes.values}
+            plan.price_min, plan.price_max = parsed.price_min, parsed.price_max
+        plan.filters.update(explicit)
+        if image_vector is not None and has_text:
+            # "like this but ...": what the words leave open, the photo's nearest products decide
+            for name, blocked, quorum in (("type", {"type", "subcategory"}, TYPE_QUORUM), ("gender", {"gender"}, GENDER_QUORUM)):
+                if blocked & set(plan.filters) or name not in self.attributes.values:
+                    continue
+                value = self._photo_vote(image_vector, name, quorum)
+                if value:
+                    plan.filters[name] = [value]
+                    plan.inferred[name] = f"{value} (from the photo)"
+        return plan
+
+    def _allowed(self, plan: Plan, relax: bool, protected: set[str]) -> set[str] | None:
+        """Ids passing the plan; understood slots are dropped one by one while nothing passes."""
+        if not plan.constrained():
+            return None
+        allowed = self.attributes.matching(plan.filters, plan.exclude, plan.price_min, plan.price_max)
+        for name in RELAX_ORDER if relax else ():
+            if allowed:
+                break
+            if name == "price" and (plan.price_min is not None or plan.price_max is not None):
+                plan.price_min = plan.price_max = None
+            elif name in plan.filters and name not in protected:
+                plan.filters.pop(name)
+                plan.inferred.pop(name, None)
+            else:
+                continue
+            plan.relaxed.append(name)
+            allowed = self.attributes.matching(plan.filters, plan.exclude, plan.price_min, plan.price_max)
+        return allowed
+
+    # -- retrieval ----------------------------------------------------------------------------------
+
+    def _encode_image(self, picture) -> np.ndarray:  # type: ignore[no-untyped-def]
+        if self.image_index is None:
+            raise IndexMissing("this shop has no image index (no product photos were indexed)")
+        return image_encoder(self.settings.image_model).encode_images([picture])[0]
+
+    def _photo_vote(self, image_vector: np.ndarray, name: str, quorum: float) -> str | None:
+        """The value of `name` most of the photo's nearest catalog products share, if enough of them do."""
+        assert self.image_index is not None
+        neighbours = self.image_index.search(image_vector, VOTERS)
+        votes = Counter(self.attributes.value_of(h.id, name) for h in neighbours)
+        votes.pop(None, None)
+        if not votes:
+            return None
+        best, count = votes.most_common(1)[0]
+        return best if count >= quorum * len(neighbours) else None
+
+    def _photo_colour(self, picture, image_vector: np.ndarray) -> tuple[str, float]:  # type: ignore[no-untyped-def]
+        assert self.colour_head is not None
+        colour = image_encoder(self.settings.colour_model).encode_images([picture])
+        return self.colour_head.predict_with_confidence(stack_features(colour, image_vector[None, :]))[0]
+
+    def _retrieve(
+        self, text: str | None, parsed: ParsedQuery | None, image_vector: np.ndarray | None, plan: Plan, allowed: set[str] | None
+    ) -> dict[str, list[tuple[str, float]]]:
+        lists: dict[str, list[tuple[str, float]]] = {}
+        n = self.candidates
+        if text is not None:
+            lexical_text = f"{text} {parsed.english}" if parsed and parsed.english else text
+            fetch = n if allowed is None else n * 3
+            hits, _ = self.lexical.search(lexical_text, fetch, plan.filters or None)
+            lists["bm25"] = [(h.id, h.score) for h in hits if allowed is None or h.id in allowed][:n]
+            query_vector = self.text_encoder.encode_queries([text])[0]
+            lists["text_vector"] = [(h.id, h.score) for h in self.text_index.search(query_vector, n, allowed)]
+            if self.heads is not None and self.aligned_image is not None:
+                aligned = self.heads.transform_texts(query_vector[None, :])[0]
+                lists["aligned_image"] = [(h.id, h.score) for h in self.aligned_image.search(aligned, n, allowed)]
+        if image_vector is not None and self.image_index is not None:
+            lists["image_vector"] = [(h.id, h.score) for h in self.image_index.search(image_vector, n, allowed)]
+            if self.heads is not None and self.aligned_text is not None and text is None:
+                aligned = self.heads.transform_images(image_vector[None, :])[0]
+                lists["aligned_text"] = [(h.id, h.score) for h in self.aligned_text.search(aligned, n, allowed)]
+        return lists
+
+    def _weights(self, has_text: bool, has_image: bool) -> dict[str, float]:
+        """RRF weights: words and meaning count fully for text; with a photo, the photo is the anchor."""
+        if has_text and has_image:
+            return {"bm25": 0.5, "text_vector": 0.5, "aligned_image": 0.5, "image_vector": 1.5}
+        return {"bm25": 1.0, "text_vector": 1.0, "aligned_image": self.settings.aligned_weight, "image_vector": 1.0, "aligned_text": 0.5}
+
+    # -- results ------------------------------------------------------------------------------------
+
+    def _hits(self, fused: list[tuple[str, float, dict[str, Signal]]], parsed: ParsedQuery | None, plan: Plan) -> list[Hit]:
         products = self.store.get_many([item for item, _, _ in fused])
-        unique_words = list(dict.fromkeys(query_words))
+        query_words = list(dict.fromkeys(words(parsed.text))) if parsed else []
         hits = []
         for item, score, signals in fused:
             product = products.get(item)
             if product is None:  # deleted since the index was built
                 continue
             present = {_stem(w) for w in words(product.passage())}
-            matched = [w for w in unique_words if _stem(w) in present]
+            matched_slots, predicted = [], {}
+            for name, values in plan.filters.items():
+                value = self.attributes.value_of(product.id, name)
+                if value is None:
+                    continue
+                matched_slots.append(f"{name}={value}")
+                if name not in product.attributes and name in self.predicted and product.id in self.predicted[name]:
+                    predicted[name] = round(float(self.predicted[name][product.id][1]), 3)
             hits.append(
                 Hit(
                     id=product.id,
@@ -114,7 +271,9 @@ class Searcher:
                     image_path=product.image_path,
                     attributes=product.attributes,
                     signals=signals,
-                    matched_words=matched,
+                    matched_words=[w for w in query_words if _stem(w) in present],
+                    matched_slots=matched_slots,
+                    predicted=predicted,
                 )
             )
         return hits

@@ -27,13 +27,29 @@ class Hit:
     signals: dict[str, Signal] = field(default_factory=dict)
     #: query words found in the product's text
     matched_words: list[str] = field(default_factory=list)
+    #: filters this product satisfies, as "field=value"
+    matched_slots: list[str] = field(default_factory=list)
+    #: fields whose value was predicted from the photo (not in the catalog) → confidence
+    predicted: dict[str, float] = field(default_factory=dict)
 
     def explanation(self) -> str:
         """One line a shopper or a merchandiser can read: which signals found this product."""
         parts = []
+        slots = []
+        for slot in self.matched_slots:
+            name = slot.split("=", 1)[0]
+            slots.append(f"{slot} (predicted from photo, {self.predicted[name]:.2f})" if name in self.predicted else slot)
+        if slots:
+            parts.append("matches " + ", ".join(slots))
         if self.matched_words:
             parts.append("words: " + ", ".join(self.matched_words))
-        names = {"bm25": "keyword rank", "text_vector": "meaning match", "image_vector": "photo similarity"}
+        names = {
+            "bm25": "keyword rank",
+            "text_vector": "meaning match",
+            "image_vector": "photo similarity",
+            "aligned_image": "looks like the words",
+            "aligned_text": "described like the photo",
+        }
         for name, signal in self.signals.items():
             label = names.get(name, name)
             if name == "bm25":
@@ -52,6 +68,15 @@ class SearchResult:
     hits: list[Hit]
     took_ms: float
     filters: dict[str, list[str]] = field(default_factory=dict)
+    exclusions: dict[str, list[str]] = field(default_factory=dict)
+    price_range: list[float | None] = field(default_factory=lambda: [None, None])
+    #: the parsed query (intent, slots, chips) when understanding was on
+    understood: dict[str, object] | None = None
+    #: constraints taken from the photo, e.g. {"type": "Shirts (from the photo)"}
+    inferred: dict[str, str] = field(default_factory=dict)
+    #: understood slots dropped because together they matched nothing
+    relaxed: list[str] = field(default_factory=list)
+    facets: dict[str, object] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
