@@ -202,5 +202,42 @@ def demo(
     console.print(f"try: daogou search {shop} \"black running shoes\" --k 10")
 
 
+eval_app = typer.Typer(help="Measure quality on judged data; writes JSON, Markdown and a PNG plot.")
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("search")
+@friendly
+def eval_search(
+    shop: ShopDir,
+    qrels: Annotated[Path, typer.Option(help="TSV: query<TAB>product_id<TAB>grade")],
+    variant: Annotated[list[str] | None, typer.Option(help="hybrid | hybrid-no-understanding | bm25 | vector | bm25+vector | aligned-image")] = None,
+    threshold: Annotated[float, typer.Option(help="grade at or above which a product counts as relevant")] = 1.0,
+    out: Annotated[Path | None, typer.Option(help="report folder (default: SHOP/reports)")] = None,
+) -> None:
+    """Recall@K, MRR, nDCG@K and P@K of search on judged queries, for one or more configurations."""
+    from daogou.evaluate.qrels import read_qrels
+    from daogou.evaluate.report import write_report
+    from daogou.evaluate.search_eval import as_table, evaluate_search
+
+    judgements = read_qrels(qrels)
+    with Shop.open(shop) as s:
+        try:
+            results = evaluate_search(s, judgements, variant or ["hybrid"], threshold=threshold)
+        except ValueError as exc:
+            raise DaogouError(str(exc)) from exc
+        columns = ["ndcg@10", "recall@10", "mrr", "p@10"]
+        rows = as_table(results, columns)
+        data = {"qrels": str(qrels), "threshold": threshold, "results": [{"variant": r.variant, **r.metrics, "latency_ms_p50": r.latency_ms_p50} for r in results]}
+        paths = write_report(out or s.path / "reports", "search_eval", data, rows, columns, f"search quality on {qrels.name}")
+    table = Table(title=f"search quality — {len(judgements)} queries")
+    for column in ["variant", *columns, "latency_ms_p50"]:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in ["variant", *columns, "latency_ms_p50"]))
+    console.print(table)
+    console.print(f"report: {paths['md']}  plot: {paths['png']}  figures: {paths['json']}")
+
+
 if __name__ == "__main__":
     app()

@@ -238,12 +238,14 @@ class Shop:
         k: int = 10,
         filters: dict[str, list[str]] | None = None,
         understand: bool = True,
+        retrievers: set[str] | None = None,
     ) -> SearchResult:
         """Search by text, by photo, or both; `filters` maps an attribute to its accepted values.
 
         With `understand`, slots in the words (colour, type, gender, brand, price, negations) become filters.
+        `retrievers` restricts fusion to some retrievers (bm25, text_vector, aligned_image, image_vector, aligned_text).
         """
-        return self.searcher.search(text=text, image=image, k=k, filters=filters, understand=understand)
+        return self.searcher.search(text=text, image=image, k=k, filters=filters, understand=understand, retrievers=retrievers)
 
 
 def open(path: Path | str) -> Shop:  # noqa: A001 - mirrors the documented `daogou.open(...)`

@@ -38,6 +38,7 @@ from daogou.understand.vocabulary import Vocabulary
 #: When a query's filters match nothing, drop understood slots in this order until something matches.
 RELAX_ORDER = ("colour", "pattern", "brand", "price", "subcategory", "type", "gender")
 FACET_FIELDS = ("type", "colour", "gender", "brand")
+RETRIEVERS = ("bm25", "text_vector", "aligned_image", "image_vector", "aligned_text")
 #: How many image neighbours vote on a query photo's type and gender, and the share the winner needs.
 VOTERS, TYPE_QUORUM, GENDER_QUORUM = 20, 0.4, 0.6
 
@@ -110,8 +111,12 @@ class Searcher:
         k: int = 10,
         filters: dict[str, list[str]] | None = None,
         understand: bool = True,
+        retrievers: set[str] | None = None,
     ) -> SearchResult:
-        """Text, photo, or both. `filters` (attribute → accepted values) override what the query says."""
+        """Text, photo, or both. `filters` (attribute → accepted values) override what the query says.
+
+        `retrievers` limits fusion to some of RETRIEVERS (for evaluation: BM25 alone, vectors alone...).
+        """
         start = time.perf_counter()
         if not 1 <= k <= 1000:
             raise BadQuery(f"k must be between 1 and 1000, got {k}")
@@ -127,7 +132,9 @@ class Searcher:
         image_vector = self._encode_image(picture) if picture is not None else None
         plan = self._plan(parsed, explicit, image_vector, text is not None)
         allowed = self._allowed(plan, relax=parsed is not None or image_vector is not None, protected=set(explicit))
-        lists = self._retrieve(text, parsed, image_vector, plan, allowed)
+        if retrievers is not None and not retrievers <= set(RETRIEVERS):
+            raise BadQuery(f"unknown retrievers {sorted(retrievers - set(RETRIEVERS))}; known: {list(RETRIEVERS)}")
+        lists = self._retrieve(text, parsed, image_vector, plan, allowed, retrievers or set(RETRIEVERS))
         weights = self._weights(text is not None, image_vector is not None)
         fused = rrf(lists, weights=weights)
         hits = self._hits(fused[:k], parsed, plan)
@@ -216,23 +223,32 @@ class Searcher:
         return self.colour_head.predict_with_confidence(stack_features(colour, image_vector[None, :]))[0]
 
     def _retrieve(
-        self, text: str | None, parsed: ParsedQuery | None, image_vector: np.ndarray | None, plan: Plan, allowed: set[str] | None
+        self,
+        text: str | None,
+        parsed: ParsedQuery | None,
+        image_vector: np.ndarray | None,
+        plan: Plan,
+        allowed: set[str] | None,
+        use: set[str],
     ) -> dict[str, list[tuple[str, float]]]:
         lists: dict[str, list[tuple[str, float]]] = {}
         n = self.candidates
         if text is not None:
-            lexical_text = f"{text} {parsed.english}" if parsed and parsed.english else text
-            fetch = n if allowed is None else n * 3
-            hits, _ = self.lexical.search(lexical_text, fetch, plan.filters or None)
-            lists["bm25"] = [(h.id, h.score) for h in hits if allowed is None or h.id in allowed][:n]
-            query_vector = self.text_encoder.encode_queries([text])[0]
-            lists["text_vector"] = [(h.id, h.score) for h in self.text_index.search(query_vector, n, allowed)]
-            if self.heads is not None and self.aligned_image is not None:
+            if "bm25" in use:
+                lexical_text = f"{text} {parsed.english}" if parsed and parsed.english else text
+                fetch = n if allowed is None else n * 3
+                hits, _ = self.lexical.search(lexical_text, fetch, plan.filters or None)
+                lists["bm25"] = [(h.id, h.score) for h in hits if allowed is None or h.id in allowed][:n]
+            query_vector = self.text_encoder.encode_queries([text])[0] if use & {"text_vector", "aligned_image"} else None
+            if "text_vector" in use:
+                lists["text_vector"] = [(h.id, h.score) for h in self.text_index.search(query_vector, n, allowed)]
+            if "aligned_image" in use and self.heads is not None and self.aligned_image is not None:
                 aligned = self.heads.transform_texts(query_vector[None, :])[0]
                 lists["aligned_image"] = [(h.id, h.score) for h in self.aligned_image.search(aligned, n, allowed)]
         if image_vector is not None and self.image_index is not None:
-            lists["image_vector"] = [(h.id, h.score) for h in self.image_index.search(image_vector, n, allowed)]
-            if self.heads is not None and self.aligned_text is not None and text is None:
+            if "image_vector" in use:
+                lists["image_vector"] = [(h.id, h.score) for h in self.image_index.search(image_vector, n, allowed)]
+            if "aligned_text" in use and self.heads is not None and self.aligned_text is not None and text is None:
                 aligned = self.heads.transform_images(image_vector[None, :])[0]
                 lists["aligned_text"] = [(h.id, h.score) for h in self.aligned_text.search(aligned, n, allowed)]
         return lists
