@@ -17,10 +17,14 @@ def _count(shop: Shop, **attributes: str) -> int:
 def test_chinese_query_over_english_catalog_returns_shoes(myntra_shop: Shop) -> None:
     result = myntra_shop.search("黑色男士运动鞋", k=10)
     wanted = _count(myntra_shop, colour="Black", gender="Men", type="Sports Shoes")
-    assert wanted >= 3 and len(result.hits) == min(10, wanted)
-    assert all(
-        (h.attributes["colour"], h.attributes["gender"], h.attributes["type"]) == ("Black", "Men", "Sports Shoes") for h in result.hits
-    )
+    assert wanted >= 3 and len(result.hits) == 10
+    exact, close = result.hits[:wanted], result.hits[wanted:]
+    assert all((h.attributes["colour"], h.attributes["gender"], h.attributes["type"]) == ("Black", "Men", "Sports Shoes") for h in exact)
+    assert not any(h.close_match for h in exact)
+    # then close matches: first the colour is let go, keeping men's sports shoes
+    assert close and all(h.close_match for h in close)
+    assert close[0].close_match == ["colour"] and close[0].attributes["type"] == "Sports Shoes"
+    assert "close match (differs in colour)" in close[0].explanation()
     assert result.filters == {"colour": ["Black"], "gender": ["Men"], "type": ["Sports Shoes"]}
     assert {c["text"] for c in result.understood["chips"]} == {"黑色", "男士", "运动鞋"}  # type: ignore[index]
     assert "matches colour=Black" in result.hits[0].explanation()
@@ -56,8 +60,11 @@ def test_photo_plus_words_keeps_the_type_and_changes_the_colour(myntra_shop: Sho
         result = myntra_shop.search(words, image=myntra_dir / "images" / "15970.jpg", k=5)
         assert result.mode == "text+image"
         assert result.inferred["type"].startswith("Shirts")
-        assert result.hits and all(h.attributes["type"] == "Shirts" and h.attributes["colour"] == "Red" for h in result.hits)
+        exact = [h for h in result.hits if not h.close_match]
+        assert exact and all(h.attributes["type"] == "Shirts" and h.attributes["colour"] == "Red" for h in exact)
+        assert result.hits[: len(exact)] == exact  # close matches only after the exact ones
         assert all("image_vector" in h.signals for h in result.hits)
+        assert "colour=Red" in exact[0].matched_slots
 
 
 def test_negation_price_and_relaxation(myntra_shop: Shop) -> None:
@@ -88,7 +95,7 @@ def test_json_output_is_stable(myntra_shop: Shop) -> None:
     data = json.loads(json.dumps(myntra_shop.search("red shirt", k=3).to_dict(), ensure_ascii=False))
     assert set(data) == {"query", "mode", "hits", "took_ms", "filters", "exclusions", "price_range", "understood", "inferred", "relaxed", "facets"}
     assert set(data["hits"][0]) == {
-        "id", "title", "score", "price", "image_path", "attributes", "signals", "matched_words", "matched_slots", "predicted", "explanation"
+        "id", "title", "score", "price", "image_path", "attributes", "signals", "matched_words", "matched_slots", "predicted", "close_match", "explanation"
     }
     assert set(data["hits"][0]["signals"]["text_vector"]) == {"rank", "score"}
 

@@ -10,6 +10,7 @@ but in blue") keeps the photo's type, takes the words' changes, and ranks by vis
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections import Counter
@@ -131,13 +132,27 @@ class Searcher:
         picture = load_image(image) if image is not None else None
         image_vector = self._encode_image(picture) if picture is not None else None
         plan = self._plan(parsed, explicit, image_vector, text is not None)
-        allowed = self._allowed(plan, relax=parsed is not None or image_vector is not None, protected=set(explicit))
+        relax = parsed is not None or image_vector is not None
+        protected = set(explicit)
+        allowed = self._allowed(plan, relax, protected)
         if retrievers is not None and not retrievers <= set(RETRIEVERS):
             raise BadQuery(f"unknown retrievers {sorted(retrievers - set(RETRIEVERS))}; known: {list(RETRIEVERS)}")
-        lists = self._retrieve(text, parsed, image_vector, plan, allowed, retrievers or set(RETRIEVERS))
+        use = retrievers or set(RETRIEVERS)
         weights = self._weights(text is not None, image_vector is not None)
-        fused = rrf(lists, weights=weights)
+        fused = rrf(self._retrieve(text, parsed, image_vector, plan, allowed, use), weights=weights)
         hits = self._hits(fused[:k], parsed, plan)
+        # Fewer exact matches than asked for: follow them with close matches, dropping one understood slot at a time.
+        wider = copy.deepcopy(plan)
+        while relax and len(hits) < k and wider.constrained():
+            dropped = self._relax_once(wider, protected)
+            if dropped is None:
+                break
+            wider_allowed = self.attributes.matching(wider.filters, wider.exclude, wider.price_min, wider.price_max)
+            seen = {h.id for h in hits}
+            more = [f for f in rrf(self._retrieve(text, parsed, image_vector, wider, wider_allowed, use), weights=weights) if f[0] not in seen]
+            for hit in self._hits(more[: k - len(hits)], parsed, plan):
+                hit.close_match = list(wider.relaxed[len(plan.relaxed) :])
+                hits.append(hit)
         facets = self.attributes.facets([item for item, _, _ in fused], FACET_FIELDS)
         if self.attributes.prices:
             facets["price"] = self.attributes.price_bands([item for item, _, _ in fused])
@@ -185,9 +200,14 @@ class Searcher:
         if not plan.constrained():
             return None
         allowed = self.attributes.matching(plan.filters, plan.exclude, plan.price_min, plan.price_max)
-        for name in RELAX_ORDER if relax else ():
-            if allowed:
-                break
+        while relax and not allowed and self._relax_once(plan, protected) is not None:
+            allowed = self.attributes.matching(plan.filters, plan.exclude, plan.price_min, plan.price_max)
+        return allowed
+
+    @staticmethod
+    def _relax_once(plan: Plan, protected: set[str]) -> str | None:
+        """Drop the first understood constraint in RELAX_ORDER (never one the caller gave explicitly)."""
+        for name in RELAX_ORDER:
             if name == "price" and (plan.price_min is not None or plan.price_max is not None):
                 plan.price_min = plan.price_max = None
             elif name in plan.filters and name not in protected:
@@ -196,8 +216,8 @@ class Searcher:
             else:
                 continue
             plan.relaxed.append(name)
-            allowed = self.attributes.matching(plan.filters, plan.exclude, plan.price_min, plan.price_max)
-        return allowed
+            return name
+        return None
 
     # -- retrieval ----------------------------------------------------------------------------------
 
@@ -273,7 +293,7 @@ class Searcher:
             matched_slots, predicted = [], {}
             for name, values in plan.filters.items():
                 value = self.attributes.value_of(product.id, name)
-                if value is None:
+                if value is None or value.lower() not in {v.lower() for v in values}:
                     continue
                 matched_slots.append(f"{name}={value}")
                 if name not in product.attributes and name in self.predicted and product.id in self.predicted[name]:

@@ -31,10 +31,14 @@ class Hit:
     matched_slots: list[str] = field(default_factory=list)
     #: fields whose value was predicted from the photo (not in the catalog) → confidence
     predicted: dict[str, float] = field(default_factory=dict)
+    #: set on close matches shown after the exact ones: the understood slots this product does not meet
+    close_match: list[str] = field(default_factory=list)
 
     def explanation(self) -> str:
         """One line a shopper or a merchandiser can read: which signals found this product."""
         parts = []
+        if self.close_match:
+            parts.append("close match (differs in " + ", ".join(self.close_match) + ")")
         slots = []
         for slot in self.matched_slots:
             name = slot.split("=", 1)[0]
