@@ -21,7 +21,7 @@ from daogou.config import CONFIG_NAME, Settings, load_settings
 from daogou.errors import DaogouError, ImportFailed, ShopNotFound, UnknownProduct
 from daogou.index.lexical import LexicalIndex
 from daogou.index.vectors import FaissIndex
-from daogou.models.align import AlignmentHeads
+from daogou.models.align import AlignmentHeads, image_side
 from daogou.pipeline.run import encode_catalog
 from daogou.search.engine import Searcher
 from daogou.training import TrainReport, train_alignment, train_attribute
@@ -184,23 +184,29 @@ class Shop:
             "text": self._vector_index("text", text_ids, text_vectors, self.settings.text_model),
             "image": self._vector_index("image", image_ids, image_vectors, self.settings.image_model),
         }
+        # colour features in the image ids' order (both come from the same photos)
+        colour_ids, colour_matrix = self.store.load_vectors("colour", self.settings.colour_model)
+        colour_position = {pid: i for i, pid in enumerate(colour_ids)}
+        with_colour = [i for i, pid in enumerate(image_ids) if pid in colour_position]
+        image_ids = [image_ids[i] for i in with_colour]
+        image_vectors = image_vectors[with_colour] if image_ids else image_vectors
+        colour_vectors = colour_matrix[[colour_position[pid] for pid in image_ids]] if image_ids else None
         if (self.models_dir / "align.pt").exists():
             heads, card = AlignmentHeads.load(self.models_dir)
             tag = f"align-{card['weights_sha256_16']}"
-            indexed["aligned_image"] = self._vector_index("aligned_image", image_ids, heads.transform_images(image_vectors) if image_ids else image_vectors, tag)
+            aligned = heads.transform_images(image_side(image_vectors, colour_vectors)) if image_ids else image_vectors
+            indexed["aligned_image"] = self._vector_index("aligned_image", image_ids, aligned, tag)
             indexed["aligned_text"] = self._vector_index("aligned_text", text_ids, heads.transform_texts(text_vectors) if text_ids else text_vectors, tag)
         predictions: dict[str, dict[str, list[object]]] = {}
         if (self.models_dir / "colour.joblib").exists() and image_ids:
-            colour_ids, colour_vectors = self.store.load_vectors("colour", self.settings.colour_model)
-            position = {pid: i for i, pid in enumerate(image_ids)}
-            products = self.store.get_many(colour_ids)
-            missing = [i for i, pid in enumerate(colour_ids) if pid in position and not products[pid].attributes.get("colour")]
+            products = self.store.get_many(image_ids)
+            missing = [i for i, pid in enumerate(image_ids) if not products[pid].attributes.get("colour")]
             if missing:
                 head = AttributePredictor.load(self.models_dir / "colour")
-                features = stack_features(colour_vectors[missing], image_vectors[[position[colour_ids[i]] for i in missing]])
+                features = stack_features(colour_vectors[missing], image_vectors[missing])  # type: ignore[index]
                 for i, (value, confidence) in zip(missing, head.predict_with_confidence(features)):
                     if value:
-                        predictions.setdefault("colour", {})[colour_ids[i]] = [value, round(confidence, 4)]
+                        predictions.setdefault("colour", {})[image_ids[i]] = [value, round(confidence, 4)]
         atomic.write_text(self.index_dir / "predicted.json", json.dumps(predictions, ensure_ascii=False))
         indexed["predicted_colour"] = len(predictions.get("colour", {}))
         indexed["lexical"] = LexicalIndex.build(self.index_dir / "lexical", self.store.iter_products())

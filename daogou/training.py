@@ -17,7 +17,7 @@ from daogou.catalog.splits import SEED, split_ids
 from daogou.catalog.store import CatalogStore
 from daogou.config import Settings
 from daogou.errors import DaogouError
-from daogou.models.align import AlignmentHeads, pair_retrieval
+from daogou.models.align import AlignmentHeads, image_side, pair_retrieval
 from daogou.understand.attributes import AttributePredictor, stack_features
 
 
@@ -52,29 +52,30 @@ def _rows(ids: list[str], subset: list[str]) -> np.ndarray:
 def train_alignment(store: CatalogStore, settings: Settings, models_dir: Path, **params: object) -> TrainReport:
     """Fit alignment heads on the train split's (photo, text) pairs; report text→image Recall@K on the test split."""
     started = time.perf_counter()
-    ids, m = _aligned(store, {"text": settings.text_model, "image": settings.image_model})
+    ids, m = _aligned(store, {"text": settings.text_model, "image": settings.image_model, "colour": settings.colour_model})
     if len(ids) < 50:
         raise DaogouError(f"alignment needs at least 50 indexed products with photos; this shop has {len(ids)} (run `daogou index` first)")
     split = split_ids(ids, SEED)
-    train = _rows(ids, split.train)
-    heads = AlignmentHeads(**params).fit(m["image"][train], m["text"][train])  # type: ignore[arg-type]
+    train = _rows(ids, split.train + split.validation)  # hyper-parameters were chosen on validation; fit on both
+    images = image_side(m["image"], m["colour"])
+    heads = AlignmentHeads(**params).fit(images[train], m["text"][train])  # type: ignore[arg-type]
     metrics: dict[str, float] = {}
-    for name, part in (("validation", split.validation), ("test", split.test)):
+    for name, part in (("test", split.test),):
         rows = _rows(ids, part)
-        scores = pair_retrieval(heads.transform_texts(m["text"][rows]), heads.transform_images(m["image"][rows]))
+        scores = pair_retrieval(heads.transform_texts(m["text"][rows]), heads.transform_images(images[rows]))
         metrics.update({f"{name}_recall@{k}": round(v, 4) for k, v in scores.recall.items()})
         metrics[f"{name}_mrr"] = round(scores.mrr, 4)
         metrics[f"{name}_pairs"] = scores.pairs
     card = {
         "model": "daogou image-text alignment heads",
-        "inputs": {"image": settings.image_model, "text": settings.text_model},
+        "inputs": {"image": settings.image_model, "colour": settings.colour_model, "text": settings.text_model},
         "data": f"{len(ids)} products of this shop with photo and text",
-        "split": {"seed": SEED, "train": len(split.train), "validation": len(split.validation), "test": len(split.test)},
+        "split": {"seed": SEED, "train": len(split.train) + len(split.validation), "test": len(split.test)},
         "metrics": metrics,
         "metric_note": "text (passage: title + catalog attributes) → image retrieval among the split's own products",
     }
     heads.save(models_dir, card)
-    return TrainReport("align", str(models_dir / "align.pt"), len(split.train), len(split.test), metrics, round(time.perf_counter() - started, 1))
+    return TrainReport("align", str(models_dir / "align.pt"), len(train), len(split.test), metrics, round(time.perf_counter() - started, 1))
 
 
 def train_attribute(store: CatalogStore, settings: Settings, models_dir: Path, field_name: str = "colour") -> TrainReport:

@@ -26,7 +26,7 @@ from daogou.index.attributes import AttributeIndex
 from daogou.index.lexical import LexicalIndex
 from daogou.index.tokenize import words
 from daogou.index.vectors import FaissIndex
-from daogou.models.align import AlignmentHeads
+from daogou.models.align import AlignmentHeads, image_side
 from daogou.models.protocols import TextEncoder
 from daogou.models.registry import image_encoder, text_encoder
 from daogou.search.fusion import rrf
@@ -131,6 +131,7 @@ class Searcher:
         parsed = self.parser.parse(text) if text is not None and understand else None
         picture = load_image(image) if image is not None else None
         image_vector = self._encode_image(picture) if picture is not None else None
+        colour_vector = image_encoder(self.settings.colour_model).encode_images([picture])[0] if picture is not None else None
         plan = self._plan(parsed, explicit, image_vector, text is not None)
         relax = parsed is not None or image_vector is not None
         protected = set(explicit)
@@ -139,7 +140,7 @@ class Searcher:
             raise BadQuery(f"unknown retrievers {sorted(retrievers - set(RETRIEVERS))}; known: {list(RETRIEVERS)}")
         use = retrievers or set(RETRIEVERS)
         weights = self._weights(text is not None, image_vector is not None)
-        fused = rrf(self._retrieve(text, parsed, image_vector, plan, allowed, use), weights=weights)
+        fused = rrf(self._retrieve(text, parsed, image_vector, colour_vector, plan, allowed, use), weights=weights)
         hits = self._hits(fused[:k], parsed, plan)
         # Fewer exact matches than asked for: follow them with close matches, dropping one understood slot at a time.
         wider = copy.deepcopy(plan)
@@ -149,15 +150,16 @@ class Searcher:
                 break
             wider_allowed = self.attributes.matching(wider.filters, wider.exclude, wider.price_min, wider.price_max)
             seen = {h.id for h in hits}
-            more = [f for f in rrf(self._retrieve(text, parsed, image_vector, wider, wider_allowed, use), weights=weights) if f[0] not in seen]
+            lists = self._retrieve(text, parsed, image_vector, colour_vector, wider, wider_allowed, use)
+            more = [f for f in rrf(lists, weights=weights) if f[0] not in seen]
             for hit in self._hits(more[: k - len(hits)], parsed, plan):
                 hit.close_match = list(wider.relaxed[len(plan.relaxed) :])
                 hits.append(hit)
         facets = self.attributes.facets([item for item, _, _ in fused], FACET_FIELDS)
         if self.attributes.prices:
             facets["price"] = self.attributes.price_bands([item for item, _, _ in fused])
-        if picture is not None and self.colour_head is not None:
-            colour, confidence = self._photo_colour(picture, image_vector)
+        if image_vector is not None and colour_vector is not None and self.colour_head is not None:
+            colour, confidence = self.colour_head.predict_with_confidence(stack_features(colour_vector[None, :], image_vector[None, :]))[0]
             if colour:
                 plan.inferred.setdefault("photo_colour", f"{colour} ({confidence:.2f})")
         mode = "+".join(name for name, given in (("text", text is not None), ("image", image is not None)) if given)
@@ -237,16 +239,12 @@ class Searcher:
         best, count = votes.most_common(1)[0]
         return best if count >= quorum * len(neighbours) else None
 
-    def _photo_colour(self, picture, image_vector: np.ndarray) -> tuple[str, float]:  # type: ignore[no-untyped-def]
-        assert self.colour_head is not None
-        colour = image_encoder(self.settings.colour_model).encode_images([picture])
-        return self.colour_head.predict_with_confidence(stack_features(colour, image_vector[None, :]))[0]
-
     def _retrieve(
         self,
         text: str | None,
         parsed: ParsedQuery | None,
         image_vector: np.ndarray | None,
+        colour_vector: np.ndarray | None,
         plan: Plan,
         allowed: set[str] | None,
         use: set[str],
@@ -269,7 +267,8 @@ class Searcher:
             if "image_vector" in use:
                 lists["image_vector"] = [(h.id, h.score) for h in self.image_index.search(image_vector, n, allowed)]
             if "aligned_text" in use and self.heads is not None and self.aligned_text is not None and text is None:
-                aligned = self.heads.transform_images(image_vector[None, :])[0]
+                side = image_side(image_vector[None, :], None if colour_vector is None else colour_vector[None, :])
+                aligned = self.heads.transform_images(side)[0]
                 lists["aligned_text"] = [(h.id, h.score) for h in self.aligned_text.search(aligned, n, allowed)]
         return lists
 
