@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -191,12 +192,15 @@ class Shop:
         image_ids = [image_ids[i] for i in with_colour]
         image_vectors = image_vectors[with_colour] if image_ids else image_vectors
         colour_vectors = colour_matrix[[colour_position[pid] for pid in image_ids]] if image_ids else None
-        if (self.models_dir / "align.pt").exists():
-            heads, card = AlignmentHeads.load(self.models_dir)
-            tag = f"align-{card['weights_sha256_16']}"
+        loaded = self.alignment()
+        if loaded is not None:
+            heads, tag = loaded
             aligned = heads.transform_images(image_side(image_vectors, colour_vectors)) if image_ids else image_vectors
             indexed["aligned_image"] = self._vector_index("aligned_image", image_ids, aligned, tag)
             indexed["aligned_text"] = self._vector_index("aligned_text", text_ids, heads.transform_texts(text_vectors) if text_ids else text_vectors, tag)
+        else:
+            for name in ("aligned_image", "aligned_text"):
+                self._vector_index(name, [], None, "")
         predictions: dict[str, dict[str, list[object]]] = {}
         if (self.models_dir / "colour.joblib").exists() and image_ids:
             products = self.store.get_many(image_ids)
@@ -213,6 +217,17 @@ class Shop:
         with self._lock:
             self._searcher = None
         return indexed
+
+    def alignment(self) -> tuple[AlignmentHeads, str] | None:
+        """The trained alignment heads and their index tag, or None if absent or trained on other encoders."""
+        if not (self.models_dir / "align.pt").exists():
+            return None
+        heads, card = AlignmentHeads.load(self.models_dir)
+        wanted = {"image": self.settings.image_model, "colour": self.settings.colour_model, "text": self.settings.text_model}
+        if card.get("inputs") != wanted:
+            warnings.warn(f"alignment heads in {self.models_dir} were trained on {card.get('inputs')}; run `daogou train align` again", stacklevel=2)
+            return None
+        return heads, f"align-{card['weights_sha256_16']}"
 
     # -- training -----------------------------------------------------------------------------------
 
@@ -234,7 +249,7 @@ class Shop:
         """The searcher over the current indexes, opened on first use and shared by threads."""
         with self._lock:
             if self._searcher is None:
-                self._searcher = Searcher(self.store, self.settings, self.index_dir, self.models_dir)
+                self._searcher = Searcher(self.store, self.settings, self.index_dir, self.models_dir, self.alignment())
             return self._searcher
 
     def search(

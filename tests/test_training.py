@@ -62,3 +62,23 @@ def test_unknown_training_target(trained_shop: Shop) -> None:
 
     with pytest.raises(DaogouError, match="unknown training target"):
         trained_shop.train("everything")
+
+
+def test_heads_trained_on_other_encoders_are_not_used(trained_shop: Shop, tmp_path: Path) -> None:
+    import json
+
+    copy = tmp_path / "copy"
+    shutil.copytree(trained_shop.path, copy)
+    card_path = copy / "models" / "align.json"
+    card = json.loads(card_path.read_text())
+    card["inputs"]["image"] = "some-other-model"
+    card_path.write_text(json.dumps(card))
+    shop = Shop.open(copy)
+    with pytest.warns(UserWarning, match="train align"):
+        assert shop.alignment() is None
+    with pytest.warns(UserWarning):
+        shop._build_indexes()
+    assert not (copy / "index" / "aligned_image.json").exists()
+    with pytest.warns(UserWarning):
+        assert shop.search("watch", k=3).hits
+    shop.close()

@@ -68,7 +68,14 @@ def load_predictions(index_dir: Path) -> dict[str, dict[str, list[object]]]:
 class Searcher:
     """Answers text, photo and photo+text queries over one shop's indexes."""
 
-    def __init__(self, store: CatalogStore, settings: Settings, index_dir: Path, models_dir: Path) -> None:
+    def __init__(
+        self,
+        store: CatalogStore,
+        settings: Settings,
+        index_dir: Path,
+        models_dir: Path,
+        alignment: tuple[AlignmentHeads, str] | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings
         self.candidates = settings.candidates
@@ -79,9 +86,8 @@ class Searcher:
         self.image_index = self._optional(index_dir, "image", settings.image_model, exact)
         self.heads: AlignmentHeads | None = None
         self.aligned_image = self.aligned_text = None
-        if (models_dir / "align.pt").exists():
-            self.heads, card = AlignmentHeads.load(models_dir)
-            tag = f"align-{card['weights_sha256_16']}"
+        if alignment is not None:
+            self.heads, tag = alignment
             self.aligned_image = self._optional(index_dir, "aligned_image", tag, exact)
             self.aligned_text = self._optional(index_dir, "aligned_text", tag, exact)
         self.colour_head = AttributePredictor.load(models_dir / "colour") if (models_dir / "colour.joblib").exists() else None
