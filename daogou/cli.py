@@ -79,6 +79,7 @@ def import_(
     map_: Annotated[list[str] | None, typer.Option("--map", help="FIELD=COLUMN, e.g. title=name or attr.colour=Colour")] = None,
     encoding: Annotated[str | None, typer.Option(help="text encoding of the file, e.g. latin-1")] = None,
     limit: Annotated[int | None, typer.Option(help="import only the first N good rows")] = None,
+    image_dir: Annotated[Path | None, typer.Option(help="folder relative photo paths are under (default: the catalog's folder)")] = None,
 ) -> None:
     """Import products; bad rows are reported with file and line and skipped."""
     mapping = {}
@@ -90,7 +91,7 @@ def import_(
     if encoding:
         mapping["encoding"] = encoding
     with Shop.open(shop) as s:
-        _print_import(s.import_catalog(catalog, preset=preset, mapping=mapping, limit=limit))
+        _print_import(s.import_catalog(catalog, preset=preset, mapping=mapping, limit=limit, image_dir=image_dir))
 
 
 @app.command()
@@ -182,6 +183,7 @@ def train_colour(shop: ShopDir) -> None:
 def demo(
     shop: Annotated[Path, typer.Argument(help="where to build the demo shop")] = Path("daogou-demo"),
     limit: Annotated[int, typer.Option(help="products to import (0 = all 9,583)")] = 2000,
+    serve_after: Annotated[bool, typer.Option("--serve", help="then serve the storefront on http://127.0.0.1:8000")] = False,
 ) -> None:
     """Build a demo shop from the Myntra catalog in ../shared/data and run a few searches."""
     from daogou.demo import DEMO_QUERIES, demo_source
@@ -193,6 +195,9 @@ def demo(
         _print_import(s.import_catalog(source.csv, preset=source.preset, limit=limit or None))
         report = s.index(show_progress=True)
         console.print(f"indexed {report.indexed} in {report.seconds:.1f} s")
+        for what in ("align", "colour"):
+            trained = s.train(what)
+            console.print(f"trained {what} head in {trained.seconds:.1f} s: " + ", ".join(f"{k} {v}" for k, v in trained.metrics.items() if "test" in k))
         for query in DEMO_QUERIES:
             _print_result(s.search(query, k=5), as_json=False)
         photo = next((p for p in s.store.iter_products() if p.image_path), None)
@@ -200,6 +205,24 @@ def demo(
             console.print(f"[bold]photo search[/bold] with the photo of {photo.id} ({photo.title}):")
             _print_result(s.search(image=photo.image_path, k=5), as_json=False)
     console.print(f"try: daogou search {shop} \"black running shoes\" --k 10")
+    if serve_after:
+        serve(shop)
+
+
+@app.command()
+@friendly
+def serve(
+    shop: ShopDir,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+) -> None:
+    """Serve the REST API (docs at /docs) and the storefront page. Admin endpoints need DAOGOU_ADMIN_TOKEN."""
+    import uvicorn
+
+    from daogou.serve.app import create_app
+
+    console.print(f"daogou serving {shop} at http://{host}:{port}/  (API docs: /docs)")
+    uvicorn.run(create_app(shop), host=host, port=port, log_level="warning")
 
 
 eval_app = typer.Typer(help="Measure quality on judged data; writes JSON, Markdown and a PNG plot.")

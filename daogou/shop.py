@@ -28,7 +28,8 @@ from daogou.search.engine import Searcher
 from daogou.training import TrainReport, train_alignment, train_attribute
 from daogou.understand.attributes import AttributePredictor, stack_features
 from daogou.search.inputs import ImageSource
-from daogou.search.results import SearchResult
+from daogou.recommend.session import Recommendation, SessionRecommender
+from daogou.search.results import Hit, SearchResult
 
 
 @dataclass
@@ -117,6 +118,7 @@ class Shop:
         preset: str | None = None,
         mapping: dict[str, str] | None = None,
         limit: int | None = None,
+        image_dir: Path | str | None = None,
     ) -> ImportReport:
         """Import a CSV / JSONL / Parquet catalog. Bad rows are skipped and reported; good rows land in one transaction."""
         started = time.perf_counter()
@@ -129,7 +131,7 @@ class Shop:
             column_mapping = base.with_overrides(mapping or {})
         except ValueError as exc:
             raise ImportFailed(str(exc)) from exc
-        result = read_catalog(source, column_mapping, limit=limit)
+        result = read_catalog(source, column_mapping, limit=limit, image_dir=image_dir)
         stats = self.store.upsert_products(result.products)
         return ImportReport(
             source=str(source),
@@ -260,13 +262,32 @@ class Shop:
         filters: dict[str, list[str]] | None = None,
         understand: bool = True,
         retrievers: set[str] | None = None,
+        drop: set[str] | None = None,
     ) -> SearchResult:
         """Search by text, by photo, or both; `filters` maps an attribute to its accepted values.
 
         With `understand`, slots in the words (colour, type, gender, brand, price, negations) become filters.
         `retrievers` restricts fusion to some retrievers (bm25, text_vector, aligned_image, image_vector, aligned_text).
+        `drop` ignores understood slots by field (the chips a shopper removed).
         """
-        return self.searcher.search(text=text, image=image, k=k, filters=filters, understand=understand, retrievers=retrievers)
+        return self.searcher.search(text=text, image=image, k=k, filters=filters, understand=understand, retrievers=retrievers, drop=drop)
+
+
+    def similar(self, product_id: str, k: int = 12) -> list[Hit]:
+        """Products that look and read like `product_id`."""
+        return self.searcher.similar(product_id, k)
+
+    def recommend_for_session(self, viewed: list[str], k: int = 12) -> tuple[list[Recommendation], list[str]]:
+        """Recommendations from this session's viewed products (newest last); returns (items, ignored ids)."""
+        searcher = self.searcher
+
+        def similar(product_id: str, n: int, exclude: set[str]) -> list[tuple[str, str, float]]:
+            return [(h.id, h.title, h.score) for h in searcher.similar(product_id, n, exclude)]
+
+        def title_of(product_id: str) -> str:
+            return self.product(product_id).title
+
+        return SessionRecommender(similar, title_of).recommend(viewed, k)
 
 
 def open(path: Path | str) -> Shop:  # noqa: A001 - mirrors the documented `daogou.open(...)`

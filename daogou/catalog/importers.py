@@ -187,8 +187,10 @@ def _explain(exc: Exception) -> str:
     return str(exc)
 
 
-def read_catalog(path: Path | str, mapping: ColumnMapping, limit: int | None = None) -> ReadResult:
+def read_catalog(path: Path | str, mapping: ColumnMapping, limit: int | None = None, image_dir: Path | str | None = None) -> ReadResult:
     """Read a catalog file into validated products; bad rows are reported, never raised.
+
+    Relative photo paths are resolved against `image_dir`, or the catalog file's folder.
 
     Duplicate ids keep the first row and report the later ones, because silently overwriting would
     hide an export bug.
@@ -198,7 +200,7 @@ def read_catalog(path: Path | str, mapping: ColumnMapping, limit: int | None = N
         raise ImportFailed(f"{path}: no such file")
     result = ReadResult()
     seen: set[str] = set()
-    base = path.parent
+    base = Path(image_dir) if image_dir is not None else path.parent
     try:
         for line, row in _raw_rows(path, mapping.encoding):
             if limit is not None and len(result.products) >= limit:

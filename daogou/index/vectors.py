@@ -126,6 +126,11 @@ class FaissIndex:
             raise IndexMismatch(f"{name} index files disagree on the number of vectors; re-run `daogou index`")
         return cls(manifest["ids"], vectors, manifest["model"], manifest["kind"], index, exact_filter_fraction)
 
+    def vector_of(self, item: str) -> np.ndarray | None:
+        """The stored vector of one indexed item (None if it is not in this index)."""
+        row = self.position.get(item)
+        return None if row is None else np.asarray(self.vectors[row], dtype=np.float32)
+
     # -- search -------------------------------------------------------------------------------------
 
     def search(self, query: np.ndarray, k: int, allowed: set[str] | None = None) -> list[VectorHit]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ import numpy as np
 
 from daogou.catalog.store import CatalogStore
 from daogou.config import Settings
-from daogou.errors import BadQuery, IndexMissing
+from daogou.errors import BadQuery, IndexMissing, UnknownProduct
 from daogou.index.attributes import AttributeIndex
 from daogou.index.lexical import LexicalIndex
 from daogou.index.tokenize import words
@@ -79,6 +80,7 @@ class Searcher:
         self.store = store
         self.settings = settings
         self.candidates = settings.candidates
+        self._encode_lock = threading.Lock()
         exact = settings.exact_filter_fraction
         self.text_encoder: TextEncoder = text_encoder(settings.text_model)
         self.lexical = LexicalIndex(index_dir / "lexical")
@@ -119,10 +121,12 @@ class Searcher:
         filters: dict[str, list[str]] | None = None,
         understand: bool = True,
         retrievers: set[str] | None = None,
+        drop: set[str] | None = None,
     ) -> SearchResult:
         """Text, photo, or both. `filters` (attribute → accepted values) override what the query says.
 
         `retrievers` limits fusion to some of RETRIEVERS (for evaluation: BM25 alone, vectors alone...).
+        `drop` names understood slots to ignore (a chip the shopper removed: "colour", "price"...).
         """
         start = time.perf_counter()
         if not 1 <= k <= 1000:
@@ -136,9 +140,11 @@ class Searcher:
                 raise BadQuery(f"unknown filter {name!r}; this catalog has {self.attributes.fields()}")
         parsed = self.parser.parse(text) if text is not None and understand else None
         picture = load_image(image) if image is not None else None
-        image_vector = self._encode_image(picture) if picture is not None else None
-        colour_vector = image_encoder(self.settings.colour_model).encode_images([picture])[0] if picture is not None else None
-        plan = self._plan(parsed, explicit, image_vector, text is not None)
+        image_vector = colour_vector = None
+        if picture is not None:
+            image_vector = self._encode_image(picture)
+            colour_vector = image_encoder(self.settings.colour_model).encode_images([picture])[0]
+        plan = self._plan(parsed, explicit, image_vector, text is not None, drop or set())
         relax = parsed is not None or image_vector is not None
         protected = set(explicit)
         allowed = self._allowed(plan, relax, protected)
@@ -183,19 +189,34 @@ class Searcher:
             facets=facets,
         )
 
+    def similar(self, product_id: str, k: int = 12, exclude: set[str] | None = None) -> list[Hit]:
+        """Products like one product: neighbours by photo and by text, fused (the product itself excluded)."""
+        if product_id not in self.attributes.ids:
+            raise UnknownProduct(f"no product with id {product_id!r}")
+        skip = {product_id} | (exclude or set())
+        lists: dict[str, list[tuple[str, float]]] = {}
+        for name, index in (("image_vector", self.image_index), ("text_vector", self.text_index)):
+            vector = index.vector_of(product_id) if index is not None else None
+            if vector is not None:
+                lists[name] = [(h.id, h.score) for h in index.search(vector, k + len(skip) + 5) if h.id not in skip]  # type: ignore[union-attr]
+        return self._hits(rrf(lists, weights={"image_vector": 1.0, "text_vector": 0.7})[:k], None, Plan())
+
     # -- planning -----------------------------------------------------------------------------------
 
-    def _plan(self, parsed: ParsedQuery | None, explicit: dict[str, list[str]], image_vector: np.ndarray | None, has_text: bool) -> Plan:
+    def _plan(
+        self, parsed: ParsedQuery | None, explicit: dict[str, list[str]], image_vector: np.ndarray | None, has_text: bool, drop: set[str]
+    ) -> Plan:
         plan = Plan()
         if parsed is not None:
-            plan.filters = {k: v for k, v in parsed.filters.items() if k in self.attributes.values}
-            plan.exclude = {k: v for k, v in parsed.exclusions.items() if k in self.attributes.values}
-            plan.price_min, plan.price_max = parsed.price_min, parsed.price_max
+            plan.filters = {k: v for k, v in parsed.filters.items() if k in self.attributes.values and k not in drop}
+            plan.exclude = {k: v for k, v in parsed.exclusions.items() if k in self.attributes.values and k not in drop}
+            if "price" not in drop:
+                plan.price_min, plan.price_max = parsed.price_min, parsed.price_max
         plan.filters.update(explicit)
         if image_vector is not None and has_text:
             # "like this but ...": what the words leave open, the photo's nearest products decide
             for name, blocked, quorum in (("type", {"type", "subcategory"}, TYPE_QUORUM), ("gender", {"gender"}, GENDER_QUORUM)):
-                if blocked & set(plan.filters) or name not in self.attributes.values:
+                if blocked & set(plan.filters) or name not in self.attributes.values or name in drop:
                     continue
                 value = self._photo_vote(image_vector, name, quorum)
                 if value:
@@ -232,7 +253,8 @@ class Searcher:
     def _encode_image(self, picture) -> np.ndarray:  # type: ignore[no-untyped-def]
         if self.image_index is None:
             raise IndexMissing("this shop has no image index (no product photos were indexed)")
-        return image_encoder(self.settings.image_model).encode_images([picture])[0]
+        with self._encode_lock:
+            return image_encoder(self.settings.image_model).encode_images([picture])[0]
 
     def _photo_vote(self, image_vector: np.ndarray, name: str, quorum: float) -> str | None:
         """The value of `name` most of the photo's nearest catalog products share, if enough of them do."""
@@ -263,7 +285,10 @@ class Searcher:
                 fetch = n if allowed is None else n * 3
                 hits, _ = self.lexical.search(lexical_text, fetch, plan.filters or None)
                 lists["bm25"] = [(h.id, h.score) for h in hits if allowed is None or h.id in allowed][:n]
-            query_vector = self.text_encoder.encode_queries([text])[0] if use & {"text_vector", "aligned_image"} else None
+            query_vector = None
+            if use & {"text_vector", "aligned_image"}:
+                with self._encode_lock:  # encoders are shared by the server's threads; their native code is not re-entrant
+                    query_vector = self.text_encoder.encode_queries([text])[0]
             if "text_vector" in use:
                 lists["text_vector"] = [(h.id, h.score) for h in self.text_index.search(query_vector, n, allowed)]
             if "aligned_image" in use and self.heads is not None and self.aligned_image is not None:

@@ -1,0 +1,276 @@
+"""The REST API (FastAPI, OpenAPI docs at /docs) and the storefront page, served by one app.
+
+Why sync endpoints: model inference blocks; FastAPI runs `def` endpoints in its thread pool, so the
+event loop keeps serving while a photo is being encoded. Encoders are shared by all requests and
+guarded by the searcher's lock. Everything a shopper reaches is read-only; catalog import and
+re-indexing need the admin token. No request path ever names a file: product photos are served by
+product id, from the path the catalog stored.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+
+from daogou.catalog.presets import PRESETS
+from daogou.errors import BadQuery, DaogouError, ImportFailed, IndexMissing, UnknownProduct
+from daogou.search.inputs import MAX_IMAGE_BYTES
+from daogou.search.results import Hit, SearchResult
+from daogou.shop import Shop
+
+STATIC = Path(__file__).parent / "static"
+IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp"}
+MAX_CATALOG_BYTES = 50 * 1024 * 1024
+STATUS = {BadQuery: 400, ImportFailed: 400, UnknownProduct: 404, IndexMissing: 409}
+
+
+def _hit_json(hit: Hit) -> dict[str, object]:
+    data = asdict(hit)
+    data.pop("image_path")
+    data["image_url"] = f"/api/products/{hit.id}/image" if hit.image_path else None
+    data["explanation"] = hit.explanation()
+    return data
+
+
+def _result_json(result: SearchResult) -> dict[str, object]:
+    data = result.to_dict()
+    data["hits"] = [_hit_json(h) for h in result.hits]
+    return data
+
+
+class SearchBody(BaseModel):
+    """A text search as JSON (the GET form covers simple links; this one carries structured filters)."""
+
+    q: str = Field(min_length=1, max_length=1000)
+    k: int = Field(default=24, ge=1, le=200)
+    filters: dict[str, list[str]] = Field(default_factory=dict)
+    drop: list[str] = Field(default_factory=list)
+    understand: bool = True
+
+
+class SessionBody(BaseModel):
+    viewed: list[str] = Field(default_factory=list, max_length=200)
+    k: int = Field(default=12, ge=1, le=100)
+
+
+class Jobs:
+    """Background admin jobs (re-indexing takes minutes): id → status dict, one job at a time."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, dict[str, object]] = {}
+        self._lock = threading.Lock()
+
+    def start(self, name: str, work) -> dict[str, object]:  # type: ignore[no-untyped-def]
+        with self._lock:
+            if any(j["state"] == "running" for j in self._jobs.values()):
+                raise HTTPException(409, "another admin job is running; wait for it to finish")
+            job: dict[str, object] = {"id": uuid.uuid4().hex[:12], "name": name, "state": "running", "started": time.time()}
+            self._jobs[str(job["id"])] = job
+
+        def run() -> None:
+            try:
+                job["result"] = work()
+                job["state"] = "done"
+            except Exception as exc:  # reported to the admin through the job status
+                job["state"], job["error"] = "failed", f"{exc.__class__.__name__}: {exc}"
+            job["finished"] = time.time()
+
+        threading.Thread(target=run, daemon=True).start()
+        return job
+
+    def get(self, job_id: str) -> dict[str, object]:
+        job = self._jobs.get(job_id)
+        if job is None:
+            raise HTTPException(404, f"no job {job_id!r}")
+        return job
+
+
+def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI:
+    """Build the app for one shop. The admin token comes from the argument or DAOGOU_ADMIN_TOKEN."""
+    shop = Shop.open(shop_path)
+    token = admin_token if admin_token is not None else os.environ.get("DAOGOU_ADMIN_TOKEN", "")
+    jobs = Jobs()
+    app = FastAPI(
+        title="daogou 导购",
+        version="0.1.0",
+        description="Multimodal shopping guide: search by words (zh/en), by photo or both; similar items; session recommendations.",
+    )
+
+    @app.exception_handler(DaogouError)
+    def _daogou_error(_request: Request, exc: DaogouError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=STATUS.get(type(exc), 400))
+
+    def admin(authorization: Annotated[str | None, Header()] = None) -> None:
+        if not token:
+            raise HTTPException(403, "admin endpoints are disabled: set DAOGOU_ADMIN_TOKEN to enable them")
+        if not authorization or not authorization.lower().startswith("bearer "):
+            raise HTTPException(401, "missing admin token: send 'Authorization: Bearer <token>'", headers={"WWW-Authenticate": "Bearer"})
+        if not hmac.compare_digest(authorization[7:].strip().encode(), token.encode()):
+            raise HTTPException(403, "wrong admin token")
+
+    # -- shopper endpoints (read-only) --------------------------------------------------------------
+
+    @app.get("/api/health")
+    def health() -> dict[str, object]:
+        return {"status": "ok", "products": shop.store.count()}
+
+    @app.get("/api/search")
+    def search_get(
+        q: Annotated[str, Query(min_length=1, max_length=1000, description="words, in Chinese or English")],
+        k: Annotated[int, Query(ge=1, le=200)] = 24,
+        filter: Annotated[list[str], Query(description="field:value, repeatable, e.g. colour:Black")] = [],  # noqa: B006
+        drop: Annotated[list[str], Query(description="understood slots to ignore (removed chips), e.g. colour")] = [],  # noqa: B006
+        understand: bool = True,
+    ) -> dict[str, object]:
+        """Text search with understood slots as filters, facets and an explanation per hit."""
+        filters: dict[str, list[str]] = {}
+        for item in filter:
+            if ":" not in item:
+                raise HTTPException(400, f"filter {item!r}: expected field:value")
+            name, value = item.split(":", 1)
+            filters.setdefault(name.strip(), []).append(value.strip())
+        return _result_json(shop.search(q, k=k, filters=filters, understand=understand, drop=set(drop)))
+
+    @app.post("/api/search")
+    def search_post(body: SearchBody) -> dict[str, object]:
+        """The same search with a JSON body (structured filters)."""
+        return _result_json(shop.search(body.q, k=body.k, filters=body.filters, understand=body.understand, drop=set(body.drop)))
+
+    @app.post("/api/search/image")
+    def search_image(
+        image: Annotated[UploadFile, File(description="a photo: JPEG, PNG, WebP, GIF or BMP, at most 10 MB")],
+        q: Annotated[str | None, Form(max_length=1000, description="optional words: 'like this but in blue'")] = None,
+        k: Annotated[int, Form(ge=1, le=200)] = 24,
+    ) -> dict[str, object]:
+        """Search by photo, or by photo plus words (keeps the photo's type, applies the words' changes)."""
+        if (image.content_type or "").split(";")[0].strip().lower() not in IMAGE_TYPES:
+            raise HTTPException(415, f"unsupported content type {image.content_type!r}; send a JPEG, PNG, WebP, GIF or BMP photo")
+        data = image.file.read(MAX_IMAGE_BYTES + 1)
+        if len(data) > MAX_IMAGE_BYTES:
+            raise HTTPException(413, f"photo is larger than {MAX_IMAGE_BYTES // 1_000_000} MB")
+        text = q.strip() if q and q.strip() else None
+        try:
+            return _result_json(shop.search(text, image=data, k=k))
+        except BadQuery as exc:
+            status = 413 if "pixels" in str(exc) else 400
+            raise HTTPException(status, str(exc)) from exc
+
+    @app.get("/api/parse")
+    def parse(q: Annotated[str, Query(min_length=1, max_length=1000)]) -> dict[str, object]:
+        """What the words ask for: intent, slots, chips (no search)."""
+        return shop.searcher.parse(q).to_dict()
+
+    @app.get("/api/products/{product_id}")
+    def product(product_id: str, similar: Annotated[int, Query(ge=0, le=50)] = 8) -> dict[str, object]:
+        """A product with its similar items (and its review summary once reviews are imported)."""
+        item = shop.product(product_id)
+        data = item.model_dump()
+        data.pop("image_path")
+        data.pop("image_hash")
+        data["image_url"] = f"/api/products/{item.id}/image" if item.image_path else None
+        predicted = {name: table[item.id] for name, table in shop.searcher.predicted.items() if item.id in table}
+        data["predicted"] = predicted
+        data["similar"] = [_hit_json(h) for h in shop.similar(item.id, similar)] if similar else []
+        return data
+
+    @app.get("/api/products/{product_id}/similar")
+    def similar(product_id: str, k: Annotated[int, Query(ge=1, le=50)] = 12) -> dict[str, object]:
+        return {"id": product_id, "hits": [_hit_json(h) for h in shop.similar(product_id, k)]}
+
+    @app.get("/api/products/{product_id}/image")
+    def product_image(product_id: str) -> FileResponse:
+        """The product's photo, from the path in the catalog (never from the request)."""
+        item = shop.product(product_id)
+        path = Path(item.image_path) if item.image_path else None
+        if path is None or not path.is_file():
+            raise HTTPException(404, f"product {product_id!r} has no photo")
+        return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+
+    @app.post("/api/recommend/session")
+    def recommend_session(body: SessionBody) -> dict[str, object]:
+        """Recommendations from the products viewed in this session (oldest first); unknown ids are ignored."""
+        items, ignored = shop.recommend_for_session(body.viewed, body.k)
+        products = shop.store.get_many([r.id for r in items])
+        hits = []
+        for rec in items:
+            p = products.get(rec.id)
+            hits.append(
+                {
+                    "id": rec.id,
+                    "title": rec.title,
+                    "score": rec.score,
+                    "reason": rec.reason,
+                    "price": p.price if p else None,
+                    "image_url": f"/api/products/{rec.id}/image" if p and p.image_path else None,
+                }
+            )
+        reason = None if items else ("no viewed products yet" if not body.viewed else "none of the viewed products are in the catalog")
+        return {"hits": hits, "ignored": ignored, "fallback": reason}
+
+    # -- admin endpoints ----------------------------------------------------------------------------
+
+    @app.post("/api/admin/import", dependencies=[Depends(admin)])
+    def admin_import(
+        catalog: Annotated[UploadFile, File(description="CSV, TSV, JSONL or Parquet")],
+        preset: Annotated[str | None, Form()] = None,
+        mapping: Annotated[str | None, Form(description="FIELD=COLUMN pairs separated by commas")] = None,
+        image_dir: Annotated[str | None, Form(description="folder on the server that relative photo paths are under")] = None,
+    ) -> dict[str, object]:
+        """Import a catalog file; bad rows come back with their line numbers. Photos are referenced by path."""
+        suffix = Path(catalog.filename or "catalog.csv").suffix.lower()
+        if suffix not in {".csv", ".tsv", ".jsonl", ".ndjson", ".parquet"}:
+            raise HTTPException(415, f"unsupported catalog type {suffix!r}")
+        if preset is not None and preset not in PRESETS:
+            raise HTTPException(400, f"unknown preset {preset!r}; known: {sorted(PRESETS)}")
+        columns: dict[str, str] = {}
+        for pair in (mapping or "").split(","):
+            if pair.strip():
+                if "=" not in pair:
+                    raise HTTPException(400, f"mapping {pair!r}: expected FIELD=COLUMN")
+                key, value = pair.split("=", 1)
+                columns[key.strip()] = value.strip()
+        data = catalog.file.read(MAX_CATALOG_BYTES + 1)
+        if len(data) > MAX_CATALOG_BYTES:
+            raise HTTPException(413, f"catalog file is larger than {MAX_CATALOG_BYTES // 1_000_000} MB")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"upload-{secrets.token_hex(4)}{suffix}"
+            path.write_bytes(data)
+            if image_dir is not None and not Path(image_dir).is_dir():
+                raise HTTPException(400, f"image_dir {image_dir!r} is not a folder on the server")
+            report = shop.import_catalog(path, preset=preset, mapping=columns or None, image_dir=image_dir)
+        out = asdict(report)
+        out["errors"] = [str(e).replace(str(path), catalog.filename or "upload") for e in report.errors]
+        out["source"] = catalog.filename
+        return out
+
+    @app.post("/api/admin/index", dependencies=[Depends(admin)], status_code=202)
+    def admin_index() -> dict[str, object]:
+        """Start re-indexing in the background (only changed products are encoded); poll /api/admin/jobs/{id}."""
+        return jobs.start("index", lambda: asdict(shop.index(show_progress=False)))
+
+    @app.get("/api/admin/jobs/{job_id}", dependencies=[Depends(admin)])
+    def admin_job(job_id: str) -> dict[str, object]:
+        return jobs.get(job_id)
+
+    # -- storefront ---------------------------------------------------------------------------------
+
+    @app.get("/", include_in_schema=False)
+    def storefront() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.shop = shop
+    return app
