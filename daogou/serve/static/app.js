@@ -86,12 +86,12 @@ function renderChips(result) {
   }
   const understood = (result && result.understood && result.understood.chips) || [];
   for (const c of understood) {
-    if (c.soft) continue;
+    if (c.soft || state.drop.includes(c.field)) continue;
     const label = c.field === "price" ? c.text : `${c.negated ? t("not") + " " : ""}${c.text}`;
     box.append(chip(label, () => { state.drop.push(c.field); run(); }, c.negated ? "neg" : ""));
   }
   for (const [field, note] of Object.entries((result && result.inferred) || {})) {
-    if (field === "photo_colour") continue;
+    if (field === "photo_colour" || state.drop.includes(field)) continue;
     box.append(chip(`${note.replace("(from the photo)", "")}· ${t("fromPhoto")}`, () => { state.drop.push(field); run(); }, "inferred"));
   }
   for (const [field, values] of Object.entries(state.filters)) {

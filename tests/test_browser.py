@@ -1,0 +1,129 @@
+"""The storefront in a real headless Chromium (Debian's binary driven by Playwright): type, see results,
+remove a chip, upload a photo, open a product, see similar items, phone-sized viewport, Chinese UI.
+Screenshots are saved to test-artifacts/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from daogou.shop import Shop
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def server(myntra_shop: Shop):  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    from daogou.serve.app import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(create_app(myntra_shop.path, admin_token=""), host="127.0.0.1", port=port, log_level="warning")
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if instance.started:
+            break
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        instance = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        yield instance
+        instance.close()
+
+
+def test_type_see_results_remove_chip_open_product(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server + "/")
+    page.fill("#q", "black sports shoes for men")
+    page.click("#go")
+    page.wait_for_selector("#grid .card")
+    assert page.locator("[data-chip='black']").count() == 1
+    titles = page.locator("#grid .card .title").all_inner_texts()
+    assert titles and all("Shoe" in t for t in titles[:3])
+    assert page.locator("#facets [data-facet='brand'] button").count() >= 2
+    page.screenshot(path=str(ARTIFACTS / "search.png"), full_page=True)
+    # remove the colour chip: results now include other colours
+    page.click("[data-chip='black'] button")
+    page.wait_for_function("!document.querySelector(\"[data-chip='black']\")")
+    page.wait_for_selector("#grid .card")
+    status = page.inner_text("#status")
+    assert "results" in status
+    # open a product: page shows its title and similar items
+    first_title = page.locator("#grid .card .title").first.inner_text()
+    page.locator("#grid .card").first.click()
+    page.wait_for_selector("#similar-grid .card")
+    assert page.inner_text("#product-title") == first_title
+    assert page.locator("#similar-grid .card").count() >= 4
+    page.screenshot(path=str(ARTIFACTS / "product.png"), full_page=True)
+    # back to results: the "for you" row now follows the viewed product
+    page.click(".back")
+    page.wait_for_selector("#for-you-grid .card")
+    assert "viewed" in page.locator("#for-you-grid .card .why").first.inner_text()
+    page.close()
+
+
+def test_photo_upload_and_composed_search(server: str, browser, myntra_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server + "/")
+    page.set_input_files("#photo-input", str(myntra_dir / "images" / "15970.jpg"))
+    page.wait_for_selector("#grid .card")
+    assert page.locator("#grid .card").first.get_attribute("data-id") == "15970"
+    assert page.locator("#chips .chip.inferred img").count() == 1  # the photo chip
+    page.fill("#q", "like this but in red")
+    page.evaluate("document.getElementById('search-form').requestSubmit()")
+    page.wait_for_function("document.querySelector('#status').textContent.includes('results')")
+    page.wait_for_selector("[data-chip='red']")
+    page.screenshot(path=str(ARTIFACTS / "photo-search.png"), full_page=True)
+    page.close()
+
+
+def test_phone_viewport_in_chinese(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.goto(server + "/")
+    page.click("#lang")
+    assert page.get_attribute("#q", "placeholder").startswith("输入")
+    page.fill("#q", "白色T恤")
+    page.click("#go")
+    page.wait_for_selector("#grid .card")
+    assert "找到" in page.inner_text("#status")
+    # two columns fit the phone width without horizontal scrolling
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.screenshot(path=str(ARTIFACTS / "phone-zh.png"), full_page=False)
+    page.close()
+
+
+def test_catalog_text_is_escaped(server: str, browser, myntra_shop: Shop) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.fill("#q", "<img src=x onerror=alert(1)> shirt")
+    page.click("#go")
+    page.wait_for_selector("#grid .card")
+    assert page.locator("#chips img").count() == 0 and page.locator("#grid img[src='x']").count() == 0
+    page.close()
