@@ -75,21 +75,20 @@ def _from_transformers(spec: str, kind: str) -> object:
         ) from exc
 
 
+def _cached(cache: dict, spec: str, loaders: dict, kind: str):  # type: ignore[no-untyped-def,type-arg]
+    with _lock:
+        if spec not in cache:
+            _one_thread()
+            loader = loaders.get(spec)
+            cache[spec] = loader(spec) if loader else _from_transformers(spec, kind)
+        return cache[spec]
+
+
 def text_encoder(spec: str) -> TextEncoder:
     """The text encoder named by `spec`, loaded once per process."""
-    with _lock:
-        if spec not in _text_cache:
-            _one_thread()
-            loader = TEXT_MODELS.get(spec)
-            _text_cache[spec] = loader(spec) if loader else _from_transformers(spec, "text")  # type: ignore[assignment]
-        return _text_cache[spec]
+    return _cached(_text_cache, spec, TEXT_MODELS, "text")  # type: ignore[no-any-return]
 
 
 def image_encoder(spec: str) -> ImageEncoder:
     """The image encoder named by `spec`, loaded once per process."""
-    with _lock:
-        if spec not in _image_cache:
-            _one_thread()
-            loader = IMAGE_MODELS.get(spec)
-            _image_cache[spec] = loader(spec) if loader else _from_transformers(spec, "image")  # type: ignore[assignment]
-        return _image_cache[spec]
+    return _cached(_image_cache, spec, IMAGE_MODELS, "image")  # type: ignore[no-any-return]
