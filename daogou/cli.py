@@ -225,6 +225,26 @@ def serve(
     uvicorn.run(create_app(shop), host=host, port=port, log_level="warning")
 
 
+@train_app.command("classify")
+@friendly
+def train_classify(
+    shop: ShopDir,
+    target: Annotated[str, typer.Option(help="attribute to predict, e.g. type, colour, gender")] = "type",
+    fusion: Annotated[str, typer.Option(help="feature | decision | image | text")] = "feature",
+    combine: Annotated[str, typer.Option(help="decision fusion: weighted | stacking")] = "weighted",
+    model: Annotated[str, typer.Option(help="logreg | mlp")] = "logreg",
+) -> None:
+    """Fused photo + text classifier; fills the attribute for products that lack it (marked as predicted)."""
+    names = {"image": "image-only", "text": "text-only", "feature": f"feature-{model}", "decision": f"decision-{combine}"}
+    if fusion not in names:
+        raise DaogouError(f"--fusion must be one of {sorted(names)}")
+    with Shop.open(shop) as s:
+        report = s.train("classify", target=target, variant=names[fusion])
+    console.print(f"trained {report.name} ({names[fusion]}) on {report.train_items} products in {report.seconds:.1f} s → {report.path}")
+    for name, value in report.metrics.items():
+        console.print(f"  test {name}: {value}")
+
+
 eval_app = typer.Typer(help="Measure quality on judged data; writes JSON, Markdown and a PNG plot.")
 app.add_typer(eval_app, name="eval")
 
@@ -260,6 +280,47 @@ def eval_search(
         table.add_row(*(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in ["variant", *columns, "latency_ms_p50"]))
     console.print(table)
     console.print(f"report: {paths['md']}  plot: {paths['png']}  figures: {paths['json']}")
+
+
+@eval_app.command("classify")
+@friendly
+def eval_classify(
+    shop: ShopDir,
+    target: Annotated[str, typer.Option(help="attribute to predict")] = "type",
+    text: Annotated[list[str] | None, typer.Option(help="title | masked (title-less: type and colour words removed)")] = None,
+    variant: Annotated[list[str] | None, typer.Option(help="image-only | text-only | feature-logreg | feature-mlp | decision-weighted | decision-stacking")] = None,
+    out: Annotated[Path | None, typer.Option(help="report folder (default: SHOP/reports)")] = None,
+) -> None:
+    """Accuracy, macro/weighted P/R/F1 of each fusion variant on the fixed split; JSON, Markdown, bar chart, confusion matrix."""
+    from daogou.classifying import VARIANTS, build_dataset, evaluate_classifier
+    from daogou.evaluate.report import confusion_png, write_report
+
+    chosen = variant or ["image-only", "text-only", "feature-logreg", "decision-weighted", "decision-stacking"]
+    unknown = [v for v in chosen if v not in VARIANTS]
+    if unknown:
+        raise DaogouError(f"unknown variants {unknown}; known: {sorted(VARIANTS)}")
+    rows, best = [], None
+    with Shop.open(shop) as s:
+        folder = out or s.path / "reports"
+        for mode in text or ["title", "masked"]:
+            data = build_dataset(s.store, s.settings, s.models_dir / "cache", target, mode)
+            for row in evaluate_classifier(data, chosen):
+                figures = {"variant": f"{row['variant']} ({mode})", **{k: v for k, v in row.items() if not k.startswith("_") and k != "variant"}}
+                rows.append(figures)
+                if best is None or row["macro_f1"] > best[0]["macro_f1"]:  # type: ignore[operator]
+                    best = (row, data, mode)
+        columns = ["accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall"]
+        paths = write_report(folder, f"classify_{target}", {"target": target, "rows": rows}, rows, ["macro_f1", "weighted_f1", "accuracy"], f"classify {target}")
+        if best is not None:
+            row, data, mode = best
+            confusion_png(folder / f"classify_{target}_confusion.png", list(data.y[row["_test"]]), list(row["_pred"]), f"{target}: {row['variant']} ({mode})")
+    table = Table(title=f"classify {target}")
+    for column in ["variant", *columns, "fit_s", "predict_ms_per_item"]:
+        table.add_column(column)
+    for r in rows:
+        table.add_row(*(f"{r[c]:.3f}" if isinstance(r[c], float) else str(r[c]) for c in ["variant", *columns, "fit_s", "predict_ms_per_item"]))
+    console.print(table)
+    console.print(f"report: {paths['md']}  plot: {paths['png']}  confusion: {folder / f'classify_{target}_confusion.png'}")
 
 
 if __name__ == "__main__":

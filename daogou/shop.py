@@ -13,6 +13,8 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import joblib
+
 from daogou import atomic
 from daogou.catalog.importers import RowError, read_catalog
 from daogou.catalog.presets import PRESETS, ColumnMapping
@@ -25,6 +27,7 @@ from daogou.index.vectors import FaissIndex
 from daogou.models.align import AlignmentHeads, image_side
 from daogou.pipeline.run import encode_catalog
 from daogou.search.engine import Searcher
+from daogou.classifying import VARIANTS, build_dataset, modalities_for, train_classifier
 from daogou.training import TrainReport, train_alignment, train_attribute
 from daogou.understand.attributes import AttributePredictor, stack_features
 from daogou.search.inputs import ImageSource
@@ -213,6 +216,7 @@ class Shop:
                 for i, (value, confidence) in zip(missing, head.predict_with_confidence(features)):
                     if value:
                         predictions.setdefault("colour", {})[image_ids[i]] = [value, round(confidence, 4)]
+        predictions.update(self._classifier_predictions())
         atomic.write_text(self.index_dir / "predicted.json", json.dumps(predictions, ensure_ascii=False))
         indexed["predicted_colour"] = len(predictions.get("colour", {}))
         indexed["lexical"] = LexicalIndex.build(self.index_dir / "lexical", self.store.iter_products())
@@ -225,24 +229,64 @@ class Shop:
         if not (self.models_dir / "align.pt").exists():
             return None
         heads, card = AlignmentHeads.load(self.models_dir)
-        wanted = {"image": self.settings.image_model, "colour": self.settings.colour_model, "text": self.settings.text_model}
-        if card.get("inputs") != wanted:
+        if card.get("inputs") != self._inputs():
             warnings.warn(f"alignment heads in {self.models_dir} were trained on {card.get('inputs')}; run `daogou train align` again", stacklevel=2)
             return None
         return heads, f"align-{card['weights_sha256_16']}"
 
+    def _classifier_predictions(self, min_confidence: float = 0.3) -> dict[str, dict[str, list[object]]]:
+        """Each trained fusion classifier fills its attribute for products that lack it (photo + text together).
+
+        The bar is low (0.3 over dozens of classes) because a predicted value is always shown as predicted,
+        with its confidence, and a product with no value cannot be found by that facet at all.
+        """
+        out: dict[str, dict[str, list[object]]] = {}
+        for path in sorted(self.models_dir.glob("classify-*.joblib")):
+            target = path.stem.removeprefix("classify-")
+            card = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            if card.get("inputs") != self._inputs():
+                warnings.warn(f"{path.name} was trained on other encoders; run `daogou train classify` again", stacklevel=2)
+                continue
+            missing = [p for p in self.store.iter_products() if not p.attributes.get(target)]
+            if not missing:
+                continue
+            model = joblib.load(path)
+            features = modalities_for(self.store, self.settings, self.models_dir / "cache", missing)
+            proba = model.predict_proba(features)
+            for product, row in zip(missing, proba):
+                best = int(row.argmax())
+                if row[best] >= min_confidence and model.classes_[best] != "other":
+                    out.setdefault(target, {})[product.id] = [str(model.classes_[best]), round(float(row[best]), 4)]
+        return out
+
     # -- training -----------------------------------------------------------------------------------
 
     def train(self, what: str = "align", **params: object) -> TrainReport:
-        """Train one of the shop's own heads ("align" or "colour") on the seeded split, then refresh the indexes."""
+        """Train one of the shop's own heads on the seeded split, then refresh the indexes.
+
+        "align": image↔text heads; "colour": photo → colour head; "classify": the fusion classifier for
+        params["target"] (an attribute such as "type"), variant params["variant"] (default "feature-logreg").
+        """
         if what == "align":
             report = train_alignment(self.store, self.settings, self.models_dir, **params)
         elif what == "colour":
             report = train_attribute(self.store, self.settings, self.models_dir, "colour")
+        elif what == "classify":
+            target = str(params.get("target", "type"))
+            variant = str(params.get("variant", "feature-logreg"))
+            if variant not in VARIANTS:
+                raise DaogouError(f"unknown variant {variant!r}; known: {sorted(VARIANTS)}")
+            started = time.perf_counter()
+            data = build_dataset(self.store, self.settings, self.models_dir / "cache", target, "title", show_progress=bool(params.get("show_progress", True)))
+            card = train_classifier(data, self.models_dir, target, variant, {"text": "title + description", "inputs": self._inputs()})
+            report = TrainReport(f"classify-{target}", str(self.models_dir / f"classify-{target}.joblib"), card["split"]["train"], card["split"]["test"], card["metrics"], round(time.perf_counter() - started, 1))  # type: ignore[index]
         else:
-            raise DaogouError(f"unknown training target {what!r}; use 'align' or 'colour'")
+            raise DaogouError(f"unknown training target {what!r}; use 'align', 'colour' or 'classify'")
         self._build_indexes()
         return report
+
+    def _inputs(self) -> dict[str, str]:
+        return {"image": self.settings.image_model, "colour": self.settings.colour_model, "text": self.settings.text_model}
 
     # -- search -------------------------------------------------------------------------------------
 

@@ -82,3 +82,13 @@ def test_heads_trained_on_other_encoders_are_not_used(trained_shop: Shop, tmp_pa
     with pytest.warns(UserWarning):
         assert shop.search("watch", k=3).hits
     shop.close()
+
+
+def test_fusion_classifier_fills_missing_types(trained_shop: Shop) -> None:
+    report = trained_shop.train("classify", target="type", variant="decision-stacking", show_progress=False)
+    assert report.metrics["weighted_f1"] > 0.7
+    predicted = trained_shop.searcher.predicted["type"]
+    assert predicted["mystery-1"][0] == "Watches"  # "Item 4711" says nothing; the photo is a watch
+    assert predicted["mystery-2"][0] == "Tshirts"
+    hits = trained_shop.search("watches", k=50, filters={"type": ["Watches"]}).hits
+    assert "mystery-1" in {h.id for h in hits}

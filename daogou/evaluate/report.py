@@ -53,3 +53,33 @@ def write_report(out_dir: Path, name: str, data: Mapping[str, object], rows: Seq
     atomic.write_text(Path(paths["md"]), f"# {title}\n\n" + markdown_table(rows))
     bar_chart(Path(paths["png"]), rows, metrics, title)
     return paths
+
+
+def confusion_png(path: Path, y_true: Sequence[str], y_pred: Sequence[str], title: str, top: int = 25) -> None:
+    """Row-normalised confusion matrix of the `top` most frequent true classes (all classes would be unreadable)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from collections import Counter
+
+    labels = [label for label, _ in Counter(y_true).most_common(top)]
+    index = {label: i for i, label in enumerate(labels)}
+    matrix = np.zeros((len(labels), len(labels)))
+    for truth, guess in zip(y_true, y_pred):
+        if truth in index and guess in index:
+            matrix[index[truth], index[guess]] += 1
+    matrix = matrix / np.maximum(1, matrix.sum(axis=1, keepdims=True))
+    size = max(5, 0.32 * len(labels) + 2)
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    image = ax.imshow(matrix, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=9)
+    fig.colorbar(image, ax=ax, fraction=0.04)
+    fig.tight_layout()
+    atomic.write_with(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+    plt.close(fig)
