@@ -18,7 +18,7 @@ from daogou.demo import find_dataset
 from daogou.evaluate.report import confusion_png, write_report
 from daogou.shop import Shop
 
-BASE = ["image-only", "text-only", "feature-logreg", "decision-weighted", "decision-stacking"]
+BASE = ["image-only", "text-only", "feature-logreg", "decision-weighted"]
 
 
 def hm_shop() -> Shop:
@@ -59,7 +59,7 @@ def run(shop: Shop, catalog: str, target: str, extra: list[str]) -> list[dict]:
 def main() -> None:
     tables = []
     myntra = myntra_shop()
-    tables += run(myntra, "myntra", "type", ["feature-mlp"])
+    tables += run(myntra, "myntra", "type", ["decision-stacking", "feature-mlp"])
     tables += run(myntra, "myntra", "colour", [])
     tables += run(myntra, "myntra", "gender", [])
     hm = hm_shop()

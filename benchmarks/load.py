@@ -54,11 +54,12 @@ def main() -> None:
     parser.add_argument("shop", nargs="?", default=str(SHOPS / "myntra-full"))
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
     args = parser.parse_args()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "daogou.cli", "serve", args.shop, "--host", "127.0.0.1", "--port", str(port)])
+    server = subprocess.Popen([sys.executable, "-m", "daogou.cli", "serve", args.shop, "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)])
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -74,7 +75,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    figures = {"clients": args.clients, "seconds": round(elapsed, 1), "requests": len(latencies), "requests_per_s": round(len(latencies) / elapsed, 1),
+    figures = {"server_workers": args.workers, "clients": args.clients, "seconds": round(elapsed, 1), "requests": len(latencies), "requests_per_s": round(len(latencies) / elapsed, 1),
                "latency": percentiles(latencies), "errors": len(errors), "error_samples": errors[:5]}
     print(figures)
     write_result("load", figures)

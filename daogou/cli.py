@@ -215,14 +215,22 @@ def serve(
     shop: ShopDir,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
+    workers: Annotated[int, typer.Option(help="server processes (each loads the models once; 1 per core)")] = 1,
 ) -> None:
     """Serve the REST API (docs at /docs) and the storefront page. Admin endpoints need DAOGOU_ADMIN_TOKEN."""
+    import os
+
     import uvicorn
 
     from daogou.serve.app import create_app
 
-    console.print(f"daogou serving {shop} at http://{host}:{port}/  (API docs: /docs)")
-    uvicorn.run(create_app(shop), host=host, port=port, log_level="warning")
+    Shop.open(shop).close()  # fail here, with a clear message, if this is not a shop
+    console.print(f"daogou serving {shop} at http://{host}:{port}/  (API docs: /docs) with {workers} process(es)")
+    if workers > 1:
+        os.environ["DAOGOU_SHOP"] = str(shop.resolve())
+        uvicorn.run("daogou.serve.app:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    else:
+        uvicorn.run(create_app(shop), host=host, port=port, log_level="warning")
 
 
 @train_app.command("classify")

@@ -66,6 +66,7 @@ class Shop:
         self.path = settings.shop_dir
         self.store = CatalogStore(settings.resolved_store_url)
         self._searcher: Searcher | None = None
+        self._searcher_stamp: tuple[float, ...] = ()
         self._lock = threading.Lock()
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -294,9 +295,21 @@ class Shop:
     def searcher(self) -> Searcher:
         """The searcher over the current indexes, opened on first use and shared by threads."""
         with self._lock:
-            if self._searcher is None:
+            stamp = self._index_stamp()
+            if self._searcher is None or stamp != self._searcher_stamp:
                 self._searcher = Searcher(self.store, self.settings, self.index_dir, self.models_dir, self.alignment())
+                self._searcher_stamp = stamp
             return self._searcher
+
+    def _index_stamp(self) -> tuple[float, ...]:
+        """Modification times of the files every rebuild rewrites last, so a server sees another process's re-index."""
+        stamps = []
+        for path in (self.index_dir / "text.json", self.index_dir / "predicted.json", self.index_dir / "lexical" / "daogou.json"):
+            try:
+                stamps.append(path.stat().st_mtime)
+            except OSError:
+                stamps.append(0.0)
+        return tuple(stamps)
 
     def search(
         self,

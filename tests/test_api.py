@@ -139,3 +139,20 @@ def test_admin_import_and_index(tmp_path: Path, myntra_slice: Path) -> None:
     assert status["result"]["indexed"]["lexical"] == 19
     assert client.get("/api/search", params={"q": "shirt"}).json()["hits"]
     assert client.get("/api/admin/jobs/nope", headers=auth).status_code == 404
+
+
+def test_a_reindex_by_another_process_is_picked_up(tmp_path: Path, myntra_shop: Shop) -> None:
+    import shutil
+
+    path = tmp_path / "shop"
+    shutil.copytree(myntra_shop.path, path)
+    client = TestClient(create_app(path))
+    before = client.get("/api/search", params={"q": "Item 8080"}).json()["hits"]
+    assert all(h["title"] != "Item 8080 special" for h in before)
+    (tmp_path / "extra.csv").write_text("sku,name\nnew-1,Item 8080 special\n", encoding="utf-8")
+    other = Shop.open(path)  # another process, e.g. `daogou index` run from a shell while the server is up
+    other.import_catalog(tmp_path / "extra.csv", mapping={"id": "sku", "title": "name"})
+    other.index(show_progress=False, workers=1)
+    other.close()
+    after = client.get("/api/search", params={"q": "Item 8080 special", "understand": "false"}).json()["hits"]
+    assert after[0]["id"] == "new-1"

@@ -10,6 +10,7 @@ product id, from the path the catalog stored.
 from __future__ import annotations
 
 import hmac
+import json
 import os
 import secrets
 import tempfile
@@ -25,6 +26,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
+from daogou import atomic
 from daogou.catalog.presets import PRESETS
 from daogou.errors import BadQuery, DaogouError, ImportFailed, IndexMissing, UnknownProduct
 from daogou.search.inputs import MAX_IMAGE_BYTES
@@ -67,18 +69,27 @@ class SessionBody(BaseModel):
 
 
 class Jobs:
-    """Background admin jobs (re-indexing takes minutes): id → status dict, one job at a time."""
+    """Background admin jobs (re-indexing takes minutes), one at a time, recorded as JSON files in the shop.
 
-    def __init__(self) -> None:
-        self._jobs: dict[str, dict[str, object]] = {}
+    Files, not memory: with several server processes the status poll may reach another process than the start.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
         self._lock = threading.Lock()
+
+    def _save(self, job: dict[str, object]) -> None:
+        atomic.write_text(self.directory / f"{job['id']}.json", json.dumps(job, default=str))
 
     def start(self, name: str, work) -> dict[str, object]:  # type: ignore[no-untyped-def]
         with self._lock:
-            if any(j["state"] == "running" for j in self._jobs.values()):
-                raise HTTPException(409, "another admin job is running; wait for it to finish")
-            job: dict[str, object] = {"id": uuid.uuid4().hex[:12], "name": name, "state": "running", "started": time.time()}
-            self._jobs[str(job["id"])] = job
+            self.directory.mkdir(parents=True, exist_ok=True)
+            for path in self.directory.glob("*.json"):
+                other = json.loads(path.read_text(encoding="utf-8"))
+                if other.get("state") == "running" and _alive(int(other.get("pid", 0))):
+                    raise HTTPException(409, "another admin job is running; wait for it to finish")
+            job: dict[str, object] = {"id": uuid.uuid4().hex[:12], "name": name, "state": "running", "started": time.time(), "pid": os.getpid()}
+            self._save(job)
 
         def run() -> None:
             try:
@@ -87,22 +98,36 @@ class Jobs:
             except Exception as exc:  # reported to the admin through the job status
                 job["state"], job["error"] = "failed", f"{exc.__class__.__name__}: {exc}"
             job["finished"] = time.time()
+            self._save(job)
 
         threading.Thread(target=run, daemon=True).start()
         return job
 
     def get(self, job_id: str) -> dict[str, object]:
-        job = self._jobs.get(job_id)
-        if job is None:
+        if not job_id.isalnum():
             raise HTTPException(404, f"no job {job_id!r}")
-        return job
+        path = self.directory / f"{job_id}.json"
+        if not path.exists():
+            raise HTTPException(404, f"no job {job_id!r}")
+        return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process still exists (a job whose server died is not running any more)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
 
 
 def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI:
     """Build the app for one shop. The admin token comes from the argument or DAOGOU_ADMIN_TOKEN."""
     shop = Shop.open(shop_path)
     token = admin_token if admin_token is not None else os.environ.get("DAOGOU_ADMIN_TOKEN", "")
-    jobs = Jobs()
+    jobs = Jobs(Path(shop_path) / "jobs")
     app = FastAPI(
         title="daogou 导购",
         version="0.1.0",
@@ -274,3 +299,8 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.shop = shop
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for multi-process serving: the shop path comes from DAOGOU_SHOP (set by `daogou serve --workers`)."""
+    return create_app(os.environ["DAOGOU_SHOP"])
