@@ -178,6 +178,66 @@ def train_colour(shop: ShopDir) -> None:
     _train(shop, "colour")
 
 
+@app.command("import-events")
+@friendly
+def import_events(
+    shop: ShopDir,
+    events: Annotated[Path, typer.Argument(help="CSV, TSV, JSONL or Parquet of views / carts / purchases")],
+    preset: Annotated[str, typer.Option(help="hm | generic (user_id, product_id, timestamp, price, kind)")] = "generic",
+    map_: Annotated[list[str] | None, typer.Option("--map", help="FIELD=COLUMN for user, product, timestamp, price, kind")] = None,
+) -> None:
+    """Import user behaviour; bad rows are reported with file and line; re-importing a file adds nothing."""
+    mapping = dict(item.split("=", 1) for item in (map_ or []) if "=" in item)
+    with Shop.open(shop) as s:
+        report = s.import_events(events, preset=preset, mapping=mapping or None)
+    console.print(
+        f"{report.source}: [green]{report.added} events added[/green], {report.already_imported} already imported, "
+        f"{report.unknown_products} name products not in the catalog, [yellow]{len(report.errors)} skipped[/yellow]"
+    )
+    for error in report.errors[:20]:
+        err.print(f"  skipped {error}")
+
+
+@app.command()
+@friendly
+def recommend(
+    shop: ShopDir,
+    user: Annotated[str, typer.Option(help="customer id")],
+    k: Annotated[int, typer.Option(help="number of products")] = 12,
+    prefer: Annotated[list[str] | None, typer.Option(help="NAME=VALUE[,VALUE]: only these, e.g. colour=Black")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
+) -> None:
+    """Personal recommendations (hybrid of popularity, item-kNN, ALS, BPR and content), each with its reason."""
+    from daogou.recommend.preferences import Preferences
+
+    with Shop.open(shop) as s:
+        recs, note = s.recommend(user, k, Preferences(attributes=_parse_filters(prefer)))
+        titles = s.store.get_many([r.item for r in recs])
+    if as_json:
+        sys.stdout.write(json.dumps({"user": user, "note": note, "items": [{"id": r.item, "title": titles[r.item].title if r.item in titles else "", "score": round(r.score, 6), "reason": r.reason} for r in recs]}, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"for {user}" + (f" — {note}" if note else ""))
+    for column in ("#", "id", "title", "why"):
+        table.add_column(column)
+    for rank, r in enumerate(recs, start=1):
+        table.add_row(str(rank), r.item, titles[r.item].title if r.item in titles else "", r.reason)
+    console.print(table)
+
+
+@app.command()
+@friendly
+def similar(shop: ShopDir, product: Annotated[str, typer.Argument(help="product id")], k: Annotated[int, typer.Option()] = 12) -> None:
+    """Products that look and read like one product."""
+    with Shop.open(shop) as s:
+        hits = s.similar(product, k)
+    table = Table(title=f"like {product}")
+    for column in ("#", "id", "title", "why"):
+        table.add_column(column)
+    for rank, hit in enumerate(hits, start=1):
+        table.add_row(str(rank), hit.id, hit.title, hit.explanation())
+    console.print(table)
+
+
 @app.command()
 @friendly
 def demo(
@@ -288,6 +348,31 @@ def eval_search(
         table.add_row(*(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in ["variant", *columns, "latency_ms_p50"]))
     console.print(table)
     console.print(f"report: {paths['md']}  plot: {paths['png']}  figures: {paths['json']}")
+
+
+@eval_app.command("recommend")
+@friendly
+def eval_recommend(
+    shop: ShopDir,
+    days: Annotated[int, typer.Option(help="the last DAYS of events are the test set")] = 7,
+    out: Annotated[Path | None, typer.Option(help="report folder (default: SHOP/reports)")] = None,
+) -> None:
+    """Recall@12, MAP@12, nDCG@12, coverage and cold-start recall of every recommender on a time split."""
+    from daogou.evaluate.recommend_eval import evaluate_recommenders
+    from daogou.evaluate.report import write_report
+
+    with Shop.open(shop) as s:
+        catalog = {p.id for p in s.store.iter_products()}
+        rows = evaluate_recommenders(s.store.load_interactions(), catalog, s.recommender_factories(), days=days)
+        columns = ["recall@12", "map@12", "ndcg@12", "coverage", "cold_start_recall@12"]
+        paths = write_report(out or s.path / "reports", "recommend_eval", {"days": days, "rows": rows}, [{"variant": r["model"], **{c: r[c] for c in columns}} for r in rows], columns, f"recommenders, last {days} days held out")
+    table = Table(title=f"recommenders — {rows[0]['test_users'] if rows else 0} test users, last {days} days")
+    for column in ["model", *columns, "fit_s", "latency_ms_p50"]:
+        table.add_column(column)
+    for r in rows:
+        table.add_row(*(f"{r[c]:.4f}" if isinstance(r[c], float) else str(r[c]) for c in ["model", *columns, "fit_s", "latency_ms_p50"]))
+    console.print(table)
+    console.print(f"report: {paths['md']}  plot: {paths['png']}")
 
 
 @eval_app.command("classify")

@@ -14,14 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import joblib
+import numpy as np
 
 from daogou import atomic
+from daogou.catalog.events import EVENT_PRESETS, EventMapping, read_events
 from daogou.catalog.importers import RowError, read_catalog
 from daogou.catalog.presets import PRESETS, ColumnMapping
 from daogou.catalog.schema import Product
 from daogou.catalog.store import CatalogStore
 from daogou.config import CONFIG_NAME, Settings, load_settings
-from daogou.errors import DaogouError, ImportFailed, ShopNotFound, UnknownProduct
+from daogou.errors import BadQuery, DaogouError, ImportFailed, IndexMissing, ShopNotFound, UnknownProduct
 from daogou.index.lexical import LexicalIndex
 from daogou.index.vectors import FaissIndex
 from daogou.models.align import AlignmentHeads, image_side
@@ -31,6 +33,9 @@ from daogou.classifying import VARIANTS, build_dataset, modalities_for, train_cl
 from daogou.training import TrainReport, train_alignment, train_attribute
 from daogou.understand.attributes import AttributePredictor, stack_features
 from daogou.search.inputs import ImageSource
+from daogou.recommend.data import Interactions
+from daogou.recommend.models import ContentRecommender, HybridRecommender, ImplicitRecommender, PopularityRecommender, Scored
+from daogou.recommend.preferences import Preferences, apply_preferences, user_price_band
 from daogou.recommend.session import Recommendation, SessionRecommender
 from daogou.search.results import Hit, SearchResult
 
@@ -46,6 +51,17 @@ class ImportReport:
     without_image: int = 0
     errors: list[RowError] = field(default_factory=list)
     seconds: float = 0.0
+
+
+@dataclass
+class EventsReport:
+    """What an events import did: new events, repeats of already imported ones, events naming unknown products, bad rows."""
+
+    source: str
+    added: int
+    already_imported: int
+    unknown_products: int
+    errors: list[RowError] = field(default_factory=list)
 
 
 @dataclass
@@ -67,6 +83,7 @@ class Shop:
         self.store = CatalogStore(settings.resolved_store_url)
         self._searcher: Searcher | None = None
         self._searcher_stamp: tuple[float, ...] = ()
+        self._recommender: tuple[HybridRecommender, Interactions] | None = None
         self._lock = threading.Lock()
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -345,6 +362,83 @@ class Shop:
             return self.product(product_id).title
 
         return SessionRecommender(similar, title_of).recommend(viewed, k)
+
+
+    # -- behaviour and recommendations --------------------------------------------------------------
+
+    def import_events(self, source: Path | str, preset: str = "generic", mapping: dict[str, str] | None = None) -> EventsReport:
+        """Import views / carts / purchases. Bad rows are reported by line; re-importing the same file adds nothing."""
+        if preset not in EVENT_PRESETS:
+            raise ImportFailed(f"unknown events preset {preset!r}; known: {sorted(EVENT_PRESETS)}")
+        base = EVENT_PRESETS[preset]
+        if mapping:
+            allowed = {"user", "product", "timestamp", "price", "kind", "encoding"}
+            unknown = set(mapping) - allowed
+            if unknown:
+                raise ImportFailed(f"unknown event mapping fields {sorted(unknown)}; use {sorted(allowed)}")
+            base = EventMapping(**{**base.__dict__, **mapping})
+        read = read_events(source, base)
+        added, duplicates = self.store.add_interactions(read.events)
+        known = self.store.get_many(sorted({e.product_id for e in read.events}))
+        unknown = sum(1 for e in read.events if e.product_id not in known)
+        self._recommender = None
+        return EventsReport(str(source), added, duplicates, unknown, read.errors)
+
+    def content_vectors(self) -> tuple[list[str], np.ndarray]:
+        """One unit vector per product from its text and photo vectors (text alone when it has no photo)."""
+        text_ids, text = self.store.load_vectors("text", self.settings.text_model)
+        image_ids, image = self.store.load_vectors("image", self.settings.image_model)
+        if not text_ids:
+            raise IndexMissing("no product vectors yet: run `daogou index` first")
+        position = {p: i for i, p in enumerate(image_ids)}
+        image_part = np.zeros((len(text_ids), image.shape[1] if image_ids else 0), np.float32)
+        for row, pid in enumerate(text_ids):
+            if pid in position:
+                image_part[row] = image[position[pid]]
+        joined = np.hstack([text, image_part]) if image_ids else text
+        norms = np.linalg.norm(joined, axis=1, keepdims=True)
+        norms[norms == 0] = 1
+        return text_ids, joined / norms
+
+    def recommender_factories(self) -> dict[str, object]:
+        """Every recommender of recommend/models.py, ready to fit on an Interactions set."""
+        ids, vectors = self.content_vectors()
+        base = {
+            "popularity": lambda d: PopularityRecommender().fit(d),
+            "itemknn": lambda d: ImplicitRecommender("itemknn").fit(d),
+            "als": lambda d: ImplicitRecommender("als").fit(d),
+            "bpr": lambda d: ImplicitRecommender("bpr").fit(d),
+            "content": lambda d: ContentRecommender().fit(d, ids, vectors),
+        }
+        return {**base, "hybrid": lambda d: HybridRecommender(dict(base)).fit(d)}
+
+    def recommender(self) -> tuple[HybridRecommender, Interactions]:
+        """The hybrid fitted on all events for catalog products (refitted when events were imported since)."""
+        if self._recommender is None:
+            catalog = set(self.searcher.attributes.ids)
+            data = Interactions.from_events(self.store.load_interactions(), catalog)
+            if not data.events:
+                raise DaogouError("no behaviour imported yet: run `daogou import-events` first")
+            factories = self.recommender_factories()
+            self._recommender = (factories["hybrid"](data), data)  # type: ignore[operator]
+        return self._recommender
+
+    def recommend(self, user: str, k: int = 12, preferences: Preferences | None = None) -> tuple[list[Scored], str]:
+        """Recommendations for a user, with reasons; an unknown user gets what is popular (the second value says so)."""
+        if not 1 <= k <= 200:
+            raise BadQuery(f"k must be between 1 and 200, got {k}")
+        model, data = self.recommender()
+        prefs = preferences or Preferences()
+        wanted = k * 5 if prefs.active() else k
+        note = ""
+        if user in data.user_index:
+            recs = model.recommend(user, wanted)
+        else:
+            recs = model.models_["popularity"].recommend(user, wanted)  # type: ignore[attr-defined]
+            note = f"no purchase history for {user!r}: showing what is popular"
+        attributes = self.searcher.attributes
+        band = prefs.price_band or user_price_band(data.history(user))
+        return apply_preferences(recs, prefs, attributes, band)[:k], note
 
 
 def open(path: Path | str) -> Shop:  # noqa: A001 - mirrors the documented `daogou.open(...)`

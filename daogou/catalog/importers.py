@@ -50,7 +50,7 @@ class ReadResult:
     without_image: int = 0
 
 
-def _raw_rows(path: Path, encoding: str) -> Iterator[tuple[int, Row | Exception]]:
+def raw_rows(path: Path, encoding: str) -> Iterator[tuple[int, Row | Exception]]:
     """Yield (line number, row dict) from CSV, JSONL or Parquet; a row that cannot be parsed yields its exception."""
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv"):
@@ -202,7 +202,7 @@ def read_catalog(path: Path | str, mapping: ColumnMapping, limit: int | None = N
     seen: set[str] = set()
     base = Path(image_dir) if image_dir is not None else path.parent
     try:
-        for line, row in _raw_rows(path, mapping.encoding):
+        for line, row in raw_rows(path, mapping.encoding):
             if limit is not None and len(result.products) >= limit:
                 break
             if isinstance(row, Exception):

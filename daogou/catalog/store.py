@@ -8,6 +8,7 @@ Only portable SQL is used (no SQLite-only statements), so the same code runs on 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 
-from daogou.catalog.schema import Product
+from daogou.catalog.schema import Interaction, Product
 
 metadata = MetaData()
 
@@ -72,13 +73,31 @@ store_meta = Table(
 )
 
 
+interactions = Table(
+    "interactions",
+    metadata,
+    Column("event_hash", String(64), primary_key=True),
+    Column("user_id", String(128), nullable=False, index=True),
+    # no foreign key: events may name products deleted since (kept for history, skipped when recommending)
+    Column("product_id", String(128), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("ts", DateTime(timezone=False), nullable=False, index=True),
+    Column("price", Float, nullable=True),
+)
+
+
 def _migration_1(conn: Connection) -> None:
     """Initial schema: products, vectors, store_meta."""
     metadata.create_all(conn, tables=[products, vectors, store_meta])
 
 
+def _migration_2(conn: Connection) -> None:
+    """User behaviour: views, carts and purchases with timestamps and prices."""
+    metadata.create_all(conn, tables=[interactions])
+
+
 #: Ordered schema migrations; the store records how many have run. Append, never edit.
-MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1]
+MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2]
 
 
 @dataclass
@@ -198,6 +217,40 @@ class CatalogStore:
             for row in rows:
                 yield _row_to_product(row)
             last = rows[-1].id
+
+    # -- interactions -----------------------------------------------------------------------------
+
+    def add_interactions(self, events: Sequence[Interaction]) -> tuple[int, int]:
+        """Insert events in one transaction; returns (added, already present).
+
+        An event's identity is its content plus its occurrence number among identical rows of the same batch,
+        so re-importing a file adds nothing while two identical purchases (quantity 2) both count.
+        """
+        seen: dict[str, int] = {}
+        rows = []
+        for event in events:
+            base = f"{event.user_id}\x1f{event.product_id}\x1f{event.kind}\x1f{event.timestamp.isoformat()}\x1f{event.price}"
+            seen[base] = seen.get(base, 0) + 1
+            digest = hashlib.sha256(f"{base}\x1f{seen[base]}".encode("utf-8")).hexdigest()
+            rows.append({"event_hash": digest, "user_id": event.user_id, "product_id": event.product_id, "kind": event.kind,
+                         "ts": event.timestamp.replace(tzinfo=None), "price": event.price})
+        added = 0
+        with self.engine.begin() as conn:
+            existing: set[str] = set()
+            hashes = [r["event_hash"] for r in rows]
+            for chunk in _chunks(hashes, 500):
+                existing |= set(conn.execute(select(interactions.c.event_hash).where(interactions.c.event_hash.in_(chunk))).scalars())
+            fresh = [r for r in rows if r["event_hash"] not in existing]
+            if fresh:
+                conn.execute(interactions.insert(), fresh)
+            added = len(fresh)
+        return added, len(rows) - added
+
+    def load_interactions(self) -> list[Interaction]:
+        """All events, oldest first."""
+        with self.engine.connect() as conn:
+            result = conn.execute(select(interactions).order_by(interactions.c.ts, interactions.c.event_hash))
+            return [Interaction(user_id=r.user_id, product_id=r.product_id, kind=r.kind, timestamp=r.ts, price=r.price) for r in result]
 
     # -- vectors ----------------------------------------------------------------------------------
 

@@ -1,0 +1,109 @@
+"""Recommenders on real H&M purchases: time split, every model, hybrid, reasons, preferences, bad input."""
+
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from daogou.catalog.schema import Interaction
+from daogou.cli import app
+from daogou.errors import BadQuery, ImportFailed
+from daogou.evaluate.recommend_eval import evaluate_recommenders
+from daogou.recommend.data import Interactions, time_split
+from daogou.recommend.metrics import average_precision
+from daogou.recommend.models import ContentRecommender, ImplicitRecommender, PopularityRecommender
+from daogou.recommend.preferences import Preferences, user_price_band
+from daogou.shop import Shop
+
+
+def _event(user: str, item: str, day: int, price: float = 1.0) -> Interaction:
+    return Interaction(user_id=user, product_id=item, timestamp=datetime(2020, 1, day), price=price)
+
+
+def test_map_at_k_and_time_split() -> None:
+    assert average_precision(["a", "x", "b"], {"a", "b"}, 12) == pytest.approx((1 + 2 / 3) / 2)
+    assert average_precision([], {"a"}, 12) == 0
+    events = [_event("u", "a", 1), _event("u", "b", 20), _event("v", "c", 28)]
+    train, test = time_split(events, days=7)
+    assert [e.product_id for e in train] == ["a", "b"] and [e.product_id for e in test] == ["c"]
+
+
+def test_models_on_a_tiny_matrix() -> None:
+    events = [_event(u, i, d) for d, (u, i) in enumerate([("u1", "a"), ("u1", "b"), ("u2", "a"), ("u2", "b"), ("u3", "a"), ("u4", "c")], start=1)]
+    data = Interactions.from_events(events + [_event("u5", "ghost", 9)], catalog={"a", "b", "c", "d"})
+    assert data.dropped == 1 and data.matrix.shape == (4, 3)
+    popular = PopularityRecommender(window_days=365).fit(data)
+    assert popular.recommend("u3", 2)[0].item == "b" and popular.recommend("new-user", 1)[0].item == "a"
+    knn = ImplicitRecommender("itemknn").fit(data)
+    recs = knn.recommend("u3", 3)
+    assert recs[0].item == "b" and recs[0].reason == "because you bought a"
+    assert "a" not in {r.item for r in recs}
+    assert knn.recommend("nobody", 3) == []
+    vectors = np.eye(4, dtype=np.float32)
+    vectors[3] = [0.9, 0.1, 0, 0]  # "d" looks like "a" and was never bought
+    content = ContentRecommender().fit(data, ["a", "b", "c", "d"], vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+    assert content.recommend("u3", 1)[0].item == "d" and content.recommend("u3", 1)[0].reason == "similar in style to a"
+
+
+def test_user_price_band() -> None:
+    history = [_event("u", str(i), 1, price=p) for i, p in enumerate([10, 12, 14, 100])]
+    assert user_price_band(history) == (10, 100) and user_price_band(history[:2]) is None
+
+
+def test_events_import_reports_bad_rows_and_is_idempotent(hm_shop: Shop, tmp_path: Path) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "user_id,product_id,timestamp,price,kind\n"
+        "u1,p1,2020-01-01,1.0,purchase\n"
+        "u1,p1,2020-01-01,1.0,purchase\n"  # quantity 2: both count
+        ",p1,2020-01-01,1.0,purchase\n"  # no user
+        "u2,p2,yesterday,1.0,view\n"  # bad time
+        "u2,p2,2020-01-02,1.0,like\n",  # unknown kind
+        encoding="utf-8",
+    )
+    first = hm_shop.import_events(path)
+    assert first.added == 2 and first.unknown_products == 2 and [e.line for e in first.errors] == [4, 5, 6]
+    again = hm_shop.import_events(path)
+    assert again.added == 0 and again.already_imported == 2
+    with pytest.raises(ImportFailed, match="unknown events preset"):
+        hm_shop.import_events(path, preset="amazon")
+
+
+def test_recommend_with_reasons_fallback_and_preferences(hm_shop: Shop) -> None:
+    model, data = hm_shop.recommender()
+    user = max(data.users, key=lambda u: len(data.seen(u)))
+    recs, note = hm_shop.recommend(user, k=12)
+    assert len(recs) == 12 and note == ""
+    assert not {r.item for r in recs} & data.seen(user)
+    assert all(r.reason for r in recs)
+    cold, note = hm_shop.recommend("someone-new", k=5)
+    assert len(cold) == 5 and "popular" in note
+    black, _ = hm_shop.recommend(user, k=5, preferences=Preferences(attributes={"colour": ["Black"]}))
+    assert black and all(hm_shop.product(r.item).attributes["colour"] == "Black" for r in black)
+    with pytest.raises(BadQuery):
+        hm_shop.recommend(user, k=0)
+
+
+def test_time_split_evaluation_table(hm_shop: Shop) -> None:
+    catalog = {p.id for p in hm_shop.store.iter_products()}
+    rows = evaluate_recommenders(hm_shop.store.load_interactions(), catalog, hm_shop.recommender_factories())
+    by = {r["model"]: r for r in rows}
+    assert set(by) == {"popularity", "itemknn", "als", "bpr", "content", "hybrid"}
+    assert by["popularity"]["test_users"] > 0
+    assert all(0 <= r["map@12"] <= 1 and 0 <= r["coverage"] <= 1 for r in rows)
+    for name in ("itemknn", "als", "bpr"):
+        assert by[name]["cold_start_recall@12"] == 0  # collaborative filtering cannot know unseen products
+
+
+def test_cli_recommend_similar_and_eval(hm_shop: Shop) -> None:
+    runner = CliRunner()
+    _, data = hm_shop.recommender()
+    result = runner.invoke(app, ["recommend", str(hm_shop.path), "--user", data.users[0], "--k", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"reason"' in result.output
+    result = runner.invoke(app, ["similar", str(hm_shop.path), data.items[0], "--k", "3"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["similar", str(hm_shop.path), "no-such-product"])
+    assert result.exit_code == 1 and "no product" in result.output
