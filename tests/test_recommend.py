@@ -107,3 +107,17 @@ def test_cli_recommend_similar_and_eval(hm_shop: Shop) -> None:
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["similar", str(hm_shop.path), "no-such-product"])
     assert result.exit_code == 1 and "no product" in result.output
+
+
+def test_user_recommendations_over_http(hm_shop: Shop) -> None:
+    from fastapi.testclient import TestClient
+
+    from daogou.serve.app import create_app
+
+    client = TestClient(create_app(hm_shop.path))
+    _, data = hm_shop.recommender()
+    known = client.get(f"/api/recommend/user/{data.users[0]}", params={"k": 4}).json()
+    assert len(known["hits"]) == 4 and known["fallback"] is None and known["hits"][0]["reason"]
+    unknown = client.get("/api/recommend/user/nobody-at-all").json()
+    assert unknown["hits"] and "popular" in unknown["fallback"]
+    assert client.get("/api/recommend/user/x", params={"k": 0}).status_code == 422

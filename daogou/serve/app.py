@@ -245,6 +245,24 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         reason = None if items else ("no viewed products yet" if not body.viewed else "none of the viewed products are in the catalog")
         return {"hits": hits, "ignored": ignored, "fallback": reason}
 
+    @app.get("/api/recommend/user/{user_id}")
+    def recommend_user(user_id: str, k: Annotated[int, Query(ge=1, le=100)] = 12) -> dict[str, object]:
+        """Personal recommendations from purchase history (hybrid), each with its reason; unknown users get popular items."""
+        recs, note = shop.recommend(user_id, k)
+        products = shop.store.get_many([r.item for r in recs])
+        hits = [
+            {
+                "id": r.item,
+                "title": products[r.item].title if r.item in products else "",
+                "score": round(r.score, 6),
+                "reason": r.reason,
+                "price": products[r.item].price if r.item in products else None,
+                "image_url": f"/api/products/{r.item}/image" if r.item in products and products[r.item].image_path else None,
+            }
+            for r in recs
+        ]
+        return {"user": user_id, "hits": hits, "fallback": note or None}
+
     # -- admin endpoints ----------------------------------------------------------------------------
 
     @app.post("/api/admin/import", dependencies=[Depends(admin)])
