@@ -438,7 +438,12 @@ class Shop:
             note = f"no purchase history for {user!r}: showing what is popular"
         attributes = self.searcher.attributes
         band = prefs.price_band or user_price_band(data.history(user))
-        return apply_preferences(recs, prefs, attributes, band)[:k], note
+        chosen = apply_preferences(recs, prefs, attributes, band)[:k]
+        titles = self.store.get_many([r.about for r in chosen if r.about])
+        for rec in chosen:
+            rec.reason = rec.explain(lambda pid: titles[pid].title if pid in titles else pid)
+            rec.about = None
+        return chosen, note
 
 
 def open(path: Path | str) -> Shop:  # noqa: A001 - mirrors the documented `daogou.open(...)`

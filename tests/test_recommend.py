@@ -38,13 +38,13 @@ def test_models_on_a_tiny_matrix() -> None:
     assert popular.recommend("u3", 2)[0].item == "b" and popular.recommend("new-user", 1)[0].item == "a"
     knn = ImplicitRecommender("itemknn").fit(data)
     recs = knn.recommend("u3", 3)
-    assert recs[0].item == "b" and recs[0].reason == "because you bought a"
+    assert recs[0].item == "b" and recs[0].explain(str.upper) == "because you bought “A”"
     assert "a" not in {r.item for r in recs}
     assert knn.recommend("nobody", 3) == []
     vectors = np.eye(4, dtype=np.float32)
     vectors[3] = [0.9, 0.1, 0, 0]  # "d" looks like "a" and was never bought
     content = ContentRecommender().fit(data, ["a", "b", "c", "d"], vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
-    assert content.recommend("u3", 1)[0].item == "d" and content.recommend("u3", 1)[0].reason == "similar in style to a"
+    assert content.recommend("u3", 1)[0].item == "d" and content.recommend("u3", 1)[0].explain(str) == "similar in style to “a”"
 
 
 def test_user_price_band() -> None:
@@ -77,7 +77,9 @@ def test_recommend_with_reasons_fallback_and_preferences(hm_shop: Shop) -> None:
     recs, note = hm_shop.recommend(user, k=12)
     assert len(recs) == 12 and note == ""
     assert not {r.item for r in recs} & data.seen(user)
-    assert all(r.reason for r in recs)
+    assert all(r.reason and "{" not in r.reason for r in recs)
+    titles = {p.title for p in hm_shop.store.iter_products()}
+    assert any(any(t in r.reason for t in titles) for r in recs)  # reasons name products by title
     cold, note = hm_shop.recommend("someone-new", k=5)
     assert len(cold) == 5 and "popular" in note
     black, _ = hm_shop.recommend(user, k=5, preferences=Preferences(attributes={"colour": ["Black"]}))

@@ -21,9 +21,16 @@ from daogou.recommend.data import Interactions, time_split
 
 @dataclass
 class Scored:
+    """A recommended item. `reason` may name another product as "{about}" (filled with its title when shown)."""
+
     item: str
     score: float
     reason: str
+    about: str | None = None
+
+    def explain(self, title_of) -> str:  # type: ignore[no-untyped-def]
+        """The reason with the product it refers to named by its title."""
+        return self.reason.format(about=f"“{title_of(self.about)}”") if self.about else self.reason
 
 
 class PopularityRecommender:
@@ -91,17 +98,17 @@ class ImplicitRecommender:
         norms[norms == 0] = 1
         return factors / norms
 
-    def _because(self, user_items: Sequence[int], item: int) -> str:
+    def _because(self, user_items: Sequence[int], item: int) -> str | None:
         """The bought item most like the recommended one, for the reason text."""
         if not user_items:
-            return "people with similar taste bought it"
+            return None
         vectors = self._item_vectors()
         if vectors is not None:
             best = max(user_items, key=lambda j: float(vectors[j] @ vectors[item]))
         else:
             similarity = self.model_.similarity
             best = max(user_items, key=lambda j: float(similarity[j, item]))
-        return f"because you bought {self.data_.items[best]}"
+        return self.data_.items[best]
 
     def recommend(self, user: str, k: int = 12, exclude_seen: bool = True) -> list[Scored]:
         row = self.data_.user_index.get(user)
@@ -112,18 +119,20 @@ class ImplicitRecommender:
         bought = list(user_items.indices)
         skip = set(bought) if exclude_seen else set()
         # implicit pads short lists with already-seen or -inf entries: keep only real, allowed answers
-        return [
-            Scored(self.data_.items[int(j)], float(s), self._because(bought, int(j)))
-            for j, s in zip(ids, scores)
-            if int(j) >= 0 and int(j) not in skip and np.isfinite(s)
-        ]
+        out = []
+        for j, s in zip(ids, scores):
+            if int(j) < 0 or int(j) in skip or not np.isfinite(s):
+                continue
+            about = self._because(bought, int(j))
+            out.append(Scored(self.data_.items[int(j)], float(s), "because you bought {about}" if about else "people with similar taste bought it", about))
+        return out
 
     def similar_items(self, item: str, k: int = 12) -> list[Scored]:
         col = self.data_.item_index.get(item)
         if col is None:
             return []
         ids, scores = self.model_.similar_items(col, N=k + 1)
-        return [Scored(self.data_.items[int(j)], float(s), f"bought together with {item}") for j, s in zip(ids, scores) if int(j) != col][:k]
+        return [Scored(self.data_.items[int(j)], float(s), "bought together with {about}", item) for j, s in zip(ids, scores) if int(j) != col][:k]
 
 
 class ContentRecommender:
@@ -167,7 +176,7 @@ class ContentRecommender:
             if item in seen:
                 continue
             closest = unique_bought[int(np.argmax(bought_rows @ self.vectors_[j]))]
-            out.append(Scored(item, float(scores[j]), f"similar in style to {closest}"))
+            out.append(Scored(item, float(scores[j]), "similar in style to {about}", closest))
             if len(out) == k:
                 break
         return out
@@ -178,7 +187,7 @@ class ContentRecommender:
             return []
         scores = self.vectors_ @ self.vectors_[row]
         order = [j for j in np.argsort(-scores) if j != row][:k]
-        return [Scored(self.item_ids_[j], float(scores[j]), f"looks like {item}") for j in order]
+        return [Scored(self.item_ids_[j], float(scores[j]), "looks like {about}", item) for j in order]
 
 
 class HybridRecommender:
@@ -200,7 +209,7 @@ class HybridRecommender:
 
     def _fuse(self, lists: dict[str, list[Scored]], weights: dict[str, float], k: int) -> list[Scored]:
         scores: dict[str, float] = {}
-        reasons: dict[str, tuple[float, str]] = {}
+        reasons: dict[str, tuple[float, Scored]] = {}
         for name, ranked in lists.items():
             weight = weights.get(name, 0.0)
             if weight <= 0:
@@ -208,10 +217,10 @@ class HybridRecommender:
             for rank, s in enumerate(ranked, start=1):
                 contribution = weight / (self.rrf_k + rank)
                 scores[s.item] = scores.get(s.item, 0.0) + contribution
-                if contribution > reasons.get(s.item, (0.0, ""))[0]:
-                    reasons[s.item] = (contribution, s.reason)
+                if s.item not in reasons or contribution > reasons[s.item][0]:
+                    reasons[s.item] = (contribution, s)
         ranked_items = sorted(scores, key=lambda i: (-scores[i], i))[:k]
-        return [Scored(item, scores[item], reasons[item][1]) for item in ranked_items]
+        return [Scored(item, scores[item], reasons[item][1].reason, reasons[item][1].about) for item in ranked_items]
 
     def fit(self, data: Interactions) -> "HybridRecommender":
         from daogou.recommend.metrics import mean_average_precision
