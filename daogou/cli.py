@@ -198,6 +198,48 @@ def import_events(
         err.print(f"  skipped {error}")
 
 
+@app.command("import-reviews")
+@friendly
+def import_reviews(
+    shop: ShopDir,
+    reviews_file: Annotated[Path, typer.Argument(help="CSV, TSV, JSONL or Parquet of reviews")],
+    preset: Annotated[str, typer.Option(help="womens-clothing | generic (product_id, text, rating, date)")] = "generic",
+) -> None:
+    """Import customer reviews; bad rows are reported with file and line."""
+    with Shop.open(shop) as s:
+        report = s.import_reviews(reviews_file, preset=preset)
+    console.print(
+        f"{report.source}: [green]{report.added} reviews added[/green], {report.already_imported} already imported, "
+        f"{report.unknown_products} product ids not in the catalog, [yellow]{len(report.errors)} skipped[/yellow]"
+    )
+    for error in report.errors[:20]:
+        err.print(f"  skipped {error}")
+
+
+@app.command()
+@friendly
+def reviews(
+    shop: ShopDir,
+    product: Annotated[str, typer.Argument(help="product id")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
+) -> None:
+    """What the reviews of one product say: sentiment, aspects with counts, fit, and the sentences behind them."""
+    from dataclasses import asdict
+
+    with Shop.open(shop) as s:
+        summary = s.review_summary(product)
+    if as_json:
+        sys.stdout.write(json.dumps({**asdict(summary), "headline": summary.headline()}, ensure_ascii=False, indent=2) + "\n")
+        return
+    console.print(f"[bold]{product}[/bold]: {summary.headline()}  (rating {summary.mean_rating}, quality {summary.quality})")
+    for a in summary.aspects:
+        console.print(f"  [bold]{a.aspect}[/bold]: {a.positive} positive, {a.negative} negative of {a.reviews}")
+        for sentence in a.positive_examples:
+            console.print(f"     + {sentence}")
+        for sentence in a.negative_examples:
+            console.print(f"     − {sentence}")
+
+
 @app.command()
 @friendly
 def recommend(
@@ -291,6 +333,13 @@ def serve(
         uvicorn.run("daogou.serve.app:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
     else:
         uvicorn.run(create_app(shop), host=host, port=port, log_level="warning")
+
+
+@train_app.command("sentiment")
+@friendly
+def train_sentiment_cmd(shop: ShopDir) -> None:
+    """Review sentiment (zh + en) trained on the shared review sets; used by review summaries and the ranking signal."""
+    _train(shop, "sentiment")
 
 
 @train_app.command("classify")

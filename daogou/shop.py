@@ -30,7 +30,9 @@ from daogou.models.align import AlignmentHeads, image_side
 from daogou.pipeline.run import encode_catalog
 from daogou.search.engine import Searcher
 from daogou.classifying import VARIANTS, build_dataset, modalities_for, train_classifier
-from daogou.training import TrainReport, train_alignment, train_attribute
+from daogou.training import TrainReport, train_alignment, train_attribute, train_sentiment
+from daogou.understand.reviews import ReviewSummary, count_positive, summarise, wilson_lower
+from daogou.catalog.reviews import REVIEW_PRESETS, read_reviews
 from daogou.understand.attributes import AttributePredictor, stack_features
 from daogou.search.inputs import ImageSource
 from daogou.recommend.data import Interactions
@@ -65,6 +67,15 @@ class EventsReport:
 
 
 @dataclass
+class ReviewsReport:
+    source: str
+    added: int
+    already_imported: int
+    unknown_products: int
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass
 class IndexReport:
     """What indexing did: items encoded now per space, failures, index sizes and time."""
 
@@ -84,6 +95,7 @@ class Shop:
         self._searcher: Searcher | None = None
         self._searcher_stamp: tuple[float, ...] = ()
         self._recommender: tuple[HybridRecommender, Interactions] | None = None
+        self._sentiment = None
         self._lock = threading.Lock()
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -235,6 +247,12 @@ class Shop:
                     if value:
                         predictions.setdefault("colour", {})[image_ids[i]] = [value, round(confidence, 4)]
         predictions.update(self._classifier_predictions())
+        signals = {}
+        for pid in self.store.reviewed_products():
+            found = self.store.reviews_of(pid)
+            signals[pid] = round(wilson_lower(count_positive(found, self.positive_proba), len(found)), 4)
+        atomic.write_text(self.index_dir / "reviews.json", json.dumps(signals))
+        indexed["review_signals"] = len(signals)
         atomic.write_text(self.index_dir / "predicted.json", json.dumps(predictions, ensure_ascii=False))
         indexed["predicted_colour"] = len(predictions.get("colour", {}))
         indexed["lexical"] = LexicalIndex.build(self.index_dir / "lexical", self.store.iter_products())
@@ -289,6 +307,9 @@ class Shop:
             report = train_alignment(self.store, self.settings, self.models_dir, **params)
         elif what == "colour":
             report = train_attribute(self.store, self.settings, self.models_dir, "colour")
+        elif what == "sentiment":
+            report = train_sentiment(self.models_dir, params.get("max_per_language"))  # type: ignore[arg-type]
+            self._sentiment = None
         elif what == "classify":
             target = str(params.get("target", "type"))
             variant = str(params.get("variant", "feature-logreg"))
@@ -299,7 +320,7 @@ class Shop:
             card = train_classifier(data, self.models_dir, target, variant, {"text": "title + description", "inputs": self._inputs()})
             report = TrainReport(f"classify-{target}", str(self.models_dir / f"classify-{target}.joblib"), card["split"]["train"], card["split"]["test"], card["metrics"], round(time.perf_counter() - started, 1))  # type: ignore[index]
         else:
-            raise DaogouError(f"unknown training target {what!r}; use 'align', 'colour' or 'classify'")
+            raise DaogouError(f"unknown training target {what!r}; use 'align', 'colour', 'classify' or 'sentiment'")
         self._build_indexes()
         return report
 
@@ -445,6 +466,44 @@ class Shop:
             rec.about = None
         return chosen, note
 
+
+    # -- reviews ----------------------------------------------------------------------------------
+
+    def import_reviews(self, source: Path | str, preset: str = "generic") -> ReviewsReport:
+        """Import reviews; bad rows are reported by line; a review already stored is not added twice."""
+        if preset not in REVIEW_PRESETS:
+            raise ImportFailed(f"unknown reviews preset {preset!r}; known: {sorted(REVIEW_PRESETS)}")
+        read = read_reviews(source, REVIEW_PRESETS[preset])
+        added, repeated = self.store.add_reviews(read.reviews)
+        known = self.store.get_many(sorted({r.product_id for r in read.reviews}))
+        unknown = len({r.product_id for r in read.reviews} - set(known))
+        return ReviewsReport(str(source), added, repeated, unknown, read.errors)
+
+    def positive_proba(self, texts: list[str]) -> list[float]:
+        """Probability that each text is positive: the trained model, or the lexicon/Bayes baselines before training."""
+        from daogou.understand.sentiment import clean, is_chinese, snownlp_positive, vader_positive
+
+        if (self.models_dir / "sentiment.joblib").exists():
+            if self._sentiment is None:
+                self._sentiment = joblib.load(self.models_dir / "sentiment.joblib")
+            column = list(self._sentiment.classes_).index(1)
+            return [float(p) for p in self._sentiment.predict_proba(texts)[:, column]]
+        texts = clean(texts)
+        zh = [i for i, t in enumerate(texts) if is_chinese(t)]
+        en = [i for i, t in enumerate(texts) if not is_chinese(t)]
+        out = [0.5] * len(texts)
+        for rows, scorer in ((zh, snownlp_positive), (en, vader_positive)):
+            if rows:
+                for i, p in zip(rows, scorer([texts[i] for i in rows])):
+                    out[i] = float(p)
+        return out
+
+    def review_summary(self, product_id: str) -> ReviewSummary:
+        """Sentiment, aspects with counts, fit direction and the supporting sentences for one product's reviews."""
+        reviews = self.store.reviews_of(product_id)
+        if not reviews:
+            raise UnknownProduct(f"no reviews for product {product_id!r}")
+        return summarise(product_id, reviews, self.positive_proba)
 
 def open(path: Path | str) -> Shop:  # noqa: A001 - mirrors the documented `daogou.open(...)`
     """Open the shop at `path`."""

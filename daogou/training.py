@@ -112,3 +112,71 @@ def train_attribute(store: CatalogStore, settings: Settings, models_dir: Path, f
     }
     predictor.save(models_dir / field_name, card)
     return TrainReport(field_name, str(models_dir / f"{field_name}.joblib"), len(train), len(test), metrics, round(time.perf_counter() - started, 1))
+
+
+def sentiment_corpora(max_per_language: int | None = None) -> tuple[list[str], list[int], list[str]]:
+    """(texts, labels, language) from the shared Chinese shopping reviews and the English clothing reviews.
+
+    English labels: rating ≤ 2 negative, ≥ 4 positive; rating 3 is left out (reported separately).
+    """
+    import csv
+
+    from daogou.demo import find_dataset
+
+    texts: list[str] = []
+    labels: list[int] = []
+    langs: list[str] = []
+    zh = find_dataset("chinese_reviews_sentiment") / "online_shopping_10_cats.csv"
+    with zh.open(encoding="utf-8-sig") as handle:
+        for n, row in enumerate(csv.DictReader(handle)):
+            if max_per_language is not None and n >= max_per_language:
+                break
+            if (row.get("review") or "").strip():
+                texts.append(row["review"])
+                labels.append(int(row["label"]))
+                langs.append("zh")
+    en = find_dataset("womens_clothing_reviews_en") / "womens_clothing_ecommerce_reviews.csv"
+    with en.open(encoding="utf-8") as handle:
+        for n, row in enumerate(csv.DictReader(handle)):
+            if max_per_language is not None and n >= max_per_language:
+                break
+            text = ". ".join(t for t in ((row.get("Title") or "").strip(), (row.get("Review Text") or "").strip()) if t)
+            rating = int(row["Rating"])
+            if text and rating != 3:
+                texts.append(text)
+                labels.append(1 if rating >= 4 else 0)
+                langs.append("en")
+    return texts, labels, langs
+
+
+def train_sentiment(models_dir: Path, max_per_language: int | None = None) -> TrainReport:
+    """Train the zh+en TF-IDF sentiment model on the shared review sets (seeded split) and save it in the shop."""
+    import json
+
+    import joblib
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import train_test_split
+
+    from daogou import atomic
+    from daogou.understand.sentiment import TfidfSentiment
+
+    started = time.perf_counter()
+    texts, labels, langs = sentiment_corpora(max_per_language)
+    strata = [f"{lang}{label}" for lang, label in zip(langs, labels)]
+    train, test = train_test_split(np.arange(len(texts)), test_size=0.2, random_state=SEED, stratify=strata)
+    model = TfidfSentiment().fit([texts[i] for i in train], [labels[i] for i in train])
+    predicted = model.predict([texts[i] for i in test])
+    metrics: dict[str, float] = {}
+    for lang in ("zh", "en"):
+        rows = [j for j, i in enumerate(test) if langs[i] == lang]
+        truth = [labels[test[j]] for j in rows]
+        guess = [predicted[j] for j in rows]
+        metrics[f"{lang}_accuracy"] = round(float(np.mean(np.array(truth) == np.array(guess))), 4)
+        metrics[f"{lang}_macro_f1"] = round(float(f1_score(truth, guess, average="macro")), 4)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    atomic.write_with(models_dir / "sentiment.joblib", lambda tmp: joblib.dump(model, tmp))
+    card = {"model": "daogou review sentiment (TF-IDF char 1-3 + word 1-2 grams, logistic regression), zh + en",
+            "data": "online_shopping_10_cats (zh) + Women's E-Commerce Clothing Reviews (en, rating<=2 neg, >=4 pos)",
+            "split": {"seed": SEED, "stratified_by": "language and label", "train": len(train), "test": len(test)}, "metrics": metrics}
+    atomic.write_text(models_dir / "sentiment.json", json.dumps(card, indent=2, ensure_ascii=False))
+    return TrainReport("sentiment", str(models_dir / "sentiment.joblib"), len(train), len(test), metrics, round(time.perf_counter() - started, 1))

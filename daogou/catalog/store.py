@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 
-from daogou.catalog.schema import Interaction, Product
+from daogou.catalog.schema import Interaction, Product, Review
 
 metadata = MetaData()
 
@@ -86,6 +86,17 @@ interactions = Table(
 )
 
 
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("review_hash", String(64), primary_key=True),
+    Column("product_id", String(128), nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    Column("rating", Float, nullable=True),
+    Column("date", DateTime(timezone=False), nullable=True),
+)
+
+
 def _migration_1(conn: Connection) -> None:
     """Initial schema: products, vectors, store_meta."""
     metadata.create_all(conn, tables=[products, vectors, store_meta])
@@ -96,8 +107,13 @@ def _migration_2(conn: Connection) -> None:
     metadata.create_all(conn, tables=[interactions])
 
 
+def _migration_3(conn: Connection) -> None:
+    """Customer reviews (any product id: reviews may outlive a product or arrive before it)."""
+    metadata.create_all(conn, tables=[reviews])
+
+
 #: Ordered schema migrations; the store records how many have run. Append, never edit.
-MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2]
+MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2, _migration_3]
 
 
 @dataclass
@@ -251,6 +267,33 @@ class CatalogStore:
         with self.engine.connect() as conn:
             result = conn.execute(select(interactions).order_by(interactions.c.ts, interactions.c.event_hash))
             return [Interaction(user_id=r.user_id, product_id=r.product_id, kind=r.kind, timestamp=r.ts, price=r.price) for r in result]
+
+    # -- reviews ----------------------------------------------------------------------------------
+
+    def add_reviews(self, items: Sequence[Review]) -> tuple[int, int]:
+        """Insert reviews in one transaction; identical reviews already stored are skipped. Returns (added, skipped)."""
+        rows = {}
+        for r in items:
+            digest = hashlib.sha256(f"{r.product_id}\x1f{r.text}\x1f{r.rating}\x1f{r.date}".encode("utf-8")).hexdigest()
+            rows[digest] = {"review_hash": digest, "product_id": r.product_id, "text": r.text, "rating": r.rating,
+                            "date": r.date.replace(tzinfo=None) if r.date else None}
+        with self.engine.begin() as conn:
+            existing: set[str] = set()
+            for chunk in _chunks(list(rows), 500):
+                existing |= set(conn.execute(select(reviews.c.review_hash).where(reviews.c.review_hash.in_(chunk))).scalars())
+            fresh = [v for k, v in rows.items() if k not in existing]
+            if fresh:
+                conn.execute(reviews.insert(), fresh)
+        return len(fresh), len(items) - len(fresh)
+
+    def reviews_of(self, product_id: str) -> list[Review]:
+        with self.engine.connect() as conn:
+            result = conn.execute(select(reviews).where(reviews.c.product_id == product_id).order_by(reviews.c.date, reviews.c.review_hash))
+            return [Review(product_id=r.product_id, text=r.text, rating=r.rating, date=r.date) for r in result]
+
+    def reviewed_products(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(reviews.c.product_id).distinct().order_by(reviews.c.product_id)).scalars())
 
     # -- vectors ----------------------------------------------------------------------------------
 

@@ -40,6 +40,8 @@ from daogou.understand.vocabulary import Vocabulary
 #: When a query's filters match nothing, drop understood slots in this order until something matches.
 RELAX_ORDER = ("colour", "pattern", "brand", "price", "subcategory", "type", "gender")
 FACET_FIELDS = ("type", "colour", "gender", "brand")
+#: Weight of the review-quality nudge, in RRF units (1.0 = one retriever's rank-1 vote).
+REVIEW_WEIGHT = 0.3
 RETRIEVERS = ("bm25", "text_vector", "aligned_image", "image_vector", "aligned_text")
 #: How many image neighbours vote on a query photo's type and gender, and the share the winner needs.
 VOTERS, TYPE_QUORUM, GENDER_QUORUM = 20, 0.4, 0.6
@@ -94,6 +96,8 @@ class Searcher:
             self.aligned_text = self._optional(index_dir, "aligned_text", tag, exact)
         self.colour_head = AttributePredictor.load(models_dir / "colour") if (models_dir / "colour.joblib").exists() else None
         self.predicted = load_predictions(index_dir)
+        reviews_path = index_dir / "reviews.json"
+        self.review_quality: dict[str, float] = json.loads(reviews_path.read_text(encoding="utf-8")) if reviews_path.exists() else {}
         products = list(store.iter_products())
         self.attributes = AttributeIndex(products)
         for field_name, table in self.predicted.items():
@@ -152,7 +156,7 @@ class Searcher:
             raise BadQuery(f"unknown retrievers {sorted(retrievers - set(RETRIEVERS))}; known: {list(RETRIEVERS)}")
         use = retrievers or set(RETRIEVERS)
         weights = self._weights(text is not None, image_vector is not None)
-        fused = rrf(self._retrieve(text, parsed, image_vector, colour_vector, plan, allowed, use), weights=weights)
+        fused = self._with_reviews(rrf(self._retrieve(text, parsed, image_vector, colour_vector, plan, allowed, use), weights=weights))
         hits = self._hits(fused[:k], parsed, plan)
         # Fewer exact matches than asked for: follow them with close matches, dropping one understood slot at a time.
         wider = copy.deepcopy(plan)
@@ -309,6 +313,13 @@ class Searcher:
             return {"bm25": 0.5, "text_vector": 0.5, "aligned_image": 0.5, "image_vector": 1.5}
         return {"bm25": 1.0, "text_vector": 1.0, "aligned_image": self.settings.aligned_weight, "image_vector": 1.0, "aligned_text": 0.5}
 
+    def _with_reviews(self, fused: list[tuple[str, float, dict[str, Signal]]]) -> list[tuple[str, float, dict[str, Signal]]]:
+        """Nudge products with well-supported good reviews up: at most what one more retriever at rank 1 would add."""
+        if not self.review_quality:
+            return fused
+        boosted = [(item, score + REVIEW_WEIGHT * self.review_quality.get(item, 0.0) / 61, signals) for item, score, signals in fused]
+        return sorted(boosted, key=lambda t: (-t[1], t[0]))
+
     # -- results ------------------------------------------------------------------------------------
 
     def _hits(self, fused: list[tuple[str, float, dict[str, Signal]]], parsed: ParsedQuery | None, plan: Plan) -> list[Hit]:
@@ -340,6 +351,7 @@ class Searcher:
                     matched_words=[w for w in query_words if _stem(w) in present],
                     matched_slots=matched_slots,
                     predicted=predicted,
+                    review_quality=self.review_quality.get(product.id),
                 )
             )
         return hits

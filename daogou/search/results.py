@@ -33,6 +33,8 @@ class Hit:
     predicted: dict[str, float] = field(default_factory=dict)
     #: set on close matches shown after the exact ones: the understood slots this product does not meet
     close_match: list[str] = field(default_factory=list)
+    #: lower bound of the share of positive reviews (None: no reviews)
+    review_quality: float | None = None
 
     def explanation(self) -> str:
         """One line a shopper or a merchandiser can read: which signals found this product."""

@@ -209,6 +209,11 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         predicted = {name: table[item.id] for name, table in shop.searcher.predicted.items() if item.id in table}
         data["predicted"] = predicted
         data["similar"] = [_hit_json(h) for h in shop.similar(item.id, similar)] if similar else []
+        try:
+            summary = shop.review_summary(item.id)
+            data["reviews"] = {**asdict(summary), "summary": summary.headline()}
+        except UnknownProduct:
+            data["reviews"] = None
         return data
 
     @app.get("/api/products/{product_id}/similar")
