@@ -271,10 +271,15 @@ class CatalogStore:
     # -- reviews ----------------------------------------------------------------------------------
 
     def add_reviews(self, items: Sequence[Review]) -> tuple[int, int]:
-        """Insert reviews in one transaction; identical reviews already stored are skipped. Returns (added, skipped)."""
+        """Insert reviews in one transaction; reviews already stored by an earlier import are skipped. Returns (added, skipped)."""
         rows = {}
+        seen: dict[str, int] = {}
         for r in items:
-            digest = hashlib.sha256(f"{r.product_id}\x1f{r.text}\x1f{r.rating}\x1f{r.date}".encode("utf-8")).hexdigest()
+            # identity = content + occurrence number within this batch: re-imports add nothing, two customers' identical
+            # "Love it!" both count (as with interactions)
+            base = f"{r.product_id}\x1f{r.text}\x1f{r.rating}\x1f{r.date}"
+            seen[base] = seen.get(base, 0) + 1
+            digest = hashlib.sha256(f"{base}\x1f{seen[base]}".encode("utf-8")).hexdigest()
             rows[digest] = {"review_hash": digest, "product_id": r.product_id, "text": r.text, "rating": r.rating,
                             "date": r.date.replace(tzinfo=None) if r.date else None}
         with self.engine.begin() as conn:
