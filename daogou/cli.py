@@ -362,6 +362,16 @@ def train_classify(
         console.print(f"  test {name}: {value}")
 
 
+def _print_rows(title: str, rows: list, columns: list[str]) -> None:  # type: ignore[type-arg]
+    """An evaluation table: one row per variant, floats to 4 places."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(f"{row[c]:.4f}" if isinstance(row[c], float) else str(row[c]) for c in columns))
+    console.print(table)
+
+
 eval_app = typer.Typer(help="Measure quality on judged data; writes JSON, Markdown and a PNG plot.")
 app.add_typer(eval_app, name="eval")
 
@@ -390,12 +400,7 @@ def eval_search(
         rows = as_table(results, columns)
         data = {"qrels": str(qrels), "threshold": threshold, "results": [{"variant": r.variant, **r.metrics, "latency_ms_p50": r.latency_ms_p50} for r in results]}
         paths = write_report(out or s.path / "reports", "search_eval", data, rows, columns, f"search quality on {qrels.name}")
-    table = Table(title=f"search quality — {len(judgements)} queries")
-    for column in ["variant", *columns, "latency_ms_p50"]:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in ["variant", *columns, "latency_ms_p50"]))
-    console.print(table)
+    _print_rows(f"search quality — {len(judgements)} queries", rows, ["variant", *columns, "latency_ms_p50"])
     console.print(f"report: {paths['md']}  plot: {paths['png']}  figures: {paths['json']}")
 
 
@@ -415,12 +420,7 @@ def eval_recommend(
         rows = evaluate_recommenders(s.store.load_interactions(), catalog, s.recommender_factories(), days=days)
         columns = ["recall@12", "map@12", "ndcg@12", "coverage", "cold_start_recall@12"]
         paths = write_report(out or s.path / "reports", "recommend_eval", {"days": days, "rows": rows}, [{"variant": r["model"], **{c: r[c] for c in columns}} for r in rows], columns, f"recommenders, last {days} days held out")
-    table = Table(title=f"recommenders — {rows[0]['test_users'] if rows else 0} test users, last {days} days")
-    for column in ["model", *columns, "fit_s", "latency_ms_p50"]:
-        table.add_column(column)
-    for r in rows:
-        table.add_row(*(f"{r[c]:.4f}" if isinstance(r[c], float) else str(r[c]) for c in ["model", *columns, "fit_s", "latency_ms_p50"]))
-    console.print(table)
+    _print_rows(f"recommenders — {rows[0]['test_users'] if rows else 0} test users, last {days} days", rows, ["model", *columns, "fit_s", "latency_ms_p50"])
     console.print(f"report: {paths['md']}  plot: {paths['png']}")
 
 
@@ -456,12 +456,7 @@ def eval_classify(
         if best is not None:
             row, data, mode = best
             confusion_png(folder / f"classify_{target}_confusion.png", list(data.y[row["_test"]]), list(row["_pred"]), f"{target}: {row['variant']} ({mode})")
-    table = Table(title=f"classify {target}")
-    for column in ["variant", *columns, "fit_s", "predict_ms_per_item"]:
-        table.add_column(column)
-    for r in rows:
-        table.add_row(*(f"{r[c]:.3f}" if isinstance(r[c], float) else str(r[c]) for c in ["variant", *columns, "fit_s", "predict_ms_per_item"]))
-    console.print(table)
+    _print_rows(f"classify {target}", rows, ["variant", *columns, "fit_s", "predict_ms_per_item"])
     console.print(f"report: {paths['md']}  plot: {paths['png']}  confusion: {folder / f'classify_{target}_confusion.png'}")
 
 

@@ -56,18 +56,9 @@ class ImportReport:
 
 
 @dataclass
-class EventsReport:
-    """What an events import did: new events, repeats of already imported ones, events naming unknown products, bad rows."""
+class RecordsReport:
+    """What an events or reviews import did: new records, repeats of earlier imports, records naming unknown products, bad rows."""
 
-    source: str
-    added: int
-    already_imported: int
-    unknown_products: int
-    errors: list[RowError] = field(default_factory=list)
-
-
-@dataclass
-class ReviewsReport:
     source: str
     added: int
     already_imported: int
@@ -387,7 +378,7 @@ class Shop:
 
     # -- behaviour and recommendations --------------------------------------------------------------
 
-    def import_events(self, source: Path | str, preset: str = "generic", mapping: dict[str, str] | None = None) -> EventsReport:
+    def import_events(self, source: Path | str, preset: str = "generic", mapping: dict[str, str] | None = None) -> RecordsReport:
         """Import views / carts / purchases. Bad rows are reported by line; re-importing the same file adds nothing."""
         if preset not in EVENT_PRESETS:
             raise ImportFailed(f"unknown events preset {preset!r}; known: {sorted(EVENT_PRESETS)}")
@@ -398,12 +389,12 @@ class Shop:
             if unknown:
                 raise ImportFailed(f"unknown event mapping fields {sorted(unknown)}; use {sorted(allowed)}")
             base = EventMapping(**{**base.__dict__, **mapping})
-        read = read_events(source, base)
-        added, duplicates = self.store.add_interactions(read.events)
-        known = self.store.get_many(sorted({e.product_id for e in read.events}))
-        unknown = sum(1 for e in read.events if e.product_id not in known)
+        events, errors = read_events(source, base)
+        added, duplicates = self.store.add_interactions(events)
+        known = self.store.get_many(sorted({e.product_id for e in events}))
+        unknown = sum(1 for e in events if e.product_id not in known)
         self._recommender = None
-        return EventsReport(str(source), added, duplicates, unknown, read.errors)
+        return RecordsReport(str(source), added, duplicates, unknown, errors)
 
     def content_vectors(self) -> tuple[list[str], np.ndarray]:
         """One unit vector per product from its text and photo vectors (text alone when it has no photo)."""
@@ -469,15 +460,15 @@ class Shop:
 
     # -- reviews ----------------------------------------------------------------------------------
 
-    def import_reviews(self, source: Path | str, preset: str = "generic") -> ReviewsReport:
+    def import_reviews(self, source: Path | str, preset: str = "generic") -> RecordsReport:
         """Import reviews; bad rows are reported by line; a review already stored is not added twice."""
         if preset not in REVIEW_PRESETS:
             raise ImportFailed(f"unknown reviews preset {preset!r}; known: {sorted(REVIEW_PRESETS)}")
-        read = read_reviews(source, REVIEW_PRESETS[preset])
-        added, repeated = self.store.add_reviews(read.reviews)
-        known = self.store.get_many(sorted({r.product_id for r in read.reviews}))
-        unknown = len({r.product_id for r in read.reviews} - set(known))
-        return ReviewsReport(str(source), added, repeated, unknown, read.errors)
+        reviews, errors = read_reviews(source, REVIEW_PRESETS[preset])
+        added, repeated = self.store.add_reviews(reviews)
+        known = self.store.get_many(sorted({r.product_id for r in reviews}))
+        unknown = len({r.product_id for r in reviews} - set(known))
+        return RecordsReport(str(source), added, repeated, unknown, errors)
 
     def positive_proba(self, texts: list[str]) -> list[float]:
         """Probability that each text is positive: the trained model, or the lexicon/Bayes baselines before training."""

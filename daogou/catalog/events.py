@@ -7,15 +7,13 @@ Parquet all work and every skipped row says where and why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from daogou.catalog.importers import RowError, raw_rows
+from daogou.catalog.importers import RowError, read_records
+from daogou.catalog.presets import Row
 from daogou.catalog.schema import Interaction
-from daogou.errors import ImportFailed
 
 
 @dataclass(frozen=True)
@@ -37,12 +35,6 @@ EVENT_PRESETS: dict[str, EventMapping] = {
 }
 
 
-@dataclass
-class EventsRead:
-    events: list[Interaction] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-
 def _time(raw: str) -> datetime:
     text = raw.strip()
     for parse in (datetime.fromisoformat, lambda t: datetime.fromtimestamp(float(t))):
@@ -53,34 +45,17 @@ def _time(raw: str) -> datetime:
     raise ValueError(f"time {raw!r} is neither ISO 8601 nor a Unix timestamp")
 
 
-def read_events(path: Path | str, mapping: EventMapping) -> EventsRead:
+def read_events(path: Path | str, mapping: EventMapping) -> tuple[list[Interaction], list[RowError]]:
     """Read an events file; rows with a missing user/product, a bad time, price or kind are skipped and reported."""
-    path = Path(path)
-    if not path.exists():
-        raise ImportFailed(f"{path}: no such file")
-    out = EventsRead()
-    try:
-        for line, row in raw_rows(path, mapping.encoding):
-            if isinstance(row, Exception):
-                out.errors.append(RowError(str(path), line, str(row)))
-                continue
-            try:
-                price_raw = str(row.get(mapping.price) or "").strip() if mapping.price else ""
-                event = Interaction(
-                    user_id=str(row.get(mapping.user) or "").strip(),
-                    product_id=str(row.get(mapping.product) or "").strip(),
-                    kind=(str(row.get(mapping.kind) or "").strip().lower() if mapping.kind else "") or mapping.default_kind,
-                    timestamp=_time(str(row.get(mapping.timestamp) or "")),
-                    price=float(price_raw) if price_raw else None,
-                )
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                out.errors.append(RowError(str(path), line, f"{'.'.join(str(p) for p in first.get('loc', ()))}: {first.get('msg')}"))
-                continue
-            except ValueError as exc:
-                out.errors.append(RowError(str(path), line, str(exc)))
-                continue
-            out.events.append(event)
-    except UnicodeDecodeError as exc:
-        raise ImportFailed(f"{path}: not {mapping.encoding} text ({exc.reason})") from exc
-    return out
+
+    def build(row: Row) -> Interaction:
+        price_raw = str(row.get(mapping.price) or "").strip() if mapping.price else ""
+        return Interaction(
+            user_id=str(row.get(mapping.user) or "").strip(),
+            product_id=str(row.get(mapping.product) or "").strip(),
+            kind=(str(row.get(mapping.kind) or "").strip().lower() if mapping.kind else "") or mapping.default_kind,
+            timestamp=_time(str(row.get(mapping.timestamp) or "")),
+            price=float(price_raw) if price_raw else None,
+        )
+
+    return read_records(path, mapping.encoding, build)

@@ -13,7 +13,8 @@ import hashlib
 import io
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -223,3 +224,28 @@ def read_catalog(path: Path | str, mapping: ColumnMapping, limit: int | None = N
     except UnicodeDecodeError as exc:
         raise ImportFailed(f"{path}: not {mapping.encoding} text ({exc.reason}); pass --encoding latin-1 or the right one") from exc
     return result
+
+
+T = TypeVar("T")
+
+
+def read_records(path: Path | str, encoding: str, build: Callable[[Row], T]) -> tuple[list[T], list[RowError]]:
+    """Read any record file row by row: `build` turns a row into a record or raises ValueError/ValidationError,
+    which becomes a RowError naming the file and line. Shared by the events and reviews readers."""
+    path = Path(path)
+    if not path.exists():
+        raise ImportFailed(f"{path}: no such file")
+    records: list[T] = []
+    errors: list[RowError] = []
+    try:
+        for line, row in raw_rows(path, encoding):
+            if isinstance(row, Exception):
+                errors.append(RowError(str(path), line, _explain(row)))
+                continue
+            try:
+                records.append(build(row))
+            except (ValueError, ValidationError) as exc:
+                errors.append(RowError(str(path), line, _explain(exc)))
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(f"{path}: not {encoding} text ({exc.reason})") from exc
+    return records, errors
