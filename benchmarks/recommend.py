@@ -26,6 +26,11 @@ def main() -> None:
     rows = evaluate_recommenders(shop.store.load_interactions(), catalog, shop.recommender_factories())
     for row in rows:
         print(row)
+    # The 7-day test week of this 0.1 %-of-customers sample holds 219 purchases by 65 customers: too few hits at 12
+    # to separate models. A 28-day window (same rules, clearly labelled) is reported beside it, not instead of it.
+    rows_28 = evaluate_recommenders(shop.store.load_interactions(), catalog, shop.recommender_factories(), days=28)
+    for row in rows_28:
+        print("28 days", row)
     started = time.perf_counter()
     model, data = shop.recommender()
     fit_all = time.perf_counter() - started
@@ -36,9 +41,9 @@ def main() -> None:
         latencies.append((time.perf_counter() - t) * 1000)
     serving = {"hybrid_fit_all_events_s": round(fit_all, 1), "hybrid_weights": model.weights_, "validation_map@12": model.validation_map_, "recommend_latency": percentiles(latencies)}
     print(serving)
-    write_result("recommend", {"catalog": len(catalog), "rows": rows, "serving": serving})
+    write_result("recommend", {"catalog": len(catalog), "rows": rows, "rows_last_28_days": rows_28, "serving": serving})
     columns = ["recall@12", "map@12", "ndcg@12", "coverage", "cold_start_recall@12"]
-    write_report(RESULTS, "recommend_plot", {"rows": rows}, [{"variant": r["model"], **{c: r[c] for c in columns}} for r in rows], columns, "H&M, last 7 days held out")
+    write_report(RESULTS, "recommend_plot", {"rows": rows_28}, [{"variant": r["model"], **{c: r[c] for c in columns}} for r in rows_28], columns, "H&M, last 28 days held out")
 
 
 if __name__ == "__main__":
