@@ -29,7 +29,7 @@ def bar_chart(path: Path, rows: Sequence[Mapping[str, object]], metrics: Sequenc
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(metrics) * max(1, len(rows)) / 2), 4))
+    fig, ax = plt.subplots(figsize=(min(14, max(6, 0.5 * len(metrics) * max(1, len(rows)))), 4.5))
     width = 0.8 / max(1, len(rows))
     for i, row in enumerate(rows):
         values = [float(row.get(m) or 0) for m in metrics]
