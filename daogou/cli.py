@@ -19,7 +19,7 @@ from rich.table import Table
 
 from daogou.errors import DaogouError
 from daogou.search.results import SearchResult
-from daogou.shop import ImportReport, Shop
+from daogou.shop import ImportReport, RecordsReport, Shop
 
 app = typer.Typer(help="daogou 导购 — a self-hosted multimodal AI shopping guide.", no_args_is_help=True, add_completion=False)
 console = Console()
@@ -178,6 +178,16 @@ def train_colour(shop: ShopDir) -> None:
     _train(shop, "colour")
 
 
+def _print_records(report: RecordsReport, noun: str) -> None:
+    """One line for an events or reviews import, then the skipped rows with file and line."""
+    console.print(
+        f"{report.source}: [green]{report.added} {noun} added[/green], {report.already_imported} already imported, "
+        f"{report.unknown_products} naming products not in the catalog, [yellow]{len(report.errors)} skipped[/yellow]"
+    )
+    for error in report.errors[:20]:
+        err.print(f"  skipped {error}")
+
+
 @app.command("import-events")
 @friendly
 def import_events(
@@ -190,12 +200,7 @@ def import_events(
     mapping = dict(item.split("=", 1) for item in (map_ or []) if "=" in item)
     with Shop.open(shop) as s:
         report = s.import_events(events, preset=preset, mapping=mapping or None)
-    console.print(
-        f"{report.source}: [green]{report.added} events added[/green], {report.already_imported} already imported, "
-        f"{report.unknown_products} name products not in the catalog, [yellow]{len(report.errors)} skipped[/yellow]"
-    )
-    for error in report.errors[:20]:
-        err.print(f"  skipped {error}")
+    _print_records(report, "events")
 
 
 @app.command("import-reviews")
@@ -208,12 +213,7 @@ def import_reviews(
     """Import customer reviews; bad rows are reported with file and line."""
     with Shop.open(shop) as s:
         report = s.import_reviews(reviews_file, preset=preset)
-    console.print(
-        f"{report.source}: [green]{report.added} reviews added[/green], {report.already_imported} already imported, "
-        f"{report.unknown_products} product ids not in the catalog, [yellow]{len(report.errors)} skipped[/yellow]"
-    )
-    for error in report.errors[:20]:
-        err.print(f"  skipped {error}")
+    _print_records(report, "reviews")
 
 
 @app.command()

@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from daogou.catalog.schema import Product
 from daogou.catalog.store import CatalogStore
 
-SPACES = ("text", "image")
-
-
 @dataclass
 class Batch:
     """One unit of work for a mapper: inputs are passages (text) or image file paths (image)."""
