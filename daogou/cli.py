@@ -249,7 +249,7 @@ def recommend(
     prefer: Annotated[list[str] | None, typer.Option(help="NAME=VALUE[,VALUE]: only these, e.g. colour=Black")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
 ) -> None:
-    """Personal recommendations (hybrid of popularity, item-kNN, ALS, BPR and content), each with its reason."""
+    """Personal recommendations (hybrid of popularity, category popularity, item-kNN, ALS, BPR and content), each with its reason."""
     from daogou.recommend.preferences import Preferences
 
     with Shop.open(shop) as s:
@@ -409,18 +409,28 @@ def eval_search(
 def eval_recommend(
     shop: ShopDir,
     days: Annotated[int, typer.Option(help="the last DAYS of events are the test set")] = 7,
+    origins: Annotated[int, typer.Option(min=1, max=52, help="repeat the split on this many consecutive test windows and pool them")] = 1,
     out: Annotated[Path | None, typer.Option(help="report folder (default: SHOP/reports)")] = None,
 ) -> None:
     """Recall@12, MAP@12, nDCG@12, coverage and cold-start recall of every recommender on a time split."""
-    from daogou.evaluate.recommend_eval import evaluate_recommenders
+    from daogou.evaluate.recommend_eval import evaluate_recommenders, rolling_evaluation
     from daogou.evaluate.report import write_report
 
     with Shop.open(shop) as s:
         catalog = {p.id for p in s.store.iter_products()}
-        rows = evaluate_recommenders(s.store.load_interactions(), catalog, s.recommender_factories(), days=days)
+        events = s.store.load_interactions()
+        if origins == 1:
+            rows = evaluate_recommenders(events, catalog, s.recommender_factories(), days=days)
+            data: dict[str, object] = {"days": days, "rows": rows}
+            title = f"recommenders, last {days} days held out"
+        else:
+            rolling = rolling_evaluation(events, catalog, s.recommender_factories(), origins=origins, days=days)
+            rows = rolling["rows"]
+            data = {"days": days, "windows": origins, "rows": rows, "per_window": rolling["origins"]}
+            title = f"recommenders, {origins} test windows of {days} days, pooled"
         columns = ["recall@12", "map@12", "ndcg@12", "coverage", "cold_start_recall@12"]
-        paths = write_report(out or s.path / "reports", "recommend_eval", {"days": days, "rows": rows}, [{"variant": r["model"], **{c: r[c] for c in columns}} for r in rows], columns, f"recommenders, last {days} days held out")
-    _print_rows(f"recommenders — {rows[0]['test_users'] if rows else 0} test users, last {days} days", rows, ["model", *columns, "fit_s", "latency_ms_p50"])
+        paths = write_report(out or s.path / "reports", "recommend_eval", data, [{"variant": r["model"], **{c: r[c] for c in columns}} for r in rows], columns, title)
+    _print_rows(f"{title} — {rows[0]['test_users'] if rows else 0} test users", rows, ["model", *columns, "fit_s"])
     console.print(f"report: {paths['md']}  plot: {paths['png']}")
 
 

@@ -36,7 +36,7 @@ from daogou.catalog.reviews import REVIEW_PRESETS, read_reviews
 from daogou.understand.attributes import AttributePredictor, stack_features
 from daogou.search.inputs import ImageSource
 from daogou.recommend.data import Interactions
-from daogou.recommend.models import ContentRecommender, HybridRecommender, ImplicitRecommender, PopularityRecommender, Scored
+from daogou.recommend.models import CategoryPopularityRecommender, ContentRecommender, HybridRecommender, ImplicitRecommender, PopularityRecommender, Scored
 from daogou.recommend.preferences import Preferences, apply_preferences, user_price_band
 from daogou.recommend.session import Recommendation, SessionRecommender
 from daogou.search.results import Hit, SearchResult
@@ -415,8 +415,10 @@ class Shop:
     def recommender_factories(self) -> dict[str, object]:
         """Every recommender of recommend/models.py, ready to fit on an Interactions set."""
         ids, vectors = self.content_vectors()
+        categories = {p.id: str(p.attributes.get("category") or p.attributes.get("type") or "") for p in self.store.iter_products()}
         base = {
             "popularity": lambda d: PopularityRecommender().fit(d),
+            "category": lambda d: CategoryPopularityRecommender().fit(d, categories),
             "itemknn": lambda d: ImplicitRecommender("itemknn").fit(d),
             "als": lambda d: ImplicitRecommender("als").fit(d),
             "bpr": lambda d: ImplicitRecommender("bpr").fit(d),

@@ -1,5 +1,6 @@
 """Recommenders on real H&M purchases: time split, every model, hybrid, reasons, preferences, bad input."""
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -10,10 +11,11 @@ from typer.testing import CliRunner
 from daogou.catalog.schema import Interaction
 from daogou.cli import app
 from daogou.errors import BadQuery, ImportFailed
-from daogou.evaluate.recommend_eval import evaluate_recommenders
+from daogou.evaluate.metrics import paired_bootstrap
+from daogou.evaluate.recommend_eval import evaluate_recommenders, rolling_evaluation
 from daogou.recommend.data import Interactions, time_split
 from daogou.recommend.metrics import average_precision
-from daogou.recommend.models import ContentRecommender, ImplicitRecommender, PopularityRecommender
+from daogou.recommend.models import CategoryPopularityRecommender, ContentRecommender, HybridRecommender, ImplicitRecommender, PopularityRecommender
 from daogou.recommend.preferences import Preferences, user_price_band
 from daogou.shop import Shop
 
@@ -45,6 +47,58 @@ def test_models_on_a_tiny_matrix() -> None:
     vectors[3] = [0.9, 0.1, 0, 0]  # "d" looks like "a" and was never bought
     content = ContentRecommender().fit(data, ["a", "b", "c", "d"], vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
     assert content.recommend("u3", 1)[0].item == "d" and content.recommend("u3", 1)[0].explain(str) == "similar in style to “a”"
+
+
+def test_content_keeps_several_interests_apart() -> None:
+    """Two bought items from opposite corners: softmax recommends a neighbour of each, the mean profile neither."""
+    ids = ["kid-a", "kid-b", "blazer-a", "blazer-b", "between"]
+    vectors = np.array([[1, 0, 0], [0.95, 0.31, 0], [0, 0, 1], [0, 0.31, 0.95], [0.6, 0.2, 0.77]], dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    data = Interactions.from_events([_event("u", "kid-a", 1), _event("u", "blazer-a", 2)])
+    soft = ContentRecommender(aggregate="softmax").fit(data, ids, vectors).recommend("u", 2)
+    assert {r.item for r in soft} == {"kid-b", "blazer-b"}
+    assert {r.item: r.about for r in soft} == {"kid-b": "kid-a", "blazer-b": "blazer-a"}
+    assert ContentRecommender(aggregate="mean").fit(data, ids, vectors).recommend("u", 1)[0].item == "between"
+    with pytest.raises(ValueError, match="aggregate"):
+        ContentRecommender(aggregate="max").fit(data, ids, vectors)
+
+
+def test_category_popularity_follows_the_users_categories() -> None:
+    categories = {"top1": "Tops", "top2": "Tops", "jeans": "Trousers", "sock": "Socks"}
+    events = [_event(u, "jeans", 20) for u in ("a", "b", "c")] + [_event("d", "top1", 20), _event("e", "top2", 19), _event("t", "top1", 2), _event("s", "sock", 1)]
+    model = CategoryPopularityRecommender(half_life_days=7).fit(Interactions.from_events(events), categories)
+    assert model.recommend("stranger", 1)[0].item == "jeans"  # unknown user: plain (recent) popularity
+    recs = model.recommend("t", 2)  # bought a top: the other top comes first, top1 (seen) is left out
+    assert recs[0].item == "top2" and recs[0].reason == "popular in Tops this week" and "top1" not in {r.item for r in recs}
+    assert [r.item for r in model.similar_items("top1")] == ["top2"]
+
+
+def test_hybrid_starts_from_the_best_single_model() -> None:
+    """On validation weeks where only `good` predicts anything, the blend keeps `good` and never drops it."""
+    events = []
+    for week in range(5):
+        for n in range(4):
+            events.append(_event(f"u{n}", f"w{week}-{n}", 1 + week * 7))
+
+    class Oracle:  # recommends the item the user buys next week: stands in for a strong model
+        def __init__(self, data: Interactions) -> None:
+            self.last = max(e.timestamp for e in data.events)
+
+        def recommend(self, user: str, k: int = 12, exclude_seen: bool = True) -> list:
+            from daogou.recommend.models import Scored
+
+            week = (self.last.day - 1) // 7 + 1
+            return [Scored(f"w{week}-{user[1:]}", 1.0, "oracle")]
+
+    hybrid = HybridRecommender({"bad": lambda d: PopularityRecommender(window_days=1).fit(d), "good": Oracle}, validation_folds=2).fit(Interactions.from_events(events))
+    assert hybrid.weights_["good"] > 0 and hybrid.validation_map_ == pytest.approx(1.0)
+
+
+def test_paired_bootstrap_interval() -> None:
+    same = paired_bootstrap({"a": 0.5, "b": 0.1}, {"a": 0.5, "b": 0.1})
+    assert same["mean_difference"] == 0 and same["low"] == 0 and same["high"] == 0
+    better = paired_bootstrap({str(i): 1.0 for i in range(50)}, {str(i): 0.0 for i in range(50)})
+    assert better["low"] == pytest.approx(1.0) and better["users"] == 50
 
 
 def test_user_price_band() -> None:
@@ -79,7 +133,12 @@ def test_recommend_with_reasons_fallback_and_preferences(hm_shop: Shop) -> None:
     assert not {r.item for r in recs} & data.seen(user)
     assert all(r.reason and "{" not in r.reason for r in recs)
     titles = {p.title for p in hm_shop.store.iter_products()}
-    assert any(any(t in r.reason for t in titles) for r in recs)  # reasons name products by title
+    categories = {p.attributes.get("category") for p in hm_shop.store.iter_products()}
+    for r in recs:  # a reason names the product it comes from by title, or the category that is selling
+        assert r.about is None or any(t in r.reason for t in titles)
+        assert r.about is not None or any(f"popular in {c}" in r.reason for c in categories) or r.reason.startswith("popular")
+    content = model.models_["content"].recommend(user, 3)  # type: ignore[attr-defined]
+    assert all(r.explain(lambda pid: hm_shop.product(pid).title).startswith("similar in style to “") for r in content)
     cold, note = hm_shop.recommend("someone-new", k=5)
     assert len(cold) == 5 and "popular" in note
     black, _ = hm_shop.recommend(user, k=5, preferences=Preferences(attributes={"colour": ["Black"]}))
@@ -92,14 +151,26 @@ def test_time_split_evaluation_table(hm_shop: Shop) -> None:
     catalog = {p.id for p in hm_shop.store.iter_products()}
     rows = evaluate_recommenders(hm_shop.store.load_interactions(), catalog, hm_shop.recommender_factories())
     by = {r["model"]: r for r in rows}
-    assert set(by) == {"popularity", "itemknn", "als", "bpr", "content", "hybrid"}
+    assert set(by) == {"popularity", "category", "itemknn", "als", "bpr", "content", "hybrid"}
     assert by["popularity"]["test_users"] > 0
     assert all(0 <= r["map@12"] <= 1 and 0 <= r["coverage"] <= 1 for r in rows)
-    for name in ("itemknn", "als", "bpr"):
-        assert by[name]["cold_start_recall@12"] == 0  # collaborative filtering cannot know unseen products
+    for name in ("popularity", "category", "itemknn", "als", "bpr"):
+        assert by[name]["cold_start_recall@12"] == 0  # sales-based models cannot know products nobody bought
 
 
-def test_cli_recommend_similar_and_eval(hm_shop: Shop) -> None:
+def test_rolling_evaluation_refits_before_each_week(hm_shop: Shop) -> None:
+    catalog = {p.id for p in hm_shop.store.iter_products()}
+    factories = {k: v for k, v in hm_shop.recommender_factories().items() if k in ("popularity", "content")}
+    aps: dict[str, dict[str, float]] = {}
+    result = rolling_evaluation(hm_shop.store.load_interactions(), catalog, factories, origins=2, average_precisions=aps)
+    assert sorted({r["origin"] for r in result["origins"]}) == [0, 1]
+    weeks = {r["origin"]: r for r in result["origins"] if r["model"] == "content"}
+    assert weeks[1]["train_events"] < weeks[0]["train_events"]  # the earlier week's models never see later events
+    pooled = {r["model"]: r for r in result["rows"]}["content"]
+    assert pooled["test_users"] == weeks[0]["test_users"] + weeks[1]["test_users"] == len(aps["content"])
+
+
+def test_cli_recommend_similar_and_eval(hm_shop: Shop, tmp_path: Path) -> None:
     runner = CliRunner()
     _, data = hm_shop.recommender()
     result = runner.invoke(app, ["recommend", str(hm_shop.path), "--user", data.users[0], "--k", "3", "--json"])
@@ -109,6 +180,10 @@ def test_cli_recommend_similar_and_eval(hm_shop: Shop) -> None:
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["similar", str(hm_shop.path), "no-such-product"])
     assert result.exit_code == 1 and "no product" in result.output
+    result = runner.invoke(app, ["eval", "recommend", str(hm_shop.path), "--origins", "2", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "recommend_eval.json").read_text(encoding="utf-8"))
+    assert report["windows"] == 2 and len(report["per_window"]) == 2 * len(report["rows"]) and {r["model"] for r in report["rows"]} >= {"content", "hybrid", "category"}
 
 
 def test_user_recommendations_over_http(hm_shop: Shop) -> None:

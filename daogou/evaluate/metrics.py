@@ -67,3 +67,21 @@ def classification_report(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[
         out[f"{average}_precision"], out[f"{average}_recall"], out[f"{average}_f1"] = round(float(p), 4), round(float(r), 4), round(float(f), 4)
     out["per_class"] = sk_report(y_true, y_pred, output_dict=True, zero_division=0)
     return out
+
+
+def paired_bootstrap(a: Mapping[str, float], b: Mapping[str, float], rounds: int = 2000, seed: int = 42) -> dict[str, float]:
+    """Mean of a − b over the shared keys (users) with a 95 % bootstrap interval, resampling users.
+
+    Why: a few hundred test users with a handful of hits each make small MAP differences look decisive;
+    the interval says whether a difference would survive another draw of users.
+    """
+    import numpy as np
+
+    keys = sorted(set(a) & set(b))
+    if not keys:
+        return {"mean_difference": 0.0, "low": 0.0, "high": 0.0, "users": 0}
+    diff = np.array([a[key] - b[key] for key in keys])
+    rng = np.random.default_rng(seed)
+    means = diff[rng.integers(0, len(diff), size=(rounds, len(diff)))].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return {"mean_difference": round(float(diff.mean()), 5), "low": round(float(low), 5), "high": round(float(high), 5), "users": len(keys)}
