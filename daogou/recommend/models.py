@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+import warnings
 from datetime import timedelta
 
 import numpy as np
 from scipy.special import logsumexp
+from threadpoolctl import threadpool_limits
 
 from daogou.recommend.data import KIND_WEIGHT, Interactions, time_split
 
@@ -130,15 +132,19 @@ class ImplicitRecommender:
 
         self.data_ = data
         matrix = data.matrix.tocsr()
-        if self.algorithm == "als":
-            model = AlternatingLeastSquares(factors=self.factors, iterations=self.iterations, regularization=self.regularization, alpha=self.alpha, random_state=self.random_state, num_threads=1)
-        elif self.algorithm == "bpr":
-            model = BayesianPersonalizedRanking(factors=self.factors, iterations=self.iterations * 3, learning_rate=self.learning_rate, regularization=self.regularization, random_state=self.random_state, num_threads=1)
-        elif self.algorithm == "itemknn":
-            model = CosineRecommender(K=self.neighbours, num_threads=1)
-        else:
-            raise ValueError(f"algorithm must be als, bpr or itemknn, got {self.algorithm!r}")
-        model.fit(matrix, show_progress=False)
+        # implicit asks for single-threaded BLAS (its own threads do the work), and its item-kNN converts a
+        # matrix internally with a warning about it that says nothing about our input
+        with threadpool_limits(1, "blas"), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Method expects CSR input")
+            if self.algorithm == "als":
+                model = AlternatingLeastSquares(factors=self.factors, iterations=self.iterations, regularization=self.regularization, alpha=self.alpha, random_state=self.random_state, num_threads=1)
+            elif self.algorithm == "bpr":
+                model = BayesianPersonalizedRanking(factors=self.factors, iterations=self.iterations * 3, learning_rate=self.learning_rate, regularization=self.regularization, random_state=self.random_state, num_threads=1)
+            elif self.algorithm == "itemknn":
+                model = CosineRecommender(K=self.neighbours, num_threads=1)
+            else:
+                raise ValueError(f"algorithm must be als, bpr or itemknn, got {self.algorithm!r}")
+            model.fit(matrix, show_progress=False)
         self.model_ = model
         return self
 
