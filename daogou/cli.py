@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from daogou.catalog.importers import parse_mapping
 from daogou.errors import DaogouError
 from daogou.search.results import SearchResult
 from daogou.shop import ImportReport, RecordsReport, Shop
@@ -82,16 +83,25 @@ def import_(
     image_dir: Annotated[Path | None, typer.Option(help="folder relative photo paths are under (default: the catalog's folder)")] = None,
 ) -> None:
     """Import products; bad rows are reported with file and line and skipped."""
-    mapping = {}
-    for item in map_ or []:
-        if "=" not in item:
-            raise DaogouError(f"--map {item!r}: expected FIELD=COLUMN")
-        key, value = item.split("=", 1)
-        mapping[key.strip()] = value.strip()
+    mapping = parse_mapping(map_ or [])
     if encoding:
         mapping["encoding"] = encoding
     with Shop.open(shop) as s:
         _print_import(s.import_catalog(catalog, preset=preset, mapping=mapping, limit=limit, image_dir=image_dir))
+
+
+@app.command()
+@friendly
+def delete(
+    shop: ShopDir,
+    product_ids: Annotated[list[str], typer.Argument(help="ids of the products to remove")],
+) -> None:
+    """Remove products from the catalog and the indexes; their behaviour and reviews are kept but no longer used."""
+    with Shop.open(shop) as s:
+        removed, unknown = s.delete_products(product_ids)
+    console.print(f"removed {removed} product(s)" + (f"; not in the catalog: {', '.join(unknown)}" if unknown else ""))
+    if unknown and not removed:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -197,7 +207,7 @@ def import_events(
     map_: Annotated[list[str] | None, typer.Option("--map", help="FIELD=COLUMN for user, product, timestamp, price, kind")] = None,
 ) -> None:
     """Import user behaviour; bad rows are reported with file and line; re-importing a file adds nothing."""
-    mapping = dict(item.split("=", 1) for item in (map_ or []) if "=" in item)
+    mapping = parse_mapping(map_ or [])
     with Shop.open(shop) as s:
         report = s.import_events(events, preset=preset, mapping=mapping or None)
     _print_records(report, "events")

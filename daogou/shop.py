@@ -194,6 +194,21 @@ class Shop:
             seconds=round(time.perf_counter() - started, 2),
         )
 
+    def delete_products(self, product_ids: list[str]) -> tuple[int, list[str]]:
+        """(removed, unknown ids). Indexes are rebuilt at once so search and recommendations stop showing them.
+
+        Behaviour and reviews of a removed product stay in the store (history is history); the recommenders
+        leave its events out, because they only learn from events for products still in the catalog.
+        """
+        wanted = list(dict.fromkeys(product_ids))
+        present = set(self.store.get_many(wanted))
+        unknown = [p for p in wanted if p not in present]
+        removed = self.store.delete_products([p for p in wanted if p in present])
+        if removed:
+            self._build_indexes()
+            self._recommender = None
+        return removed, unknown
+
     def _vector_index(self, name: str, ids: list[str], vectors, model: str) -> int:  # type: ignore[no-untyped-def]
         """(Re)build one FAISS index, or remove it when there is nothing to index."""
         if not ids:

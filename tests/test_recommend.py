@@ -198,3 +198,45 @@ def test_user_recommendations_over_http(hm_shop: Shop) -> None:
     unknown = client.get("/api/recommend/user/nobody-at-all").json()
     assert unknown["hits"] and "popular" in unknown["fallback"]
     assert client.get("/api/recommend/user/x", params={"k": 0}).status_code == 422
+
+
+def test_deleted_products_leave_search_and_recommendations(hm_shop: Shop, tmp_path: Path) -> None:
+    """A product removed from the catalog keeps its purchases on record, but nothing shows or learns from it any more."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from daogou.serve.app import create_app
+
+    shutil.copytree(hm_shop.path, tmp_path / "shop")
+    with Shop.open(tmp_path / "shop") as shop:
+        _, data = shop.recommender()
+        user = max(data.users, key=lambda u: len(data.seen(u)))
+        gone = [r.item for r in shop.recommend(user, k=2)[0]]
+        bought = sorted(data.seen(user))[0]
+        events_before = len(shop.store.load_interactions())
+        assert shop.delete_products([*gone, bought, "no-such-id"]) == (3, ["no-such-id"])
+        model, after = shop.recommender()
+        assert len(shop.store.load_interactions()) == events_before  # history is kept ...
+        assert after.dropped > 0 and bought not in after.item_index  # ... but not learned from
+        assert not {r.item for r in shop.recommend(user, k=50)[0]} & {*gone, bought}
+        assert not {h.id for h in shop.search(shop.product(sorted(after.items)[0]).title, k=50).hits} & {*gone, bought}
+        with pytest.raises(Exception, match="no product"):
+            shop.product(gone[0])
+    result = CliRunner().invoke(app, ["delete", str(tmp_path / "shop"), "no-such-id"])
+    assert result.exit_code == 1 and "not in the catalog" in result.output
+    client = TestClient(create_app(tmp_path / "shop", admin_token="t0ken"))
+    survivor = after.items[0]
+    assert client.delete(f"/api/admin/products/{survivor}").status_code == 401
+    assert client.delete("/api/admin/products/no-such-id", headers={"Authorization": "Bearer t0ken"}).status_code == 404
+    assert client.delete(f"/api/admin/products/{survivor}", headers={"Authorization": "Bearer t0ken"}).json() == {"removed": survivor}
+    assert client.get(f"/api/products/{survivor}").status_code == 404
+
+
+def test_events_mapping_must_name_field_and_column(hm_shop: Shop, tmp_path: Path) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text("who,what,when\nu1,p1,2020-01-01\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["import-events", str(hm_shop.path), str(path), "--map", "user"])
+    assert result.exit_code == 1 and "expected FIELD=COLUMN" in result.output
+    result = CliRunner().invoke(app, ["import-events", str(hm_shop.path), str(path), "--map", "user="])
+    assert result.exit_code == 1 and "both FIELD and COLUMN" in result.output

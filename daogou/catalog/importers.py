@@ -13,10 +13,10 @@ import hashlib
 import io
 import json
 import sys
-from collections.abc import Callable, Iterator
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from PIL import Image, UnidentifiedImageError
 from pydantic import ValidationError
@@ -249,3 +249,19 @@ def read_records(path: Path | str, encoding: str, build: Callable[[Row], T]) -> 
     except UnicodeDecodeError as exc:
         raise ImportFailed(f"{path}: not {encoding} text ({exc.reason})") from exc
     return records, errors
+
+
+def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
+    """FIELD=COLUMN pairs (from --map options or a form field) as a dict; a pair without "=" is refused, not skipped.
+
+    Why strict: a silently dropped mapping imports every row with the wrong column, which is worse than an error.
+    """
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ImportFailed(f"mapping {pair!r}: expected FIELD=COLUMN")
+        key, value = pair.split("=", 1)
+        if not key.strip() or not value.strip():
+            raise ImportFailed(f"mapping {pair!r}: both FIELD and COLUMN are needed")
+        mapping[key.strip()] = value.strip()
+    return mapping

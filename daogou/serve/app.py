@@ -27,6 +27,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from daogou import atomic
+from daogou.catalog.importers import parse_mapping
 from daogou.catalog.presets import PRESETS
 from daogou.errors import BadQuery, DaogouError, ImportFailed, IndexMissing, UnknownProduct
 from daogou.search.inputs import MAX_IMAGE_BYTES
@@ -283,13 +284,10 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
             raise HTTPException(415, f"unsupported catalog type {suffix!r}")
         if preset is not None and preset not in PRESETS:
             raise HTTPException(400, f"unknown preset {preset!r}; known: {sorted(PRESETS)}")
-        columns: dict[str, str] = {}
-        for pair in (mapping or "").split(","):
-            if pair.strip():
-                if "=" not in pair:
-                    raise HTTPException(400, f"mapping {pair!r}: expected FIELD=COLUMN")
-                key, value = pair.split("=", 1)
-                columns[key.strip()] = value.strip()
+        try:
+            columns = parse_mapping(pair for pair in (mapping or "").split(",") if pair.strip())
+        except ImportFailed as exc:
+            raise HTTPException(400, str(exc)) from exc
         data = catalog.file.read(MAX_CATALOG_BYTES + 1)
         if len(data) > MAX_CATALOG_BYTES:
             raise HTTPException(413, f"catalog file is larger than {MAX_CATALOG_BYTES // 1_000_000} MB")
@@ -308,6 +306,14 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
     def admin_index() -> dict[str, object]:
         """Start re-indexing in the background (only changed products are encoded); poll /api/admin/jobs/{id}."""
         return jobs.start("index", lambda: asdict(shop.index(show_progress=False)))
+
+    @app.delete("/api/admin/products/{product_id}", dependencies=[Depends(admin)])
+    def admin_delete(product_id: str) -> dict[str, object]:
+        """Remove a product from the catalog and the indexes (its purchases and reviews stay on record, unused)."""
+        removed, _ = shop.delete_products([product_id])
+        if not removed:
+            raise HTTPException(404, f"no product {product_id!r}")
+        return {"removed": product_id}
 
     @app.get("/api/admin/jobs/{job_id}", dependencies=[Depends(admin)])
     def admin_job(job_id: str) -> dict[str, object]:
