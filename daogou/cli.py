@@ -265,14 +265,19 @@ def recommend(
     with Shop.open(shop) as s:
         recs, note = s.recommend(user, k, Preferences(attributes=_parse_filters(prefer)))
         titles = s.store.get_many([r.item for r in recs])
+        words = s.explain(recs)
     if as_json:
-        sys.stdout.write(json.dumps({"user": user, "note": note, "items": [{"id": r.item, "title": titles[r.item].title if r.item in titles else "", "score": round(r.score, 6), "reason": r.reason} for r in recs]}, ensure_ascii=False, indent=2) + "\n")
+        items = [
+            {"id": r.item, "title": titles[r.item].title if r.item in titles else "", "score": round(r.score, 6), "reason": w["en"], "reasons": w, "reason_code": r.reason}
+            for r, w in zip(recs, words)
+        ]
+        sys.stdout.write(json.dumps({"user": user, "note": note, "items": items}, ensure_ascii=False, indent=2) + "\n")
         return
     table = Table(title=f"for {user}" + (f" — {note}" if note else ""))
     for column in ("#", "id", "title", "why"):
         table.add_column(column)
-    for rank, r in enumerate(recs, start=1):
-        table.add_row(str(rank), r.item, titles[r.item].title if r.item in titles else "", r.reason)
+    for rank, (r, w) in enumerate(zip(recs, words), start=1):
+        table.add_row(str(rank), r.item, titles[r.item].title if r.item in titles else "", w["en"])
     console.print(table)
 
 

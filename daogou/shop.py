@@ -38,6 +38,7 @@ from daogou.search.inputs import ImageSource
 from daogou.recommend.data import Interactions
 from daogou.recommend.models import CategoryPopularityRecommender, ContentRecommender, HybridRecommender, ImplicitRecommender, PopularityRecommender, Scored
 from daogou.recommend.preferences import Preferences, apply_preferences, user_price_band
+from daogou.recommend.reasons import LANGUAGES
 from daogou.recommend.session import Recommendation, SessionRecommender
 from daogou.search.results import Hit, SearchResult
 
@@ -453,7 +454,7 @@ class Shop:
         return self._recommender
 
     def recommend(self, user: str, k: int = 12, preferences: Preferences | None = None) -> tuple[list[Scored], str]:
-        """Recommendations for a user, with reasons; an unknown user gets what is popular (the second value says so)."""
+        """Recommendations for a user with reason codes (worded by `explain`); an unknown user gets what is popular (the second value says so)."""
         if not 1 <= k <= 200:
             raise BadQuery(f"k must be between 1 and 200, got {k}")
         model, data = self.recommender()
@@ -468,11 +469,16 @@ class Shop:
         attributes = self.searcher.attributes
         band = prefs.price_band or user_price_band(data.history(user))
         chosen = apply_preferences(recs, prefs, attributes, band)[:k]
-        titles = self.store.get_many([r.about for r in chosen if r.about])
-        for rec in chosen:
-            rec.reason = rec.explain(lambda pid: titles[pid].title if pid in titles else pid)
-            rec.about = None
         return chosen, note
+
+    def explain(self, recs: list[Scored]) -> list[dict[str, str]]:
+        """Each recommendation's reason worded in every storefront language, products named by title."""
+        titles = self.store.get_many([r.about for r in recs if r.about])
+
+        def title_of(pid: str) -> str:
+            return titles[pid].title if pid in titles else pid
+
+        return [{lang: rec.explain(title_of, lang) for lang in LANGUAGES} for rec in recs]
 
 
     # -- reviews ----------------------------------------------------------------------------------

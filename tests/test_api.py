@@ -41,6 +41,7 @@ def test_text_search_get_and_post(client: TestClient) -> None:
     assert data["filters"] == {"colour": ["Black"], "gender": ["Men"], "type": ["Sports Shoes"]}
     assert len(data["hits"]) == 5 and "image_path" not in data["hits"][0]
     assert data["hits"][0]["image_url"].startswith("/api/products/") and data["hits"][0]["explanation"]
+    assert data["hits"][0]["explanations"]["zh"].startswith("符合 ")
     posted = client.post("/api/search", json={"q": "shoes", "k": 5, "filters": {"gender": ["Women"]}}).json()
     assert all(h["attributes"]["gender"] == "Women" for h in posted["hits"])
     dropped = client.get("/api/search", params={"q": "black shoes", "drop": "colour"}).json()
@@ -98,6 +99,7 @@ def test_session_recommendations(client: TestClient) -> None:
     data = client.post("/api/recommend/session", json={"viewed": ["15970", "unknown-id"], "k": 5}).json()
     assert len(data["hits"]) == 5 and data["ignored"] == ["unknown-id"]
     assert all(h["id"] != "15970" for h in data["hits"]) and "Turtle Check" in data["hits"][0]["reason"]
+    assert data["hits"][0]["reasons"]["zh"].startswith("与你看过的「") and "Turtle Check" in data["hits"][0]["reasons"]["zh"]
     assert client.post("/api/recommend/session", json={"viewed": []}).json()["fallback"] == "no viewed products yet"
     assert client.post("/api/recommend/session", json={"viewed": "15970"}).status_code == 422
 

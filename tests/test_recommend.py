@@ -15,7 +15,7 @@ from daogou.evaluate.metrics import paired_bootstrap
 from daogou.evaluate.recommend_eval import evaluate_recommenders, rolling_evaluation
 from daogou.recommend.data import Interactions, time_split
 from daogou.recommend.metrics import average_precision
-from daogou.recommend.models import CategoryPopularityRecommender, ContentRecommender, HybridRecommender, ImplicitRecommender, PopularityRecommender
+from daogou.recommend.models import CategoryPopularityRecommender, ContentRecommender, HybridRecommender, ImplicitRecommender, PopularityRecommender, Scored
 from daogou.recommend.preferences import Preferences, user_price_band
 from daogou.shop import Shop
 
@@ -41,6 +41,10 @@ def test_models_on_a_tiny_matrix() -> None:
     knn = ImplicitRecommender("itemknn").fit(data)
     recs = knn.recommend("u3", 3)
     assert recs[0].item == "b" and recs[0].explain(str.upper) == "because you bought “A”"
+    assert recs[0].reason == "bought" and recs[0].explain(str.upper, "zh") == "因为你买过「A」"
+    boosted = Scored("x", 1.0, "similar_style", "a", extras=["price_range"])
+    assert boosted.explain(str.upper, "zh") == "与「A」风格相似 · 在你常买的价位内"
+    assert boosted.explain(str.upper) == "similar in style to “A” · in your usual price range"
     assert "a" not in {r.item for r in recs}
     assert knn.recommend("nobody", 3) == []
     vectors = np.eye(4, dtype=np.float32)
@@ -69,7 +73,8 @@ def test_category_popularity_follows_the_users_categories() -> None:
     model = CategoryPopularityRecommender(half_life_days=7).fit(Interactions.from_events(events), categories)
     assert model.recommend("stranger", 1)[0].item == "jeans"  # unknown user: plain (recent) popularity
     recs = model.recommend("t", 2)  # bought a top: the other top comes first, top1 (seen) is left out
-    assert recs[0].item == "top2" and recs[0].reason == "popular in Tops this week" and "top1" not in {r.item for r in recs}
+    assert recs[0].item == "top2" and recs[0].explain() == "popular in Tops this week" and "top1" not in {r.item for r in recs}
+    assert recs[0].explain(lang="zh") == "本周Tops热销"
     assert [r.item for r in model.similar_items("top1")] == ["top2"]
 
 
@@ -85,8 +90,6 @@ def test_hybrid_starts_from_the_best_single_model() -> None:
             self.last = max(e.timestamp for e in data.events)
 
         def recommend(self, user: str, k: int = 12, exclude_seen: bool = True) -> list:
-            from daogou.recommend.models import Scored
-
             week = (self.last.day - 1) // 7 + 1
             return [Scored(f"w{week}-{user[1:]}", 1.0, "oracle")]
 
@@ -131,18 +134,20 @@ def test_recommend_with_reasons_fallback_and_preferences(hm_shop: Shop) -> None:
     recs, note = hm_shop.recommend(user, k=12)
     assert len(recs) == 12 and note == ""
     assert not {r.item for r in recs} & data.seen(user)
-    assert all(r.reason and "{" not in r.reason for r in recs)
+    words = hm_shop.explain(recs)
+    assert all(w["en"] and w["zh"] and "{" not in w["en"] + w["zh"] for w in words)
     titles = {p.title for p in hm_shop.store.iter_products()}
     categories = {p.attributes.get("category") for p in hm_shop.store.iter_products()}
-    for r in recs:  # a reason names the product it comes from by title, or the category that is selling
-        assert r.about is None or any(t in r.reason for t in titles)
-        assert r.about is not None or any(f"popular in {c}" in r.reason for c in categories) or r.reason.startswith("popular")
+    for r, w in zip(recs, words):  # a reason names the product it comes from by title, or the category that is selling
+        assert r.about is None or any(f"“{t}”" in w["en"] and f"「{t}」" in w["zh"] for t in titles)
+        assert r.about is not None or any(f"popular in {c}" in w["en"] for c in categories) or w["en"].startswith("popular")
     content = model.models_["content"].recommend(user, 3)  # type: ignore[attr-defined]
     assert all(r.explain(lambda pid: hm_shop.product(pid).title).startswith("similar in style to “") for r in content)
     cold, note = hm_shop.recommend("someone-new", k=5)
     assert len(cold) == 5 and "popular" in note
     black, _ = hm_shop.recommend(user, k=5, preferences=Preferences(attributes={"colour": ["Black"]}))
     assert black and all(hm_shop.product(r.item).attributes["colour"] == "Black" for r in black)
+
     with pytest.raises(BadQuery):
         hm_shop.recommend(user, k=0)
 

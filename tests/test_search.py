@@ -95,9 +95,12 @@ def test_json_output_is_stable(myntra_shop: Shop) -> None:
     data = json.loads(json.dumps(myntra_shop.search("red shirt", k=3).to_dict(), ensure_ascii=False))
     assert set(data) == {"query", "mode", "hits", "took_ms", "filters", "exclusions", "price_range", "understood", "inferred", "relaxed", "facets"}
     assert set(data["hits"][0]) == {
-        "id", "title", "score", "price", "image_path", "attributes", "signals", "matched_words", "matched_slots", "predicted", "close_match", "review_quality", "explanation"
+        "id", "title", "score", "price", "image_path", "attributes", "signals", "matched_words", "matched_slots", "predicted", "close_match", "review_quality", "explanation",
+        "explanations",
     }
     assert set(data["hits"][0]["signals"]["text_vector"]) == {"rank", "score"}
+    words = data["hits"][0]["explanations"]
+    assert words["en"] == data["hits"][0]["explanation"] and "符合 colour=Red" in words["zh"] and "语义匹配" in words["zh"]
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 import warnings
 from datetime import timedelta
 
@@ -20,20 +20,27 @@ from scipy.special import logsumexp
 from threadpoolctl import threadpool_limits
 
 from daogou.recommend.data import KIND_WEIGHT, Interactions, time_split
+from daogou.recommend.reasons import describe, quoted
 
 
 @dataclass
 class Scored:
-    """A recommended item. `reason` may name another product as "{about}" (filled with its title when shown)."""
+    """A recommended item and why: `reason` is a code of recommend/reasons.py, `about` the product it refers to."""
 
     item: str
     score: float
     reason: str
     about: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    #: further reason codes that apply, e.g. "price_range"
+    extras: list[str] = field(default_factory=list)
 
-    def explain(self, title_of) -> str:  # type: ignore[no-untyped-def]
-        """The reason with the product it refers to named by its title."""
-        return self.reason.format(about=f"“{title_of(self.about)}”") if self.about else self.reason
+    def explain(self, title_of: Callable[[str], str] | None = None, lang: str = "en") -> str:
+        """The reason in words, naming the product it refers to by its title."""
+        params = dict(self.params)
+        if self.about:
+            params["about"] = quoted(title_of(self.about) if title_of else self.about, lang)
+        return " · ".join([describe(self.reason, params, lang), *(describe(code, params, lang) for code in self.extras)])
 
 
 class PopularityRecommender:
@@ -48,12 +55,13 @@ class PopularityRecommender:
         recent = [e for e in data.events if last is not None and e.timestamp > last - timedelta(days=self.window_days)]
         counts = Counter(e.product_id for e in (recent or data.events))
         self.ranking_ = counts.most_common()
-        self.reason_ = f"popular in the last {self.window_days} days" if recent else "popular"
+        self.reason_ = ("popular_days", {"days": str(self.window_days)}) if recent else ("popular", {})
         return self
 
     def recommend(self, user: str, k: int = 12, exclude_seen: bool = True) -> list[Scored]:
         seen = self.data_.seen(user) if exclude_seen else set()
-        out = [Scored(item, float(n), self.reason_) for item, n in self.ranking_ if item not in seen]
+        code, params = self.reason_
+        out = [Scored(item, float(n), code, params=dict(params)) for item, n in self.ranking_ if item not in seen]
         return out[:k]
 
     def similar_items(self, item: str, k: int = 12) -> list[Scored]:
@@ -86,7 +94,7 @@ class CategoryPopularityRecommender:
         totals = Counter(self.categories_.get(e.product_id, "") for e in data.events)
         n = sum(totals.values()) or 1
         self.prior_ = {c: count / n for c, count in totals.items()}
-        self.period_ = "this week" if self.half_life_days <= 7 else "lately"
+        self.period_ = "week" if self.half_life_days <= 7 else "lately"
         return self
 
     def _affinity(self, user: str) -> dict[str, float]:
@@ -99,17 +107,19 @@ class CategoryPopularityRecommender:
         seen = self.data_.seen(user) if exclude_seen else set()
         scored = [(item, sales * affinity.get(self.categories_.get(item, ""), 0.0)) for item, sales in self.sales_.items() if item not in seen]
         scored.sort(key=lambda pair: (-pair[1], pair[0]))
-        out = []
-        for item, score in scored[:k]:
-            category = self.categories_.get(item, "")
-            out.append(Scored(item, float(score), f"popular in {category} {self.period_}" if category else f"popular {self.period_}"))
-        return out
+        return [self._scored(item, score) for item, score in scored[:k]]
+
+    def _scored(self, item: str, score: float) -> Scored:
+        category = self.categories_.get(item, "")
+        if category:
+            return Scored(item, float(score), f"popular_in_{self.period_}", params={"category": category})
+        return Scored(item, float(score), f"popular_{self.period_}")
 
     def similar_items(self, item: str, k: int = 12) -> list[Scored]:
         """The best sellers of the item's own category."""
         category = self.categories_.get(item, "")
         ranked = sorted((i for i in self.sales_ if i != item and self.categories_.get(i, "") == category), key=lambda i: (-self.sales_[i], i))
-        return [Scored(i, self.sales_[i], f"popular in {category} {self.period_}" if category else f"popular {self.period_}") for i in ranked[:k]]
+        return [self._scored(i, self.sales_[i]) for i in ranked[:k]]
 
 
 class ImplicitRecommender:
@@ -183,7 +193,7 @@ class ImplicitRecommender:
             if int(j) < 0 or int(j) in skip or not np.isfinite(s):
                 continue
             about = self._because(bought, int(j))
-            out.append(Scored(self.data_.items[int(j)], float(s), "because you bought {about}" if about else "people with similar taste bought it", about))
+            out.append(Scored(self.data_.items[int(j)], float(s), "bought" if about else "similar_taste", about))
         return out
 
     def similar_items(self, item: str, k: int = 12) -> list[Scored]:
@@ -191,7 +201,7 @@ class ImplicitRecommender:
         if col is None:
             return []
         ids, scores = self.model_.similar_items(col, N=k + 1)
-        return [Scored(self.data_.items[int(j)], float(s), "bought together with {about}", item) for j, s in zip(ids, scores) if int(j) != col][:k]
+        return [Scored(self.data_.items[int(j)], float(s), "bought_together", item) for j, s in zip(ids, scores) if int(j) != col][:k]
 
 
 class ContentRecommender:
@@ -249,7 +259,7 @@ class ContentRecommender:
             item = self.item_ids_[j]
             if item in seen:
                 continue
-            out.append(Scored(item, float(scores[j]), "similar in style to {about}", bought[int(source[j])]))
+            out.append(Scored(item, float(scores[j]), "similar_style", bought[int(source[j])]))
             if len(out) == k:
                 break
         return out
@@ -260,7 +270,7 @@ class ContentRecommender:
             return []
         scores = self.vectors_ @ self.vectors_[row]
         order = [j for j in np.argsort(-scores) if j != row][:k]
-        return [Scored(self.item_ids_[j], float(scores[j]), "looks like {about}", item) for j in order]
+        return [Scored(self.item_ids_[j], float(scores[j]), "looks_like", item) for j in order]
 
 
 class HybridRecommender:
@@ -305,7 +315,7 @@ class HybridRecommender:
                 if s.item not in reasons or contribution > reasons[s.item][0]:
                     reasons[s.item] = (contribution, s)
         ranked_items = sorted(scores, key=lambda i: (-scores[i], i))[:k]
-        return [Scored(item, scores[item], reasons[item][1].reason, reasons[item][1].about) for item in ranked_items]
+        return [replace(reasons[item][1], item=item, score=scores[item]) for item in ranked_items]
 
     def _folds(self, data: Interactions) -> list[tuple[dict[str, set[str]], dict[str, dict[str, list[Scored]]]]]:
         """Per validation window: (truth per user, each model's candidates per user), models fitted before it."""

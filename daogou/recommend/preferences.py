@@ -7,7 +7,7 @@ range is a soft signal — products in that band are boosted, not the only ones 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from daogou.catalog.schema import Interaction
 from daogou.index.attributes import AttributeIndex
@@ -47,6 +47,6 @@ def apply_preferences(recs: list[Scored], prefs: Preferences, attributes: Attrib
         if prefs.price_band is not None and (price is None or not prefs.price_band[0] <= price <= prefs.price_band[1]):
             continue
         if band is not None and price is not None and band[0] <= price <= band[1]:
-            rec = Scored(rec.item, rec.score * PRICE_BOOST, rec.reason + " · in your usual price range", rec.about)
+            rec = replace(rec, score=rec.score * PRICE_BOOST, extras=[*rec.extras, "price_range"])
         out.append(rec)
     return sorted(out, key=lambda r: -r.score)

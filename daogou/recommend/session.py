@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from daogou.errors import UnknownProduct
+from daogou.recommend.reasons import LANGUAGES, describe, quoted
 
 #: similar(product_id, k, exclude) → ranked (id, title, score) triples; supplied by the shop.
 SimilarFn = Callable[[str, int, set[str]], Sequence[tuple[str, str, float]]]
@@ -21,8 +22,10 @@ class Recommendation:
     id: str
     title: str
     score: float
-    reason: str
+    reason: str  # in English
     because_of: list[str] = field(default_factory=list)
+    #: the reason in every storefront language
+    reasons: dict[str, str] = field(default_factory=dict)
 
 
 class SessionRecommender:
@@ -61,5 +64,7 @@ class SessionRecommender:
         out = []
         for item in ranked:
             because = sorted(sources[item], key=lambda s: -sources[item][s])
-            out.append(Recommendation(item, titles[item], round(scores[item], 6), f"similar to “{self.title_of(because[0])}” you viewed", because))
+            title = self.title_of(because[0])
+            reasons = {lang: describe("viewed", {"about": quoted(title, lang)}, lang) for lang in LANGUAGES}
+            out.append(Recommendation(item, titles[item], round(scores[item], 6), reasons["en"], because, reasons))
         return out, ignored

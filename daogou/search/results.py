@@ -36,33 +36,58 @@ class Hit:
     #: lower bound of the share of positive reviews (None: no reviews)
     review_quality: float | None = None
 
-    def explanation(self) -> str:
-        """One line a shopper or a merchandiser can read: which signals found this product."""
+    def explanation(self, lang: str = "en") -> str:
+        """One line a shopper or a merchandiser can read: which signals found this product ("en" or "zh")."""
+        words = WORDING.get(lang, WORDING["en"])
         parts = []
         if self.close_match:
-            parts.append("close match (differs in " + ", ".join(self.close_match) + ")")
+            parts.append(words["close"].format(fields=", ".join(self.close_match)))
         slots = []
         for slot in self.matched_slots:
             name = slot.split("=", 1)[0]
-            slots.append(f"{slot} (predicted from photo, {self.predicted[name]:.2f})" if name in self.predicted else slot)
+            slots.append(words["predicted"].format(slot=slot, confidence=self.predicted[name]) if name in self.predicted else slot)
         if slots:
-            parts.append("matches " + ", ".join(slots))
+            parts.append(words["matches"].format(slots=", ".join(slots)))
         if self.matched_words:
-            parts.append("words: " + ", ".join(self.matched_words))
-        names = {
-            "bm25": "keyword rank",
-            "text_vector": "meaning match",
-            "image_vector": "photo similarity",
-            "aligned_image": "looks like the words",
-            "aligned_text": "described like the photo",
-        }
+            parts.append(words["words"].format(words=", ".join(self.matched_words)))
         for name, signal in self.signals.items():
-            label = names.get(name, name)
+            label = words.get(name, name)
             if name == "bm25":
                 parts.append(f"{label} #{signal.rank}")
             else:
                 parts.append(f"{label} {signal.score:.2f} (#{signal.rank})")
         return " · ".join(parts)
+
+    def explanations(self) -> dict[str, str]:
+        """The explanation in every storefront language."""
+        return {lang: self.explanation(lang) for lang in WORDING}
+
+
+#: The words of an explanation per language; retriever names map to what they mean to a shopper.
+WORDING: dict[str, dict[str, str]] = {
+    "en": {
+        "close": "close match (differs in {fields})",
+        "predicted": "{slot} (predicted from photo, {confidence:.2f})",
+        "matches": "matches {slots}",
+        "words": "words: {words}",
+        "bm25": "keyword rank",
+        "text_vector": "meaning match",
+        "image_vector": "photo similarity",
+        "aligned_image": "looks like the words",
+        "aligned_text": "described like the photo",
+    },
+    "zh": {
+        "close": "相近商品（{fields}不同）",
+        "predicted": "{slot}（由图片预测，{confidence:.2f}）",
+        "matches": "符合 {slots}",
+        "words": "命中词：{words}",
+        "bm25": "关键词排名",
+        "text_vector": "语义匹配",
+        "image_vector": "图片相似度",
+        "aligned_image": "外观符合描述",
+        "aligned_text": "描述符合图片",
+    },
+}
 
 
 @dataclass
@@ -88,4 +113,5 @@ class SearchResult:
         data = asdict(self)
         for hit, raw in zip(self.hits, data["hits"]):  # type: ignore[arg-type]
             raw["explanation"] = hit.explanation()
+            raw["explanations"] = hit.explanations()
         return data

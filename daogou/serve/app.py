@@ -45,6 +45,7 @@ def _hit_json(hit: Hit) -> dict[str, object]:
     data.pop("image_path")
     data["image_url"] = f"/api/products/{hit.id}/image" if hit.image_path else None
     data["explanation"] = hit.explanation()
+    data["explanations"] = hit.explanations()
     return data
 
 
@@ -244,6 +245,7 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
                     "title": rec.title,
                     "score": rec.score,
                     "reason": rec.reason,
+                    "reasons": rec.reasons,
                     "price": p.price if p else None,
                     "image_url": f"/api/products/{rec.id}/image" if p and p.image_path else None,
                 }
@@ -261,11 +263,13 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
                 "id": r.item,
                 "title": products[r.item].title if r.item in products else "",
                 "score": round(r.score, 6),
-                "reason": r.reason,
+                "reason": words["en"],
+                "reasons": words,
+                "reason_code": r.reason,
                 "price": products[r.item].price if r.item in products else None,
                 "image_url": f"/api/products/{r.item}/image" if r.item in products and products[r.item].image_path else None,
             }
-            for r in recs
+            for r, words in zip(recs, shop.explain(recs))
         ]
         return {"user": user_id, "hits": hits, "fallback": note or None}
 

@@ -59,6 +59,12 @@ async function api(path, options) {
   return data;
 }
 
+// the server words every reason in each language; fall back to English for older servers
+function why(hit) {
+  const words = hit.reasons || hit.explanations;
+  return (words && words[state.lang]) || hit.reason || hit.explanation || "";
+}
+
 function card(hit) {
   const img = el("div", { class: "img" });
   if (hit.image_url) img.append(el("img", { src: hit.image_url, alt: hit.title, loading: "lazy" }));
@@ -66,7 +72,7 @@ function card(hit) {
     el("div", { class: "title", text: hit.title }),
     hit.price != null ? el("div", { class: "price", text: `₹${Math.round(hit.price)}` }) : null,
     hit.close_match && hit.close_match.length ? el("div", { class: "close", text: `${t("close")}: ${hit.close_match.join(", ")}` }) : null,
-    hit.explanation || hit.reason ? el("div", { class: "why", text: `${t("why")}: ${hit.reason || hit.explanation}` }) : null,
+    why(hit) ? el("div", { class: "why", text: `${t("why")}: ${why(hit)}` }) : null,
   );
   return el("article", { class: "card", "data-id": hit.id, onclick: () => { location.hash = `#/product/${encodeURIComponent(hit.id)}`; } }, img, body);
 }
