@@ -15,6 +15,7 @@ from classify import hm_shop
 from common import RESULTS, percentiles, write_result
 
 from daogou.demo import find_dataset
+from daogou.shop import Shop
 from daogou.evaluate.recommend_eval import evaluate_recommenders, rolling_evaluation
 from daogou.evaluate.metrics import paired_bootstrap
 from daogou.evaluate.report import write_report
@@ -41,15 +42,19 @@ def main() -> None:
         best_single = max((r for r in table if r["model"] != "hybrid"), key=lambda r: float(r["map@12"]))["model"]
         comparisons[label] = {"hybrid_minus": best_single, **paired_bootstrap(aps["hybrid"], aps[str(best_single)])}
         print(f"{label}: hybrid − {best_single} AP@12 per user", comparisons[label])
-    started = time.perf_counter()
+    trained = shop.train("recommend")  # weight search on the last 3 weeks + fit on all events; stores the weights
     model, data = shop.recommender()
-    fit_all = time.perf_counter() - started
+    reopened = Shop.open(shop.path)  # what a server does on its first request: refit with the stored weights
+    started = time.perf_counter()
+    reopened.recommender()
+    refit = time.perf_counter() - started
+    reopened.close()
     latencies = []
     for user in data.users[:300]:
         t = time.perf_counter()
         shop.recommend(user, 12)
         latencies.append((time.perf_counter() - t) * 1000)
-    serving = {"hybrid_fit_all_events_s": round(fit_all, 1), "hybrid_weights": model.weights_, "validation_map@12": model.validation_map_, "recommend_latency": percentiles(latencies)}
+    serving = {"hybrid_weight_search_and_fit_s": trained.seconds, "hybrid_refit_with_stored_weights_s": round(refit, 2), "hybrid_weights": model.weights_, "validation_map@12": model.validation_map_, "recommend_latency": percentiles(latencies)}
     print(serving)
     write_result("recommend", {"catalog": len(catalog), "rows": rows, "rows_rolling_4_weeks": rolling["rows"], "rolling_origins": rolling["origins"], "hybrid_vs_best_single": comparisons, "serving": serving})
     columns = ["recall@12", "map@12", "ndcg@12", "coverage", "cold_start_recall@12"]

@@ -169,7 +169,7 @@ app.add_typer(train_app, name="train")
 def _train(shop: Path, what: str) -> None:
     with Shop.open(shop) as s:
         report = s.train(what)
-    console.print(f"trained {report.name} on {report.train_items} products in {report.seconds:.1f} s → {report.path}")
+    console.print(f"trained {report.name} on {report.train_items} {'events' if what == 'recommend' else 'examples'} in {report.seconds:.1f} s → {report.path}")
     for name, value in report.metrics.items():
         console.print(f"  {name}: {value}")
 
@@ -355,6 +355,13 @@ def serve(
 def train_sentiment_cmd(shop: ShopDir) -> None:
     """Review sentiment (zh + en) trained on the shared review sets; used by review summaries and the ranking signal."""
     _train(shop, "sentiment")
+
+
+@train_app.command("recommend")
+@friendly
+def train_recommend(shop: ShopDir) -> None:
+    """The hybrid recommender's blend weights, fitted on the last 3 weeks of behaviour; rerun after big imports."""
+    _train(shop, "recommend")
 
 
 @train_app.command("classify")

@@ -245,3 +245,19 @@ def test_events_mapping_must_name_field_and_column(hm_shop: Shop, tmp_path: Path
     assert result.exit_code == 1 and "expected FIELD=COLUMN" in result.output
     result = CliRunner().invoke(app, ["import-events", str(hm_shop.path), str(path), "--map", "user="])
     assert result.exit_code == 1 and "both FIELD and COLUMN" in result.output
+
+
+def test_blend_weights_are_stored_and_reused(hm_shop: Shop, tmp_path: Path) -> None:
+    """The weight search runs once; a server opening the shop later refits the models with the stored weights."""
+    import shutil
+
+    model, _ = hm_shop.recommender()
+    card = json.loads((hm_shop.models_dir / "recommend.json").read_text(encoding="utf-8"))
+    assert card["weights"] == model.weights_ and card["validation_folds"] == 3
+    shutil.copytree(hm_shop.path, tmp_path / "shop")
+    with Shop.open(tmp_path / "shop") as shop:
+        again, _ = shop.recommender()
+        assert again.weights_ == model.weights_ and again.validation_map_ is None  # no search this time
+    result = CliRunner().invoke(app, ["train", "recommend", str(tmp_path / "shop")])
+    assert result.exit_code == 0, result.output
+    assert "trained recommend on" in result.output and "weight_content" in result.output

@@ -281,7 +281,8 @@ class HybridRecommender:
     with the best mean MAP@12 over the folds, starting from the best single model (so on validation the blend
     is never worse than it; starting from equal weights let weak models drown the strong one). Several folds
     because one week of a small shop holds a few hundred purchases: weights fitted on one week follow its noise.
-    Ties keep the earlier weights; without validation data every model weighs 1.
+    Ties keep the earlier weights; without validation data every model weighs 1. `weights` skips the search
+    (the shop stores fitted weights, so a server does not search them again on its first request).
     """
 
     def __init__(
@@ -293,8 +294,10 @@ class HybridRecommender:
         candidates: int = 100,
         rrf_k: int = 60,
         passes: int = 3,
+        weights: Mapping[str, float] | None = None,
     ) -> None:
         self.factories = factories
+        self.weights = weights
         self.grid = grid
         self.validation_days = validation_days
         self.validation_folds = validation_folds
@@ -345,11 +348,14 @@ class HybridRecommender:
         return sum(scores) / len(scores)
 
     def fit(self, data: Interactions) -> "HybridRecommender":
+        """Fit the weights on validation weeks (unless `weights` fixes them), then every model on all of `data`."""
         names = list(self.factories)
         self.weights_ = {name: 1.0 for name in names}
         self.validation_map_: float | None = None
-        folds = self._folds(data)
-        if folds:
+        folds = self._folds(data) if self.weights is None else []
+        if self.weights is not None:
+            self.weights_ = {name: float(self.weights.get(name, 0.0)) for name in names}
+        elif folds:
             # start from the best single model, so the blend is never worse than it on validation
             singles = {name: self._objective(folds, {name: 1.0}) for name in names}
             start = max(names, key=lambda name: singles[name])
