@@ -10,6 +10,7 @@ import json
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -436,9 +437,14 @@ class Shop:
 
     def recommender_factories(self) -> dict[str, object]:
         """Every recommender of recommend/models.py, ready to fit on an Interactions set."""
+        base = self._base_recommenders()
+        return {**base, "hybrid": lambda d: HybridRecommender(dict(base)).fit(d)}
+
+    def _base_recommenders(self) -> dict[str, Callable[[Interactions], object]]:
+        """The single models the hybrid blends, each as a factory over an Interactions set."""
         ids, vectors = self.content_vectors()
         categories = {p.id: str(p.attributes.get("category") or p.attributes.get("type") or "") for p in self.store.iter_products()}
-        base = {
+        return {
             "popularity": lambda d: PopularityRecommender().fit(d),
             "category": lambda d: CategoryPopularityRecommender().fit(d, categories),
             "itemknn": lambda d: ImplicitRecommender("itemknn").fit(d),
@@ -446,7 +452,6 @@ class Shop:
             "bpr": lambda d: ImplicitRecommender("bpr").fit(d),
             "content": lambda d: ContentRecommender().fit(d, ids, vectors),
         }
-        return {**base, "hybrid": lambda d: HybridRecommender(dict(base)).fit(d)}
 
     def _behaviour(self) -> Interactions:
         """All events for products in the catalog (events for removed products are left out)."""
@@ -456,9 +461,7 @@ class Shop:
         return data
 
     def _fit_recommender(self, data: Interactions, weights: dict[str, float] | None) -> HybridRecommender:
-        factories = self.recommender_factories()
-        base = {name: factory for name, factory in factories.items() if name != "hybrid"}
-        return HybridRecommender(base, weights=weights).fit(data)  # type: ignore[arg-type]
+        return HybridRecommender(self._base_recommenders(), weights=weights).fit(data)
 
     def recommender(self) -> tuple[HybridRecommender, Interactions]:
         """The hybrid fitted on all events for catalog products (refitted when events were imported since).

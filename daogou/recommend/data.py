@@ -30,6 +30,7 @@ class Interactions:
     dropped: int = 0  # events naming products that are not in the catalog
     user_index: dict[str, int] = field(default_factory=dict)
     item_index: dict[str, int] = field(default_factory=dict)
+    _by_user: dict[str, list[Interaction]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_events(cls, events: Iterable[Interaction], catalog: set[str] | None = None) -> "Interactions":
@@ -61,8 +62,13 @@ class Interactions:
         return {self.items[j] for j in self.matrix[row].indices}
 
     def history(self, user: str) -> list[Interaction]:
-        """The user's events, oldest first."""
-        return [e for e in self.events if e.user_id == user]
+        """The user's events, oldest first (indexed once: the recommenders ask for every user they serve)."""
+        if self._by_user is None:
+            by_user: dict[str, list[Interaction]] = {}
+            for e in self.events:
+                by_user.setdefault(e.user_id, []).append(e)
+            self._by_user = by_user
+        return list(self._by_user.get(user, []))
 
 
 def time_split(events: Sequence[Interaction], days: int = 7) -> tuple[list[Interaction], list[Interaction]]:

@@ -9,10 +9,10 @@ by reciprocal rank with weights fitted on validation weeks. Every recommendation
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-import warnings
 from datetime import timedelta
 
 import numpy as np
@@ -240,9 +240,10 @@ class ContentRecommender:
         last = history[-1].timestamp
         weights = np.array([0.5 ** ((last - e.timestamp).days / self.half_life_days) for e in history], dtype=np.float64)
         bought = [e.product_id for e in history]
-        similarity = self.vectors_ @ self.vectors_[[self.position_[b] for b in bought]].T  # items × history
+        rows = self.vectors_[[self.position_[b] for b in bought]]
+        similarity = self.vectors_ @ rows.T  # items × history
         if self.aggregate == "mean":
-            profile = (weights[:, None] * self.vectors_[[self.position_[b] for b in bought]]).sum(axis=0)
+            profile = (weights[:, None] * rows).sum(axis=0)
             scores = self.vectors_ @ (profile / (np.linalg.norm(profile) or 1.0))
             return scores, np.argmax(similarity, axis=1), bought
         logits = self.temperature * similarity.astype(np.float64) + np.log(weights)[None, :]
@@ -347,33 +348,37 @@ class HybridRecommender:
             scores.append(mean_average_precision(runs, truth, 12))
         return sum(scores) / len(scores)
 
+    def _search(self, folds: list, names: list[str]) -> tuple[dict[str, float], float]:
+        """Coordinate ascent from the best single model (so the blend is never worse than it on validation)."""
+        singles = {name: self._objective(folds, {name: 1.0}) for name in names}
+        start = max(names, key=lambda name: singles[name])
+        weights = {name: float(name == start) for name in names}
+        best = singles[start]
+        for _ in range(self.passes):
+            improved = False
+            for name in names:
+                for value in self.grid:
+                    trial = {**weights, name: value}
+                    if value == weights[name] or not any(trial.values()):
+                        continue
+                    score = self._objective(folds, trial)
+                    if score > best + 1e-12:
+                        best, weights, improved = score, trial, True
+            if not improved:
+                break
+        return weights, best
+
     def fit(self, data: Interactions) -> "HybridRecommender":
         """Fit the weights on validation weeks (unless `weights` fixes them), then every model on all of `data`."""
         names = list(self.factories)
-        self.weights_ = {name: 1.0 for name in names}
         self.validation_map_: float | None = None
-        folds = self._folds(data) if self.weights is None else []
         if self.weights is not None:
             self.weights_ = {name: float(self.weights.get(name, 0.0)) for name in names}
-        elif folds:
-            # start from the best single model, so the blend is never worse than it on validation
-            singles = {name: self._objective(folds, {name: 1.0}) for name in names}
-            start = max(names, key=lambda name: singles[name])
-            self.weights_ = {name: float(name == start) for name in names}
-            best = singles[start]
-            for _ in range(self.passes):
-                improved = False
-                for name in names:
-                    for value in self.grid:
-                        trial = {**self.weights_, name: value}
-                        if value == self.weights_[name] or not any(trial.values()):
-                            continue
-                        score = self._objective(folds, trial)
-                        if score > best + 1e-12:
-                            best, self.weights_, improved = score, trial, True
-                if not improved:
-                    break
-            self.validation_map_ = best
+        else:
+            folds = self._folds(data)
+            self.weights_ = {name: 1.0 for name in names}
+            if folds:
+                self.weights_, self.validation_map_ = self._search(folds, names)
         self.models_ = {name: factory(data) for name, factory in self.factories.items()}
         self.data_ = data
         return self
