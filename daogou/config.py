@@ -43,6 +43,8 @@ class Settings:
     aligned_weight: float = 1.0
     #: Candidates each retriever contributes before fusion.
     candidates: int = 100
+    #: Folders (comma-separated) an admin upload over REST may take photos from; empty: none.
+    photo_roots: str = ""
 
     @property
     def resolved_store_url(self) -> str:

@@ -148,8 +148,12 @@ class Shop:
         mapping: dict[str, str] | None = None,
         limit: int | None = None,
         image_dir: Path | str | None = None,
+        confine: bool = False,
     ) -> ImportReport:
-        """Import a CSV / JSONL / Parquet catalog. Bad rows are skipped and reported; good rows land in one transaction."""
+        """Import a CSV / JSONL / Parquet catalog. Bad rows are skipped and reported; good rows land in one transaction.
+
+        `confine` keeps photo paths inside `image_dir` (for catalogs uploaded over the network).
+        """
         started = time.perf_counter()
         if preset is not None and preset not in PRESETS:
             raise ImportFailed(f"unknown preset {preset!r}; known presets: {sorted(PRESETS)}")
@@ -160,7 +164,7 @@ class Shop:
             column_mapping = base.with_overrides(mapping or {})
         except ValueError as exc:
             raise ImportFailed(str(exc)) from exc
-        result = read_catalog(source, column_mapping, limit=limit, image_dir=image_dir)
+        result = read_catalog(source, column_mapping, limit=limit, image_dir=image_dir, confine=confine)
         stats = self.store.upsert_products(result.products)
         return ImportReport(
             source=str(source),

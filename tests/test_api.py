@@ -115,7 +115,7 @@ def test_admin_needs_the_token(client: TestClient, myntra_shop: Shop) -> None:
 
 
 def test_admin_import_and_index(tmp_path: Path, myntra_slice: Path) -> None:
-    shop = Shop.init(tmp_path / "shop", workers=1)
+    shop = Shop.init(tmp_path / "shop", workers=1, photo_roots=str(myntra_slice.parent))
     shop.close()
     client = TestClient(create_app(tmp_path / "shop", admin_token=TOKEN))
     auth = {"Authorization": f"Bearer {TOKEN}"}

@@ -42,7 +42,7 @@ def test_bad_rows_are_reported_by_line_and_skipped(tmp_path: Path) -> None:
     assert set(lines) == {3, 4, 5, 6, 7, 9, 10}
     assert "missing id" in lines[3]
     assert "cheap" in lines[4]
-    assert "not a readable picture" in lines[5]
+    assert "not a readable image" in lines[5]
     assert "cells" in lines[6]
     assert "duplicate" in lines[7]
     assert "title" in lines[9]

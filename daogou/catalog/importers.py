@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,10 +25,10 @@ from pydantic import ValidationError
 from daogou.catalog.presets import ColumnMapping, Row
 from daogou.catalog.schema import Product
 from daogou.errors import ImportFailed
+from daogou.images import UnsafeImage, sniff
 
-#: Largest image file we accept (bytes) and largest pixel count (decompression-bomb guard).
+#: Largest image file we accept (bytes); sizes, shapes and formats are checked by daogou.images.
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
-MAX_IMAGE_PIXELS = 40_000_000
 
 
 @dataclass
@@ -106,7 +107,7 @@ def _cell(row: Row, column: str) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _image_path(row: Row, mapping: ColumnMapping, base: Path, product_id: str) -> Path | None:
+def _image_path(row: Row, mapping: ColumnMapping, base: Path, product_id: str, confine: bool = False) -> Path | None:
     if not mapping.image:
         return None
     if "{" in mapping.image:
@@ -116,32 +117,41 @@ def _image_path(row: Row, mapping: ColumnMapping, base: Path, product_id: str) -
         if not relative:
             return None
     path = Path(relative)
+    if confine and (path.is_absolute() or ".." in path.parts):
+        raise ValueError("photo path must be relative to the photo folder, without '..'")
     return path if path.is_absolute() else base / path
 
 
 def inspect_image(path: Path) -> str:
-    """Check that `path` is a decodable, reasonably sized image and return its content hash.
+    """Check that `path` is a regular, reasonably sized JPEG/PNG/WebP/GIF and return its content hash.
 
-    Raises ValueError with a reason a person can act on.
+    Regular files only, read with a cap: a device file would read until memory runs out, a FIFO would
+    hang the import, a directory would abort it. Raises ValueError with a reason a person can act on.
     """
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
-        raise ValueError(f"image {path} not readable ({exc.strerror})") from exc
-    if size > MAX_IMAGE_BYTES:
-        raise ValueError(f"image {path} is {size // 1_000_000} MB; the limit is {MAX_IMAGE_BYTES // 1_000_000} MB")
-    data = path.read_bytes()
+        raise ValueError(f"image {path.name} not readable ({exc.strerror})") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"image {path.name} is not a regular file")
+    if info.st_size > MAX_IMAGE_BYTES:
+        raise ValueError(f"image {path.name} is {info.st_size // 1_000_000} MB; the limit is {MAX_IMAGE_BYTES // 1_000_000} MB")
+    with path.open("rb") as handle:
+        data = handle.read(MAX_IMAGE_BYTES + 1)
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ValueError(f"image {path.name} is over {MAX_IMAGE_BYTES // 1_000_000} MB")
     try:
+        sniff(data)
         with Image.open(io.BytesIO(data)) as img:
-            if img.width * img.height > MAX_IMAGE_PIXELS:
-                raise ValueError(f"image {path} has {img.width}x{img.height} pixels, over the limit")
             img.verify()
+    except UnsafeImage as exc:
+        raise ValueError(f"image {path.name}: {exc}") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise ValueError(f"image {path} is not a readable picture ({exc.__class__.__name__})") from exc
+        raise ValueError(f"image {path.name} is not a readable picture ({exc.__class__.__name__})") from exc
     return hashlib.sha256(data).hexdigest()
 
 
-def _to_product(row: Row, mapping: ColumnMapping, base: Path) -> tuple[Product, bool]:
+def _to_product(row: Row, mapping: ColumnMapping, base: Path, confine: bool = False) -> tuple[Product, bool]:
     """Map one raw row to a Product; returns (product, has_image). Raises ValueError/ValidationError."""
     product_id = _cell(row, mapping.id)
     if not product_id:
@@ -159,7 +169,7 @@ def _to_product(row: Row, mapping: ColumnMapping, base: Path) -> tuple[Product, 
         derived = mapping.derive(row)
         brand = brand or derived.pop("brand", "")
         attributes.update({k: v for k, v in derived.items() if k not in attributes or not attributes[k]})
-    image_path = _image_path(row, mapping, base, product_id)
+    image_path = _image_path(row, mapping, base, product_id, confine)
     image_hash = ""
     if image_path is not None:
         if mapping.image_optional and not image_path.exists():
@@ -188,10 +198,13 @@ def _explain(exc: Exception) -> str:
     return str(exc)
 
 
-def read_catalog(path: Path | str, mapping: ColumnMapping, limit: int | None = None, image_dir: Path | str | None = None) -> ReadResult:
+def read_catalog(
+    path: Path | str, mapping: ColumnMapping, limit: int | None = None, image_dir: Path | str | None = None, confine: bool = False
+) -> ReadResult:
     """Read a catalog file into validated products; bad rows are reported, never raised.
 
-    Relative photo paths are resolved against `image_dir`, or the catalog file's folder.
+    Relative photo paths are resolved against `image_dir`, or the catalog file's folder. With `confine`
+    (uploads from the network) absolute and `..` photo paths are refused row by row.
 
     Duplicate ids keep the first row and report the later ones, because silently overwriting would
     hide an export bug.
@@ -210,7 +223,7 @@ def read_catalog(path: Path | str, mapping: ColumnMapping, limit: int | None = N
                 result.errors.append(RowError(str(path), line, _explain(row)))
                 continue
             try:
-                product, has_image = _to_product(row, mapping, base)
+                product, has_image = _to_product(row, mapping, base, confine)
             except (ValueError, ValidationError) as exc:
                 result.errors.append(RowError(str(path), line, _explain(exc)))
                 continue

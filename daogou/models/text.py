@@ -14,6 +14,8 @@ from daogou.models.protocols import normalise
 
 #: Texts longer than this (characters) are cut before encoding: titles and short descriptions carry the signal.
 MAX_CHARS = 1000
+#: Queries are cut to this many tokens: encoder time grows with tokens (1,000 emoji took 3 s), meaning does not.
+MAX_QUERY_TOKENS = 64
 
 
 def _clip(texts: Sequence[str]) -> list[str]:
@@ -34,7 +36,15 @@ class E5SmallEncoder:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return normalise(self._model.query(_clip(texts)))
+        return normalise(self._model.query([self._cap(t) for t in _clip(texts)]))
+
+    def _cap(self, text: str) -> str:
+        """Cut a query to MAX_QUERY_TOKENS by shortening it in proportion until the tokenizer agrees."""
+        count = self._model.token_count(text, True)
+        while count > MAX_QUERY_TOKENS and len(text) > 1:
+            text = text[: max(1, int(len(text) * MAX_QUERY_TOKENS / count) - 1)]
+            count = self._model.token_count(text, True)
+        return text
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -59,10 +69,10 @@ class TransformersTextEncoder:
         self.dim = int(self._model.config.hidden_size)
         self.query_prefix, self.passage_prefix, self.max_length = query_prefix, passage_prefix, max_length
 
-    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+    def _encode(self, texts: Sequence[str], max_length: int | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        batch = self._tokenizer(_clip(texts), padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
+        batch = self._tokenizer(_clip(texts), padding=True, truncation=True, max_length=max_length or self.max_length, return_tensors="pt")
         with self._torch.inference_mode():
             hidden = self._model(**batch).last_hidden_state
         mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
@@ -70,7 +80,7 @@ class TransformersTextEncoder:
         return normalise(pooled.numpy())
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode([self.query_prefix + t for t in texts])
+        return self._encode([self.query_prefix + t for t in texts], min(self.max_length, MAX_QUERY_TOKENS))
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode([self.passage_prefix + t for t in texts])

@@ -9,10 +9,10 @@ product id, from the path the catalog stored.
 
 from __future__ import annotations
 
-import hmac
 import json
 import os
 import secrets
+import stat
 import tempfile
 import threading
 import time
@@ -21,8 +21,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
+from fastapi.exceptions import RequestValidationError
 from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
@@ -30,14 +31,31 @@ from daogou import atomic
 from daogou.catalog.importers import parse_mapping
 from daogou.catalog.presets import PRESETS
 from daogou.errors import BadQuery, DaogouError, ImportFailed, IndexMissing, UnknownProduct
-from daogou.search.inputs import MAX_IMAGE_BYTES
+from daogou.images import UnsafeImage, sniff
+from daogou.search.inputs import MAX_IMAGE_BYTES, MAX_QUERY_CHARS
+from daogou.serve.guards import FORM_OVERHEAD, AdminGate, EdgeGuard
 from daogou.search.results import Hit, SearchResult
 from daogou.shop import Shop
 
 STATIC = Path(__file__).parent / "static"
-IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp"}
+IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
 MAX_CATALOG_BYTES = 50 * 1024 * 1024
+#: A catalog photo bigger than the import accepts is not served.
+MAX_PHOTO_BYTES = 20 * 1024 * 1024
 STATUS = {BadQuery: 400, ImportFailed: 400, UnknownProduct: 404, IndexMissing: 409}
+
+
+def read_photo(stored: str) -> bytes | None:
+    """A catalog photo's bytes, or None: regular files only, no symlink at the end of the path, size-capped."""
+    try:
+        fd = os.open(stored, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        data = handle.read(MAX_PHOTO_BYTES + 1)
+    return data if len(data) <= MAX_PHOTO_BYTES else None
 
 
 def _hit_json(hit: Hit) -> dict[str, object]:
@@ -58,7 +76,7 @@ def _result_json(result: SearchResult) -> dict[str, object]:
 class SearchBody(BaseModel):
     """A text search as JSON (the GET form covers simple links; this one carries structured filters)."""
 
-    q: str = Field(min_length=1, max_length=1000)
+    q: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
     k: int = Field(default=24, ge=1, le=200)
     filters: dict[str, list[str]] = Field(default_factory=dict)
     drop: list[str] = Field(default_factory=list)
@@ -114,6 +132,23 @@ class Jobs:
         return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _photo_folder(image_dir: str | None, roots: str) -> Path:
+    """The folder an uploaded catalog's photos are read from: inside one of the shop's `photo_roots`, or refused.
+
+    Without this a network upload could name any file on the server (`image_dir=/`) and learn from the
+    row errors which files exist.
+    """
+    allowed = [Path(r.strip()).resolve() for r in roots.split(",") if r.strip()]
+    if image_dir is None:
+        if not allowed:
+            raise HTTPException(400, "this shop takes no photos over REST: set photo_roots in daogou.toml and pass image_dir")
+        return allowed[0]
+    folder = Path(image_dir).resolve()
+    if not any(folder == root or root in folder.parents for root in allowed) or not folder.is_dir():
+        raise HTTPException(400, "image_dir is not a photo folder this shop allows (see the photo_roots setting)")
+    return folder
+
+
 def _alive(pid: int) -> bool:
     """Whether a process still exists (a job whose server died is not running any more)."""
     if pid <= 0:
@@ -136,17 +171,25 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         description="Multimodal shopping guide: search by words (zh/en), by photo or both; similar items; session recommendations.",
     )
 
+    @app.exception_handler(RequestValidationError)
+    def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        """Where and what, never the input itself: echoing it flooded logs and broke on NaN (500)."""
+        errors = [{"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", "invalid")), "type": str(e.get("type", ""))} for e in exc.errors()]
+        return JSONResponse({"detail": errors[:20]}, status_code=422)
+
     @app.exception_handler(DaogouError)
     def _daogou_error(_request: Request, exc: DaogouError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=STATUS.get(type(exc), 400))
 
+    gate = AdminGate(token)
+    app.add_middleware(
+        EdgeGuard,  # type: ignore[arg-type]
+        gate=gate,
+        body_caps={"/api/admin/import": MAX_CATALOG_BYTES + FORM_OVERHEAD, "/api/search/image": MAX_IMAGE_BYTES + FORM_OVERHEAD},
+    )
+
     def admin(authorization: Annotated[str | None, Header()] = None) -> None:
-        if not token:
-            raise HTTPException(403, "admin endpoints are disabled: set DAOGOU_ADMIN_TOKEN to enable them")
-        if not authorization or not authorization.lower().startswith("bearer "):
-            raise HTTPException(401, "missing admin token: send 'Authorization: Bearer <token>'", headers={"WWW-Authenticate": "Bearer"})
-        if not hmac.compare_digest(authorization[7:].strip().encode(), token.encode()):
-            raise HTTPException(403, "wrong admin token")
+        gate(authorization)  # the middleware already refused a wrong token before the body; this documents it
 
     # -- shopper endpoints (read-only) --------------------------------------------------------------
 
@@ -156,7 +199,7 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
 
     @app.get("/api/search")
     def search_get(
-        q: Annotated[str, Query(min_length=1, max_length=1000, description="words, in Chinese or English")],
+        q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="words, in Chinese or English")],
         k: Annotated[int, Query(ge=1, le=200)] = 24,
         filter: Annotated[list[str], Query(description="field:value, repeatable, e.g. colour:Black")] = [],  # noqa: B006
         drop: Annotated[list[str], Query(description="understood slots to ignore (removed chips), e.g. colour")] = [],  # noqa: B006
@@ -178,13 +221,13 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
 
     @app.post("/api/search/image")
     def search_image(
-        image: Annotated[UploadFile, File(description="a photo: JPEG, PNG, WebP, GIF or BMP, at most 10 MB")],
-        q: Annotated[str | None, Form(max_length=1000, description="optional words: 'like this but in blue'")] = None,
+        image: Annotated[UploadFile, File(description="a photo: JPEG, PNG, WebP or GIF, at most 10 MB")],
+        q: Annotated[str | None, Form(max_length=MAX_QUERY_CHARS, description="optional words: 'like this but in blue'")] = None,
         k: Annotated[int, Form(ge=1, le=200)] = 24,
     ) -> dict[str, object]:
         """Search by photo, or by photo plus words (keeps the photo's type, applies the words' changes)."""
         if (image.content_type or "").split(";")[0].strip().lower() not in IMAGE_TYPES:
-            raise HTTPException(415, f"unsupported content type {image.content_type!r}; send a JPEG, PNG, WebP, GIF or BMP photo")
+            raise HTTPException(415, f"unsupported content type {image.content_type!r}; send a JPEG, PNG, WebP or GIF photo")
         data = image.file.read(MAX_IMAGE_BYTES + 1)
         if len(data) > MAX_IMAGE_BYTES:
             raise HTTPException(413, f"photo is larger than {MAX_IMAGE_BYTES // 1_000_000} MB")
@@ -192,11 +235,11 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         try:
             return _result_json(shop.search(text, image=data, k=k))
         except BadQuery as exc:
-            status = 413 if "pixels" in str(exc) else 400
+            status = 413 if "pixels" in str(exc) or "MB" in str(exc) else 400
             raise HTTPException(status, str(exc)) from exc
 
     @app.get("/api/parse")
-    def parse(q: Annotated[str, Query(min_length=1, max_length=1000)]) -> dict[str, object]:
+    def parse(q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)]) -> dict[str, object]:
         """What the words ask for: intent, slots, chips (no search)."""
         return shop.searcher.parse(q).to_dict()
 
@@ -222,14 +265,26 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
     def similar(product_id: str, k: Annotated[int, Query(ge=1, le=50)] = 12) -> dict[str, object]:
         return {"id": product_id, "hits": [_hit_json(h) for h in shop.similar(product_id, k)]}
 
-    @app.get("/api/products/{product_id}/image")
-    def product_image(product_id: str) -> FileResponse:
-        """The product's photo, from the path in the catalog (never from the request)."""
+    @app.get(
+        "/api/products/{product_id}/image",
+        response_class=Response,
+        responses={200: {"content": {t: {} for t in IMAGE_TYPES}, "description": "the photo"}, 404: {"description": "no photo"}},
+    )
+    def product_image(product_id: str) -> Response:
+        """The product's photo, from the path in the catalog (never from the request), typed by its content.
+
+        The file must still be a regular file (not a symlink swapped in since the import), of at most the
+        upload limit, and sniff as a JPEG/PNG/WebP/GIF: a polyglot named `.html` is never served as a page.
+        """
         item = shop.product(product_id)
-        path = Path(item.image_path) if item.image_path else None
-        if path is None or not path.is_file():
+        data = read_photo(item.image_path) if item.image_path else None
+        if data is None:
             raise HTTPException(404, f"product {product_id!r} has no photo")
-        return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+        try:
+            media_type = sniff(data)
+        except UnsafeImage:
+            raise HTTPException(404, f"product {product_id!r} has no photo") from None
+        return Response(data, media_type=media_type, headers={"Cache-Control": "public, max-age=86400"})
 
     @app.post("/api/recommend/session")
     def recommend_session(body: SessionBody) -> dict[str, object]:
@@ -298,9 +353,8 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"upload-{secrets.token_hex(4)}{suffix}"
             path.write_bytes(data)
-            if image_dir is not None and not Path(image_dir).is_dir():
-                raise HTTPException(400, f"image_dir {image_dir!r} is not a folder on the server")
-            report = shop.import_catalog(path, preset=preset, mapping=columns or None, image_dir=image_dir)
+            photos = _photo_folder(image_dir, shop.settings.photo_roots)
+            report = shop.import_catalog(path, preset=preset, mapping=columns or None, image_dir=photos, confine=True)
         out = asdict(report)
         out["errors"] = [str(e).replace(str(path), catalog.filename or "upload") for e in report.errors]
         out["source"] = catalog.filename

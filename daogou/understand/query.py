@@ -29,6 +29,8 @@ from daogou.understand.lexicon import (
 )
 from daogou.understand.vocabulary import SOFT_FIELDS, Vocabulary, normalise
 
+_SPACES = re.compile(r"\s+")
+_LONG_NUMBER = re.compile(r"\d{13,}")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[0-9a-z\u00c0-\u024f][0-9a-z\u00c0-\u024f'’\-]*", re.IGNORECASE)
 _ZH_KEYS = sorted(ZH_TO_EN, key=len, reverse=True)
@@ -142,6 +144,10 @@ class QueryParser:
         self.vocabulary = vocabulary
 
     def parse(self, text: str) -> ParsedQuery:
+        # One space between words: the price patterns put optional spaces side by side, and runs of
+        # spaces between them backtrack polynomially (a digit, 1,000 spaces and a letter held the GIL 10 s).
+        # Digit runs longer than any price are noise, and each one costs the patterns quadratic time.
+        text = _LONG_NUMBER.sub(" ", _SPACES.sub(" ", text)).strip()
         lower = text.lower()
         parsed = ParsedQuery(text=text, language="zh" if _CJK.search(text) else "en", intent=_intent(lower))
         lower = self._prices(lower, parsed)
