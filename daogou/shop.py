@@ -45,6 +45,8 @@ from daogou.search.results import Hit, SearchResult
 
 #: the hybrid recommender's fitted blend weights, in the shop's models folder
 RECOMMEND_CARD = "recommend.json"
+#: blend used before `daogou train recommend`: the content model was the best single model on validation weeks
+DEFAULT_BLEND = {"content": 1.0, "category": 0.5, "popularity": 0.25, "itemknn": 0.0, "als": 0.0, "bpr": 0.0}
 
 
 @dataclass
@@ -91,6 +93,8 @@ class Shop:
         self._searcher: Searcher | None = None
         self._searcher_stamp: tuple[float, ...] = ()
         self._recommender: tuple[HybridRecommender, Interactions] | None = None
+        self._recommender_stamp: tuple[object, ...] = ()
+        self._recommend_lock = threading.Lock()
         self._sentiment = None
         self._lock = threading.Lock()
 
@@ -468,20 +472,26 @@ class Shop:
         return HybridRecommender(self._base_recommenders(), weights=weights).fit(data)
 
     def recommender(self) -> tuple[HybridRecommender, Interactions]:
-        """The hybrid fitted on all events for catalog products (refitted when events were imported since).
+        """The hybrid fitted on all events for catalog products, refitted when events or products changed
+        (also by another process: the store's version counters say so).
 
-        Blend weights come from models/recommend.json when present (written by `daogou train recommend`,
-        or by the first fit here): searching them takes ~20 s on 10k events, refitting the models ~1 s.
+        Blend weights come from models/recommend.json (written by `daogou train recommend`). Without it
+        the hybrid uses DEFAULT_BLEND: a request never searches weights (six anonymous requests once
+        started six 280 s fits) and never writes into models/. One fit at a time (single-flight).
         """
-        if self._recommender is None:
-            data = self._behaviour()
-            card = self.models_dir / RECOMMEND_CARD
-            if card.exists():
-                self._recommender = (self._fit_recommender(data, json.loads(card.read_text(encoding="utf-8"))["weights"]), data)
-            else:
-                self._train_recommender(data)
-        assert self._recommender is not None
-        return self._recommender
+        with self._recommend_lock:
+            stamp = (self.store.versions(), self._index_stamp())
+            if self._recommender is None or stamp != self._recommender_stamp:
+                data = self._behaviour()
+                card = self.models_dir / RECOMMEND_CARD
+                weights = json.loads(card.read_text(encoding="utf-8"))["weights"] if card.exists() else DEFAULT_BLEND
+                self._recommender = (self._fit_recommender(data, weights), data)
+                self._recommender_stamp = stamp
+            return self._recommender
+
+    def blend_trained(self) -> bool:
+        """Whether the hybrid's weights were fitted on this shop (`daogou train recommend`)."""
+        return (self.models_dir / RECOMMEND_CARD).exists()
 
     def _train_recommender(self, data: Interactions) -> TrainReport:
         """Search the blend weights on the validation weeks, keep the fitted hybrid, store the weights."""
@@ -502,6 +512,7 @@ class Shop:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic.write_text(path, json.dumps(card, indent=2))
         self._recommender = (model, data)
+        self._recommender_stamp = (self.store.versions(), self._index_stamp())
         return TrainReport("recommend", str(path), len(data.events), len(data.users), metrics, round(time.perf_counter() - started, 1))
 
     def recommend(self, user: str, k: int = 12, preferences: Preferences | None = None) -> tuple[list[Scored], str]:
@@ -512,6 +523,8 @@ class Shop:
         prefs = preferences or Preferences()
         wanted = k * 5 if prefs.active() else k
         note = ""
+        if not self.blend_trained():
+            note = "blend not trained on this shop yet (run `daogou train recommend`): using the default blend"
         if user in data.user_index:
             recs = model.recommend(user, wanted)
         else:

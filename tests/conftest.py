@@ -89,5 +89,6 @@ def hm_shop(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Shop:
     assert shop.import_catalog(out / "articles.csv", preset="hm", image_dir=folder).added == 300
     shop.index(show_progress=False)
     shop.import_events(folder / "transactions.csv", preset="hm")
+    shop.train("recommend")  # the blend weight search; requests never run it (they use the default blend)
     yield shop
     shop.close()

@@ -198,6 +198,8 @@ class CatalogStore:
             for values in updates:
                 conn.execute(products.update().where(products.c.id == values["id"]).values(**values))
             stats.added, stats.updated = len(inserts), len(updates)
+            if inserts or updates:
+                _bump(conn, "catalog_version")
         return stats
 
     def delete_products(self, ids: Iterable[str]) -> int:
@@ -207,7 +209,16 @@ class CatalogStore:
             for chunk in _chunks(list(ids), 500):
                 conn.execute(delete(vectors).where(vectors.c.product_id.in_(chunk)))
                 removed += conn.execute(delete(products).where(products.c.id.in_(chunk))).rowcount or 0
+            if removed:
+                _bump(conn, "catalog_version")
         return removed
+
+    def versions(self) -> tuple[int, int]:
+        """(catalog version, behaviour version): counters every committed change bumps, so another process's
+        import or delete is seen by a running server with one cheap query."""
+        with self.engine.connect() as conn:
+            rows = dict(conn.execute(select(store_meta.c.key, store_meta.c.value).where(store_meta.c.key.in_(["catalog_version", "behaviour_version"]))).all())
+        return int(rows.get("catalog_version", 0)), int(rows.get("behaviour_version", 0))
 
     def count(self) -> int:
         with self.engine.connect() as conn:
@@ -259,6 +270,7 @@ class CatalogStore:
             fresh = [r for r in rows if r["event_hash"] not in existing]
             if fresh:
                 conn.execute(interactions.insert(), fresh)
+                _bump(conn, "behaviour_version")
             added = len(fresh)
         return added, len(rows) - added
 
@@ -365,6 +377,15 @@ class CatalogStore:
             return [], np.zeros((0, 0), dtype=np.float32)
         matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), dim).copy()
         return ids, matrix
+
+
+def _bump(conn: Connection, key: str) -> None:
+    """Increment a counter in store_meta inside the caller's transaction (portable SQL: read, then write)."""
+    row = conn.execute(select(store_meta.c.value).where(store_meta.c.key == key)).first()
+    if row is None:
+        conn.execute(store_meta.insert().values(key=key, value="1"))
+    else:
+        conn.execute(store_meta.update().where(store_meta.c.key == key).values(value=str(int(row[0]) + 1)))
 
 
 def _product_values(product: Product, chash: str, now: datetime) -> dict[str, object]:
