@@ -12,11 +12,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import joblib
 import numpy as np
 from sklearn.model_selection import train_test_split
 
 from daogou import atomic
+from daogou.models import artifacts
 from daogou.catalog.schema import Product
 from daogou.catalog.splits import SEED
 from daogou.catalog.store import CatalogStore
@@ -124,7 +124,7 @@ def evaluate_classifier(data: Dataset, variants: list[str]) -> list[dict[str, ob
 
 
 def train_classifier(data: Dataset, models_dir: Path, target: str, variant: str, card_extra: dict[str, object]) -> dict[str, object]:
-    """Fit `variant` on the train split, report the test split, save it as models/classify-TARGET.joblib with a card."""
+    """Fit `variant` on the train split, report the test split, save it as models/classify-TARGET.skops with a card."""
     train, test = split_rows(data.y)
     started = time.perf_counter()
     model = FusionClassifier(**VARIANTS[variant]).fit(data.X.take(train), data.y[train])  # type: ignore[arg-type]
@@ -140,6 +140,6 @@ def train_classifier(data: Dataset, models_dir: Path, target: str, variant: str,
         **card_extra,
     }
     models_dir.mkdir(parents=True, exist_ok=True)
-    atomic.write_with(models_dir / f"classify-{target}.joblib", lambda tmp: joblib.dump(model, tmp))
+    artifacts.save(model, models_dir / f"classify-{target}")
     atomic.write_text(models_dir / f"classify-{target}.json", __import__("json").dumps(card, indent=2, ensure_ascii=False, default=str))
     return card

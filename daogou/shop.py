@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import joblib
 import numpy as np
 
 from daogou import atomic
+from daogou.models import artifacts
 from daogou.catalog.events import EVENT_PRESETS, EventMapping, read_events
 from daogou.catalog.importers import RowError, read_catalog
 from daogou.catalog.presets import PRESETS, ColumnMapping
@@ -256,7 +256,7 @@ class Shop:
             for name in ("aligned_image", "aligned_text"):
                 self._vector_index(name, [], None, "")
         predictions: dict[str, dict[str, list[object]]] = {}
-        if (self.models_dir / "colour.joblib").exists() and image_ids:
+        if artifacts.exists(self.models_dir / "colour") and image_ids:
             products = self.store.get_many(image_ids)
             missing = [i for i, pid in enumerate(image_ids) if not products[pid].attributes.get("colour")]
             if missing:
@@ -296,7 +296,7 @@ class Shop:
         with its confidence, and a product with no value cannot be found by that facet at all.
         """
         out: dict[str, dict[str, list[object]]] = {}
-        for path in sorted(self.models_dir.glob("classify-*.joblib")):
+        for path in sorted(self.models_dir.glob(f"classify-*{artifacts.SUFFIX}")):
             target = path.stem.removeprefix("classify-")
             card = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
             if card.get("inputs") != self._inputs():
@@ -305,7 +305,7 @@ class Shop:
             missing = [p for p in self.store.iter_products() if not p.attributes.get(target)]
             if not missing:
                 continue
-            model = joblib.load(path)
+            model = artifacts.load(path.with_suffix(""))
             features = modalities_for(self.store, self.settings, self.models_dir / "cache", missing)
             proba = model.predict_proba(features)
             for product, row in zip(missing, proba):
@@ -340,7 +340,7 @@ class Shop:
             started = time.perf_counter()
             data = build_dataset(self.store, self.settings, self.models_dir / "cache", target, "title", show_progress=bool(params.get("show_progress", True)))
             card = train_classifier(data, self.models_dir, target, variant, {"text": "title + description", "inputs": self._inputs()})
-            report = TrainReport(f"classify-{target}", str(self.models_dir / f"classify-{target}.joblib"), card["split"]["train"], card["split"]["test"], card["metrics"], round(time.perf_counter() - started, 1))  # type: ignore[index]
+            report = TrainReport(f"classify-{target}", str(artifacts.path_for(self.models_dir / f"classify-{target}")), card["split"]["train"], card["split"]["test"], card["metrics"], round(time.perf_counter() - started, 1))  # type: ignore[index]
         else:
             raise DaogouError(f"unknown training target {what!r}; use 'align', 'colour', 'classify', 'sentiment' or 'recommend'")
         self._build_indexes()
@@ -561,9 +561,9 @@ class Shop:
         """Probability that each text is positive: the trained model, or the lexicon/Bayes baselines before training."""
         from daogou.understand.sentiment import clean, is_chinese, snownlp_positive, vader_positive
 
-        if (self.models_dir / "sentiment.joblib").exists():
+        if artifacts.exists(self.models_dir / "sentiment"):
             if self._sentiment is None:
-                self._sentiment = joblib.load(self.models_dir / "sentiment.joblib")
+                self._sentiment = artifacts.load(self.models_dir / "sentiment")
             column = list(self._sentiment.classes_).index(1)
             return [float(p) for p in self._sentiment.predict_proba(texts)[:, column]]
         texts = clean(texts)

@@ -111,7 +111,7 @@ def train_attribute(store: CatalogStore, settings: Settings, models_dir: Path, f
         "metrics": metrics,
     }
     predictor.save(models_dir / field_name, card)
-    return TrainReport(field_name, str(models_dir / f"{field_name}.joblib"), len(train), len(test), metrics, round(time.perf_counter() - started, 1))
+    return TrainReport(field_name, str(models_dir / f"{field_name}.skops"), len(train), len(test), metrics, round(time.perf_counter() - started, 1))
 
 
 def sentiment_corpora(max_per_language: int | None = None) -> tuple[list[str], list[int], list[str]]:
@@ -153,11 +153,11 @@ def train_sentiment(models_dir: Path, max_per_language: int | None = None) -> Tr
     """Train the zh+en TF-IDF sentiment model on the shared review sets (seeded split) and save it in the shop."""
     import json
 
-    import joblib
     from sklearn.metrics import f1_score
     from sklearn.model_selection import train_test_split
 
     from daogou import atomic
+    from daogou.models import artifacts
     from daogou.understand.sentiment import TfidfSentiment
 
     started = time.perf_counter()
@@ -174,9 +174,9 @@ def train_sentiment(models_dir: Path, max_per_language: int | None = None) -> Tr
         metrics[f"{lang}_accuracy"] = round(float(np.mean(np.array(truth) == np.array(guess))), 4)
         metrics[f"{lang}_macro_f1"] = round(float(f1_score(truth, guess, average="macro")), 4)
     models_dir.mkdir(parents=True, exist_ok=True)
-    atomic.write_with(models_dir / "sentiment.joblib", lambda tmp: joblib.dump(model, tmp))
+    artifacts.save(model, models_dir / "sentiment")
     card = {"model": "daogou review sentiment (TF-IDF char 1-3 + word 1-2 grams, logistic regression), zh + en",
             "data": "online_shopping_10_cats (zh) + Women's E-Commerce Clothing Reviews (en, rating<=2 neg, >=4 pos)",
             "split": {"seed": SEED, "stratified_by": "language and label", "train": len(train), "test": len(test)}, "metrics": metrics}
     atomic.write_text(models_dir / "sentiment.json", json.dumps(card, indent=2, ensure_ascii=False))
-    return TrainReport("sentiment", str(models_dir / "sentiment.joblib"), len(train), len(test), metrics, round(time.perf_counter() - started, 1))
+    return TrainReport("sentiment", str(artifacts.path_for(models_dir / "sentiment")), len(train), len(test), metrics, round(time.perf_counter() - started, 1))

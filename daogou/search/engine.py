@@ -27,6 +27,7 @@ from daogou.index.attributes import AttributeIndex
 from daogou.index.lexical import LexicalIndex
 from daogou.index.tokenize import words
 from daogou.index.vectors import FaissIndex
+from daogou.models import artifacts
 from daogou.models.align import AlignmentHeads, image_side
 from daogou.models.protocols import TextEncoder
 from daogou.models.registry import image_encoder, text_encoder
@@ -94,7 +95,7 @@ class Searcher:
             self.heads, tag = alignment
             self.aligned_image = self._optional(index_dir, "aligned_image", tag, exact)
             self.aligned_text = self._optional(index_dir, "aligned_text", tag, exact)
-        self.colour_head = AttributePredictor.load(models_dir / "colour") if (models_dir / "colour.joblib").exists() else None
+        self.colour_head = AttributePredictor.load(models_dir / "colour") if artifacts.exists(models_dir / "colour") else None
         self.predicted = load_predictions(index_dir)
         reviews_path = index_dir / "reviews.json"
         self.review_quality: dict[str, float] = json.loads(reviews_path.read_text(encoding="utf-8")) if reviews_path.exists() else {}

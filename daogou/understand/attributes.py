@@ -12,11 +12,11 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import joblib
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from daogou import atomic
+from daogou.models import artifacts
 
 #: Classes with fewer training examples than this are not learned (too few to predict reliably).
 MIN_CLASS_SIZE = 5
@@ -67,9 +67,12 @@ class AttributePredictor:
         ]
 
     def save(self, path: Path, card: dict[str, object]) -> None:
-        atomic.write_with(path.with_suffix(".joblib"), lambda tmp: joblib.dump(self, tmp))
+        artifacts.save(self, path)
         atomic.write_text(path.with_suffix(".json"), json.dumps(card, indent=2, ensure_ascii=False))
 
     @staticmethod
     def load(path: Path) -> "AttributePredictor":
-        return joblib.load(path.with_suffix(".joblib"))
+        model = artifacts.load(path)
+        if not isinstance(model, AttributePredictor):
+            raise artifacts.UntrustedModel(f"{path.name} does not hold an attribute predictor; retrain it")
+        return model

@@ -116,3 +116,37 @@ def test_l10_pages_carry_safety_headers(tiny: tuple[TestClient, Path]) -> None:
     assert page.headers["referrer-policy"] == "no-referrer"
     api = client.get("/api/health")
     assert api.headers["x-content-type-options"] == "nosniff"
+
+
+class _Boom:
+    """Unpickling this writes a marker file: the M4 attack of a tampered shop folder."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (Path.write_text, (self.marker, "ran"))
+
+
+def test_m4_model_files_in_the_shop_never_run_code(tmp_path: Path) -> None:
+    import pickle
+
+    import skops.io as sio
+
+    from daogou.models import artifacts
+
+    shop = Shop.init(tmp_path / "shop")
+    shop.models_dir.mkdir()
+    marker = tmp_path / "pwned"
+    for name in ("sentiment.joblib", "colour.joblib", "classify-type.joblib"):
+        (shop.models_dir / name).write_bytes(pickle.dumps(_Boom(marker)))
+    assert shop.positive_proba(["great shoes", "差评"])  # old pickles are ignored, not loaded
+    assert not marker.exists()
+    # a skops file naming a function outside the allowlist is refused, not called
+    sio.dump({"hook": os.system}, shop.models_dir / "sentiment.skops")
+    with pytest.raises(artifacts.UntrustedModel, match="does not load"):
+        shop.positive_proba(["great shoes"])
+    (shop.models_dir / "sentiment.skops").write_bytes(b"PK\x03\x04 not a zip")
+    with pytest.raises(artifacts.UntrustedModel, match="not a readable model"):
+        artifacts.load(shop.models_dir / "sentiment")
+    shop.close()
