@@ -23,7 +23,7 @@ BASE = ["image-only", "text-only", "feature-logreg", "decision-weighted"]
 
 def hm_shop() -> Shop:
     path = SHOPS / "hm-photos"
-    if (path / "index" / "text.json").exists():
+    if (path / "index" / "CURRENT").exists():
         return Shop.open(path)
     shutil.rmtree(path, ignore_errors=True)
     shop = Shop.init(path)

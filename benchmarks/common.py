@@ -28,7 +28,7 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
 def myntra_shop(name: str = "myntra-full") -> Shop:
     """The full Myntra shop, built (import + index) on first use and reused afterwards."""
     path = SHOPS / name
-    if not (path / "index" / "text.json").exists():
+    if not (path / "index" / "CURRENT").exists():
         shop = Shop.init(path, exist_ok=True)
         shop.import_catalog(demo_source().csv, preset="myntra")
         shop.index(show_progress=True)

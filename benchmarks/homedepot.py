@@ -39,7 +39,7 @@ def load(n_queries: int) -> tuple[dict[str, str], dict[str, dict[str, float]]]:
 
 def build_shop(titles: dict[str, str]) -> Shop:
     path = SHOPS / "homedepot"
-    if (path / "index" / "text.json").exists():
+    if (path / "index" / "CURRENT").exists():
         return Shop.open(path)
     shutil.rmtree(path, ignore_errors=True)
     shop = Shop.init(path)

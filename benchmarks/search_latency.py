@@ -55,7 +55,7 @@ def measure(shop: Shop, text: list[str], photos: list[str]) -> dict:
 def build_replicated(base: Shop) -> Shop:
     """A 100k-product shop: Myntra replicated, vectors = real vectors + noise, no encoding needed."""
     path = SHOPS / "replicated-100k"
-    if (path / "index" / "text.json").exists():
+    if (path / "index" / "CURRENT").exists():
         return Shop.open(path)
     shop = Shop.init(path, exist_ok=True)
     rng = np.random.default_rng(SEED)

@@ -25,6 +25,7 @@ from daogou.catalog.schema import Product
 from daogou.catalog.store import CatalogStore
 from daogou.config import CONFIG_NAME, Settings, load_settings
 from daogou.errors import BadQuery, DaogouError, ImportFailed, IndexMissing, ShopNotFound, UnknownProduct
+from daogou.index.generations import Generations
 from daogou.index.lexical import LexicalIndex
 from daogou.index.vectors import FaissIndex
 from daogou.models.align import AlignmentHeads, image_side
@@ -136,7 +137,12 @@ class Shop:
 
     @property
     def index_dir(self) -> Path:
-        return self.path / "index"
+        """The live index generation (see index/generations.py)."""
+        return self.generations.current()
+
+    @property
+    def generations(self) -> Generations:
+        return Generations(self.path / "index")
 
     @property
     def models_dir(self) -> Path:
@@ -222,22 +228,34 @@ class Shop:
             self._recommender = None
         return removed, unknown
 
-    def _vector_index(self, name: str, ids: list[str], vectors, model: str) -> int:  # type: ignore[no-untyped-def]
-        """(Re)build one FAISS index, or remove it when there is nothing to index."""
+    def _vector_index(self, folder: Path, name: str, ids: list[str], vectors, model: str) -> int:  # type: ignore[no-untyped-def]
+        """Build one FAISS index into the new generation (nothing when there is nothing to index)."""
         if not ids:
-            for suffix in ("json", "faiss", "npy"):
-                (self.index_dir / f"{name}.{suffix}").unlink(missing_ok=True)
             return 0
-        FaissIndex.build(ids, vectors, model, hnsw_threshold=self.settings.hnsw_threshold).save(self.index_dir, name)
+        FaissIndex.build(ids, vectors, model, hnsw_threshold=self.settings.hnsw_threshold).save(folder, name)
         return len(ids)
 
     def _build_indexes(self) -> dict[str, int]:
+        """Build a new index generation from the store and switch to it; a failed build leaves the live one as it was."""
+        generations = self.generations
+        folder = generations.begin()
+        try:
+            indexed = self._build_generation(folder)
+        except BaseException:
+            generations.abandon(folder)
+            raise
+        generations.commit(folder)
+        with self._lock:
+            self._searcher = None
+        return indexed
+
+    def _build_generation(self, folder: Path) -> dict[str, int]:
         """Everything derived from the stored vectors: FAISS per space, aligned spaces, predicted attributes, BM25."""
         text_ids, text_vectors = self.store.load_vectors("text", self.settings.text_model)
         image_ids, image_vectors = self.store.load_vectors("image", self.settings.image_model)
         indexed = {
-            "text": self._vector_index("text", text_ids, text_vectors, self.settings.text_model),
-            "image": self._vector_index("image", image_ids, image_vectors, self.settings.image_model),
+            "text": self._vector_index(folder, "text", text_ids, text_vectors, self.settings.text_model),
+            "image": self._vector_index(folder, "image", image_ids, image_vectors, self.settings.image_model),
         }
         # colour features in the image ids' order (both come from the same photos)
         colour_ids, colour_matrix = self.store.load_vectors("colour", self.settings.colour_model)
@@ -250,11 +268,8 @@ class Shop:
         if loaded is not None:
             heads, tag = loaded
             aligned = heads.transform_images(image_side(image_vectors, colour_vectors)) if image_ids else image_vectors
-            indexed["aligned_image"] = self._vector_index("aligned_image", image_ids, aligned, tag)
-            indexed["aligned_text"] = self._vector_index("aligned_text", text_ids, heads.transform_texts(text_vectors) if text_ids else text_vectors, tag)
-        else:
-            for name in ("aligned_image", "aligned_text"):
-                self._vector_index(name, [], None, "")
+            indexed["aligned_image"] = self._vector_index(folder, "aligned_image", image_ids, aligned, tag)
+            indexed["aligned_text"] = self._vector_index(folder, "aligned_text", text_ids, heads.transform_texts(text_vectors) if text_ids else text_vectors, tag)
         predictions: dict[str, dict[str, list[object]]] = {}
         if artifacts.exists(self.models_dir / "colour") and image_ids:
             products = self.store.get_many(image_ids)
@@ -270,13 +285,11 @@ class Shop:
         for pid in self.store.reviewed_products():
             found = self.store.reviews_of(pid)
             signals[pid] = round(wilson_lower(count_positive(found, self.positive_proba), len(found)), 4)
-        atomic.write_text(self.index_dir / "reviews.json", json.dumps(signals))
+        atomic.write_text(folder / "reviews.json", json.dumps(signals))
         indexed["review_signals"] = len(signals)
-        atomic.write_text(self.index_dir / "predicted.json", json.dumps(predictions, ensure_ascii=False))
+        atomic.write_text(folder / "predicted.json", json.dumps(predictions, ensure_ascii=False))
         indexed["predicted_colour"] = len(predictions.get("colour", {}))
-        indexed["lexical"] = LexicalIndex.build(self.index_dir / "lexical", self.store.iter_products())
-        with self._lock:
-            self._searcher = None
+        indexed["lexical"] = LexicalIndex.build(folder / "lexical", self.store.iter_products())
         return indexed
 
     def alignment(self) -> tuple[AlignmentHeads, str] | None:
@@ -357,19 +370,19 @@ class Shop:
         with self._lock:
             stamp = self._index_stamp()
             if self._searcher is None or stamp != self._searcher_stamp:
-                self._searcher = Searcher(self.store, self.settings, self.index_dir, self.models_dir, self.alignment())
+                folder = self.index_dir
+                self.generations.verify(folder)
+                self._searcher = Searcher(self.store, self.settings, folder, self.models_dir, self.alignment())
                 self._searcher_stamp = stamp
             return self._searcher
 
-    def _index_stamp(self) -> tuple[float, ...]:
-        """Modification times of the files every rebuild rewrites last, so a server sees another process's re-index."""
-        stamps = []
-        for path in (self.index_dir / "text.json", self.index_dir / "predicted.json", self.index_dir / "lexical" / "daogou.json"):
-            try:
-                stamps.append(path.stat().st_mtime)
-            except OSError:
-                stamps.append(0.0)
-        return tuple(stamps)
+    def _index_stamp(self) -> tuple[object, ...]:
+        """The live generation's name (one small read), so a server sees another process's re-index."""
+        name = self.generations.current_name()
+        if name:
+            return (name,)
+        legacy = self.path / "index" / "text.json"  # a shop indexed before generations existed
+        return (legacy.stat().st_mtime if legacy.exists() else 0.0,)
 
     def search(
         self,

@@ -78,7 +78,7 @@ def test_heads_trained_on_other_encoders_are_not_used(trained_shop: Shop, tmp_pa
         assert shop.alignment() is None
     with pytest.warns(UserWarning):
         shop._build_indexes()
-    assert not (copy / "index" / "aligned_image.json").exists()
+    assert not (shop.index_dir / "aligned_image.json").exists()
     with pytest.warns(UserWarning):
         assert shop.search("watch", k=3).hits
     shop.close()

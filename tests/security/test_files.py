@@ -150,3 +150,32 @@ def test_m4_model_files_in_the_shop_never_run_code(tmp_path: Path) -> None:
     with pytest.raises(artifacts.UntrustedModel, match="not a readable model"):
         artifacts.load(shop.models_dir / "sentiment")
     shop.close()
+
+
+def test_m5_failed_rebuild_keeps_the_live_index_and_damage_is_caught(myntra_shop: Shop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from daogou.index.generations import IndexCorrupt
+
+    shutil.copytree(myntra_shop.path, tmp_path / "shop")
+    with Shop.open(tmp_path / "shop") as shop:
+        live = shop.index_dir
+        before = [h.id for h in shop.search("black watch", k=5).hits]
+
+        def disk_full(*_args: object, **_kwargs: object) -> int:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr("daogou.index.lexical.LexicalIndex.build", disk_full)
+        with pytest.raises(OSError):
+            shop._build_indexes()
+        monkeypatch.undo()
+        assert shop.index_dir == live and [h.id for h in shop.search("black watch", k=5).hits] == before
+        assert [p.name for p in (tmp_path / "shop" / "index").glob("gen-*")] == [live.name]  # the failed build was removed
+    # a damaged file in the live generation: the shop refuses to search it instead of answering wrongly
+    damaged = next(p for p in live.glob("text.*") if p.suffix != ".json")
+    damaged.write_bytes(damaged.read_bytes()[:-64] + b"\0" * 64)
+    with Shop.open(tmp_path / "shop") as shop:
+        with pytest.raises(IndexCorrupt, match="damaged"):
+            shop.search("black watch", k=5)
+        shop._build_indexes()  # a rebuild repairs it
+        assert [h.id for h in shop.search("black watch", k=5).hits] == before
