@@ -341,13 +341,22 @@ def serve(
 
     from daogou.serve.app import create_app
 
-    Shop.open(shop).close()  # fail here, with a clear message, if this is not a shop
+    import logging
+
+    opened = Shop.open(shop)  # fail here, with a clear message, if this is not a shop
+    hosts = opened.settings.allowed_hosts
+    opened.close()
+    if host not in ("0.0.0.0", "::") and "DAOGOU_ALLOWED_HOSTS" not in os.environ and host not in hosts.split(","):
+        os.environ["DAOGOU_ALLOWED_HOSTS"] = f"{hosts},{host}"  # the address it listens on is a name it answers to
+    logging.basicConfig(level=logging.INFO, format="%(message)s")  # one JSON line per request (daogou.requests)
     console.print(f"daogou serving {shop} at http://{host}:{port}/  (API docs: /docs) with {workers} process(es)")
+    # Bounded connections (503 beyond), idle connections closed after 5 s, headers capped at 16 KB.
+    limits = {"limit_concurrency": 256, "timeout_keep_alive": 5, "h11_max_incomplete_event_size": 16 * 1024, "log_level": "warning"}
     if workers > 1:
         os.environ["DAOGOU_SHOP"] = str(shop.resolve())
-        uvicorn.run("daogou.serve.app:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
+        uvicorn.run("daogou.serve.app:app_from_environment", factory=True, host=host, port=port, workers=workers, **limits)  # type: ignore[arg-type]
     else:
-        uvicorn.run(create_app(shop), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(shop), host=host, port=port, **limits)  # type: ignore[arg-type]
 
 
 @train_app.command("sentiment")

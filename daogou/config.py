@@ -45,6 +45,8 @@ class Settings:
     candidates: int = 100
     #: Folders (comma-separated) an admin upload over REST may take photos from; empty: none.
     photo_roots: str = ""
+    #: Host names the server answers to (comma-separated; "*" for any). Add the shop's domain when serving publicly.
+    allowed_hosts: str = "localhost,127.0.0.1,::1,[::1]"
 
     @property
     def resolved_store_url(self) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy.exc import SQLAlchemyError
 
 from daogou import atomic
 from daogou.models import artifacts
@@ -90,7 +91,10 @@ class Shop:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.path = settings.shop_dir
-        self.store = CatalogStore(settings.resolved_store_url)
+        try:
+            self.store = CatalogStore(settings.resolved_store_url)
+        except SQLAlchemyError as exc:  # a damaged file or an unreachable server: one line, not a traceback
+            raise DaogouError(f"the catalog store of {self.path} cannot be opened ({exc.__class__.__name__}); restore it with `daogou restore`") from exc
         self._searcher: Searcher | None = None
         self._searcher_stamp: tuple[float, ...] = ()
         self._recommender: tuple[HybridRecommender, Interactions] | None = None
@@ -116,7 +120,7 @@ class Shop:
                     raise DaogouError(f"unknown setting {key!r}")
                 setattr(settings, key, value)
             atomic.write_text(config, settings.to_toml())
-        return cls.open(path)
+        return cls(load_settings(path))
 
     @classmethod
     def open(cls, path: Path | str) -> "Shop":
@@ -124,7 +128,11 @@ class Shop:
         path = Path(path)
         if not (path / CONFIG_NAME).exists():
             raise ShopNotFound(f"{path} is not a daogou shop: run `daogou init {path}` first")
-        return cls(load_settings(path))
+        settings = load_settings(path)
+        if not settings.store_url and not (path / "catalog.db").exists():
+            # never recreate an empty store silently: a lost catalog.db must be noticed, not served as an empty shop
+            raise ShopNotFound(f"{path} has no catalog.db: restore it with `daogou restore`, or start over with `daogou init`")
+        return cls(settings)
 
     def close(self) -> None:
         self.store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ def _data_root() -> Path | None:
 
 
 DATA = _data_root()
+# FastAPI's TestClient sends Host: testserver; real deployments list their own names in allowed_hosts.
+os.environ.setdefault("DAOGOU_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 needs_data = pytest.mark.skipif(DATA is None, reason="../shared/data is not on this machine")
 
 

@@ -27,8 +27,15 @@ def _jpeg(colour: str = "red", size: tuple[int, int] = (64, 96)) -> bytes:
 
 
 def test_health_docs_and_storefront(client: TestClient) -> None:
-    assert client.get("/api/health").json() == {"status": "ok", "products": 300}
-    assert client.get("/docs").status_code == 200
+    assert client.get("/api/health").json() == {"status": "ok"}
+    ready = client.get("/api/ready").json()
+    assert ready["status"] == "ready" and ready["products"] == 300 and ready["index"].startswith("gen-")
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in docs.text and "cdn" not in docs.text.lower()
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    metrics = client.get("/metrics").text
+    assert 'daogou_requests_total{route="/api/ready",status="200"}' in metrics and "daogou_products 300.0" in metrics
+    assert client.get("/api/health").headers["x-request-id"]
     spec = client.get("/openapi.json").json()
     assert {"/api/search", "/api/search/image", "/api/products/{product_id}", "/api/recommend/session", "/api/admin/import"} <= set(spec["paths"])
     page = client.get("/")
@@ -59,7 +66,7 @@ def test_text_search_bad_input(client: TestClient) -> None:
     assert bad.status_code == 422
     assert client.post("/api/search", json={"q": "   "}).status_code == 400
     sql = client.get("/api/search", params={"q": "'; DROP TABLE products; --"})
-    assert sql.status_code == 200 and client.get("/api/health").json()["products"] == 300
+    assert sql.status_code == 200 and client.get("/api/ready").json()["products"] == 300
 
 
 def test_photo_search_and_composed(client: TestClient, myntra_dir: Path) -> None:

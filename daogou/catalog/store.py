@@ -33,6 +33,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from daogou.catalog.schema import Interaction, Product, Review
 
@@ -174,7 +175,20 @@ class CatalogStore:
     # -- products ---------------------------------------------------------------------------------
 
     def upsert_products(self, items: Sequence[Product]) -> UpsertStats:
-        """Insert new products and update changed ones, all in one transaction (all or nothing)."""
+        """Insert new products and update changed ones, all in one transaction (all or nothing).
+
+        Two imports of the same new ids at once: the loser's insert hits the primary key; it retries once,
+        now seeing the winner's rows as existing, instead of surfacing a raw IntegrityError.
+        """
+        for attempt in range(3):
+            try:
+                return self._upsert_once(items)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _upsert_once(self, items: Sequence[Product]) -> UpsertStats:
         stats = UpsertStats()
         now = datetime.now(timezone.utc)
         with self.engine.begin() as conn:

@@ -9,30 +9,33 @@ product id, from the path the catalog stored.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import stat
 import tempfile
-import threading
-import time
-import uuid
 from dataclasses import asdict
 from pathlib import Path
+from urllib.parse import quote
 from typing import Annotated
 
 from fastapi.exceptions import RequestValidationError
 from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from swagger_ui_bundle import swagger_ui_path
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
-from daogou import atomic
 from daogou.catalog.importers import parse_mapping
 from daogou.catalog.presets import PRESETS
 from daogou.errors import BadQuery, DaogouError, ImportFailed, IndexMissing, UnknownProduct
 from daogou.images import UnsafeImage, sniff
 from daogou.search.inputs import MAX_IMAGE_BYTES, MAX_QUERY_CHARS
+from daogou.serve.admission import AdmissionMiddleware, FairAdmission
+from daogou.serve.jobs import Jobs
+from daogou.serve.observability import Metrics, RequestLog
 from daogou.serve.guards import FORM_OVERHEAD, AdminGate, EdgeGuard
 from daogou.search.results import Hit, SearchResult
 from daogou.shop import Shop
@@ -42,6 +45,8 @@ IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
 MAX_CATALOG_BYTES = 50 * 1024 * 1024
 #: A catalog photo bigger than the import accepts is not served.
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
+#: Routes that run models or scan the catalog: admitted a few at a time, fairly between clients.
+EXPENSIVE = ("/api/search", "/api/products", "/api/recommend", "/api/chat", "/api/parse")
 STATUS = {BadQuery: 400, ImportFailed: 400, UnknownProduct: 404, IndexMissing: 409}
 
 
@@ -58,10 +63,18 @@ def read_photo(stored: str) -> bytes | None:
     return data if len(data) <= MAX_PHOTO_BYTES else None
 
 
+def photo_url(product_id: str) -> str:
+    """The photo link of a product, with its id escaped: ids may hold '?', '#', '%', '/' or be '..'."""
+    quoted = quote(product_id, safe="")
+    if set(product_id) <= {"."}:
+        quoted = quoted.replace(".", "%2E")  # clients would fold a '.' or '..' path segment away
+    return f"/api/products/{quoted}/image"
+
+
 def _hit_json(hit: Hit) -> dict[str, object]:
     data = asdict(hit)
     data.pop("image_path")
-    data["image_url"] = f"/api/products/{hit.id}/image" if hit.image_path else None
+    data["image_url"] = photo_url(hit.id) if hit.image_path else None
     data["explanation"] = hit.explanation()
     data["explanations"] = hit.explanations()
     return data
@@ -88,50 +101,6 @@ class SessionBody(BaseModel):
     k: int = Field(default=12, ge=1, le=100)
 
 
-class Jobs:
-    """Background admin jobs (re-indexing takes minutes), one at a time, recorded as JSON files in the shop.
-
-    Files, not memory: with several server processes the status poll may reach another process than the start.
-    """
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self._lock = threading.Lock()
-
-    def _save(self, job: dict[str, object]) -> None:
-        atomic.write_text(self.directory / f"{job['id']}.json", json.dumps(job, default=str))
-
-    def start(self, name: str, work) -> dict[str, object]:  # type: ignore[no-untyped-def]
-        with self._lock:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            for path in self.directory.glob("*.json"):
-                other = json.loads(path.read_text(encoding="utf-8"))
-                if other.get("state") == "running" and _alive(int(other.get("pid", 0))):
-                    raise HTTPException(409, "another admin job is running; wait for it to finish")
-            job: dict[str, object] = {"id": uuid.uuid4().hex[:12], "name": name, "state": "running", "started": time.time(), "pid": os.getpid()}
-            self._save(job)
-
-        def run() -> None:
-            try:
-                job["result"] = work()
-                job["state"] = "done"
-            except Exception as exc:  # reported to the admin through the job status
-                job["state"], job["error"] = "failed", f"{exc.__class__.__name__}: {exc}"
-            job["finished"] = time.time()
-            self._save(job)
-
-        threading.Thread(target=run, daemon=True).start()
-        return job
-
-    def get(self, job_id: str) -> dict[str, object]:
-        if not job_id.isalnum():
-            raise HTTPException(404, f"no job {job_id!r}")
-        path = self.directory / f"{job_id}.json"
-        if not path.exists():
-            raise HTTPException(404, f"no job {job_id!r}")
-        return json.loads(path.read_text(encoding="utf-8"))
-
-
 def _photo_folder(image_dir: str | None, roots: str) -> Path:
     """The folder an uploaded catalog's photos are read from: inside one of the shop's `photo_roots`, or refused.
 
@@ -149,17 +118,6 @@ def _photo_folder(image_dir: str | None, roots: str) -> Path:
     return folder
 
 
-def _alive(pid: int) -> bool:
-    """Whether a process still exists (a job whose server died is not running any more)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True
-
-
 def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI:
     """Build the app for one shop. The admin token comes from the argument or DAOGOU_ADMIN_TOKEN."""
     shop = Shop.open(shop_path)
@@ -169,7 +127,11 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         title="daogou 导购",
         version="0.1.0",
         description="Multimodal shopping guide: search by words (zh/en), by photo or both; similar items; session recommendations.",
+        docs_url=None,  # served below from the swagger-ui-bundle package: the default loads it from a CDN (fails offline)
+        redoc_url=None,
     )
+    metrics = Metrics()
+    admission = FairAdmission(slots=4, per_client=8, max_wait_s=10.0)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -182,11 +144,17 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         return JSONResponse({"detail": str(exc)}, status_code=STATUS.get(type(exc), 400))
 
     gate = AdminGate(token)
+    app.add_middleware(AdmissionMiddleware, admission=admission, expensive=EXPENSIVE)  # type: ignore[arg-type]
+    hosts = [h.strip() for h in shop.settings.allowed_hosts.split(",") if h.strip()]
+    if hosts and "*" not in hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)  # a DNS-rebinding page cannot reach a loopback shop
     app.add_middleware(
         EdgeGuard,  # type: ignore[arg-type]
         gate=gate,
         body_caps={"/api/admin/import": MAX_CATALOG_BYTES + FORM_OVERHEAD, "/api/search/image": MAX_IMAGE_BYTES + FORM_OVERHEAD},
     )
+
+    app.add_middleware(RequestLog, metrics=metrics)  # type: ignore[arg-type]
 
     def admin(authorization: Annotated[str | None, Header()] = None) -> None:
         gate(authorization)  # the middleware already refused a wrong token before the body; this documents it
@@ -195,7 +163,38 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
 
     @app.get("/api/health")
     def health() -> dict[str, object]:
-        return {"status": "ok", "products": shop.store.count()}
+        """The process is up and answering (liveness). Whether it can serve shoppers is /api/ready."""
+        return {"status": "ok"}
+
+    @app.get("/api/ready", responses={503: {"description": "not ready, with the reason"}})
+    def ready() -> JSONResponse:
+        """Readiness: the store answers, the live index generation loads (checksums verified) and a probe query runs."""
+        try:
+            products = shop.store.count()
+            shop.searcher  # opens the live generation, verifying its checksums
+            probe = shop.search("probe", k=1)
+        except DaogouError as exc:
+            return JSONResponse({"status": "not ready", "reason": str(exc)}, status_code=503)
+        except Exception as exc:  # noqa: BLE001 - readiness must answer, whatever broke
+            return JSONResponse({"status": "not ready", "reason": exc.__class__.__name__}, status_code=503)
+        return JSONResponse({"status": "ready", "products": products, "index": shop.generations.current_name(), "probe_ms": probe.took_ms})
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus() -> Response:
+        metrics.in_flight.set(admission.busy)
+        metrics.queue.set(admission.queued)
+        metrics.shed.set(admission.shed)
+        metrics.index_generation.clear()
+        metrics.index_generation.labels(shop.generations.current_name() or "legacy").set(1)
+        metrics.products.set(shop.store.count())
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="daogou 导购 API", swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css", swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
 
     @app.get("/api/search")
     def search_get(
@@ -250,10 +249,11 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         data = item.model_dump()
         data.pop("image_path")
         data.pop("image_hash")
-        data["image_url"] = f"/api/products/{item.id}/image" if item.image_path else None
+        data["image_url"] = photo_url(item.id) if item.image_path else None
         predicted = {name: table[item.id] for name, table in shop.searcher.predicted.items() if item.id in table}
         data["predicted"] = predicted
-        data["similar"] = [_hit_json(h) for h in shop.similar(item.id, similar)] if similar else []
+        indexed = item.id in shop.searcher.attributes.ids  # imported but not indexed yet: the product, without neighbours
+        data["similar"] = [_hit_json(h) for h in shop.similar(item.id, similar)] if similar and indexed else []
         try:
             summary = shop.review_summary(item.id)
             data["reviews"] = {**asdict(summary), "summary": summary.headline()}
@@ -302,7 +302,7 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
                     "reason": rec.reason,
                     "reasons": rec.reasons,
                     "price": p.price if p else None,
-                    "image_url": f"/api/products/{rec.id}/image" if p and p.image_path else None,
+                    "image_url": photo_url(rec.id) if p and p.image_path else None,
                 }
             )
         reason = None if items else ("no viewed products yet" if not body.viewed else "none of the viewed products are in the catalog")
@@ -322,7 +322,7 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
                 "reasons": words,
                 "reason_code": r.reason,
                 "price": products[r.item].price if r.item in products else None,
-                "image_url": f"/api/products/{r.item}/image" if r.item in products and products[r.item].image_path else None,
+                "image_url": photo_url(r.item) if r.item in products and products[r.item].image_path else None,
             }
             for r, words in zip(recs, shop.explain(recs))
         ]
@@ -384,6 +384,7 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         return FileResponse(STATIC / "index.html")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
     app.state.shop = shop
     return app
 
