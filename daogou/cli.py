@@ -106,6 +106,30 @@ def delete(
 
 @app.command()
 @friendly
+def backup(shop: ShopDir, archive: Annotated[Path, typer.Argument(help="the .tar.gz file to write")]) -> None:
+    """Back up a shop while it may be serving: a consistent store snapshot, photos, models and the live index."""
+    from daogou.backup import backup as make_backup
+
+    report = make_backup(shop, archive)
+    console.print(f"backed up {report.files} files ({report.bytes / 1e6:.1f} MB) to {report.path} in {report.seconds:.1f} s")
+
+
+@app.command()
+@friendly
+def restore(
+    archive: Annotated[Path, typer.Argument(help="a backup written by `daogou backup`")],
+    shop: Annotated[Path, typer.Argument(help="a new, empty folder for the restored shop")],
+) -> None:
+    """Restore a backup into a new folder, verifying every file's checksum first."""
+    from daogou.backup import restore as unpack
+
+    files = unpack(archive, shop)
+    with Shop.open(shop) as s:
+        console.print(f"restored {files} files into {shop}: {s.store.count()} products")
+
+
+@app.command()
+@friendly
 def index(shop: ShopDir, workers: Annotated[int | None, typer.Option(help="encoding processes")] = None) -> None:
     """Encode new and changed products, then rebuild the search indexes."""
     with Shop.open(shop) as s:

@@ -153,6 +153,11 @@ class Shop:
         return Generations(self.path / "index")
 
     @property
+    def photos_dir(self) -> Path:
+        """Photos copied in at import, by content hash: the only files the photo endpoint serves."""
+        return self.path / "photos"
+
+    @property
     def models_dir(self) -> Path:
         """Heads trained on this shop's own data (alignment, attribute predictors), with model cards."""
         return self.path / "models"
@@ -182,7 +187,7 @@ class Shop:
             column_mapping = base.with_overrides(mapping or {})
         except ValueError as exc:
             raise ImportFailed(str(exc)) from exc
-        result = read_catalog(source, column_mapping, limit=limit, image_dir=image_dir, confine=confine)
+        result = read_catalog(source, column_mapping, limit=limit, image_dir=image_dir, confine=confine, photo_store=self.photos_dir)
         stats = self.store.upsert_products(result.products)
         return ImportReport(
             source=str(source),

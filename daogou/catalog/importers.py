@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -22,6 +23,7 @@ from typing import TypeVar
 from PIL import Image, UnidentifiedImageError
 from pydantic import ValidationError
 
+from daogou import atomic
 from daogou.catalog.presets import ColumnMapping, Row
 from daogou.catalog.schema import Product
 from daogou.errors import ImportFailed
@@ -122,11 +124,14 @@ def _image_path(row: Row, mapping: ColumnMapping, base: Path, product_id: str, c
     return path if path.is_absolute() else base / path
 
 
-def inspect_image(path: Path) -> str:
+def inspect_image(path: Path, photo_store: Path | None = None) -> tuple[str, Path]:
     """Check that `path` is a regular, reasonably sized JPEG/PNG/WebP/GIF and return its content hash.
 
     Regular files only, read with a cap: a device file would read until memory runs out, a FIFO would
-    hang the import, a directory would abort it. Raises ValueError with a reason a person can act on.
+    hang the import, a directory would abort it. With `photo_store`, the verified bytes are copied into
+    it under their hash and that copy is what the shop serves (a file swapped at the source later, or a
+    symlink put there, is never read again). Returns (hash, path to serve). Raises ValueError with a
+    reason a person can act on.
     """
     try:
         info = path.stat()
@@ -136,22 +141,31 @@ def inspect_image(path: Path) -> str:
         raise ValueError(f"image {path.name} is not a regular file")
     if info.st_size > MAX_IMAGE_BYTES:
         raise ValueError(f"image {path.name} is {info.st_size // 1_000_000} MB; the limit is {MAX_IMAGE_BYTES // 1_000_000} MB")
-    with path.open("rb") as handle:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # O_NONBLOCK: a FIFO swapped in after the stat cannot hang us
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ValueError(f"image {path.name} is not a regular file")
         data = handle.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
         raise ValueError(f"image {path.name} is over {MAX_IMAGE_BYTES // 1_000_000} MB")
     try:
-        sniff(data)
+        mime = sniff(data)
         with Image.open(io.BytesIO(data)) as img:
             img.verify()
     except UnsafeImage as exc:
         raise ValueError(f"image {path.name}: {exc}") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ValueError(f"image {path.name} is not a readable picture ({exc.__class__.__name__})") from exc
-    return hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256(data).hexdigest()
+    if photo_store is None:
+        return digest, path
+    kept = photo_store / digest[:2] / f"{digest}.{mime.split('/')[1]}"
+    if not kept.exists():
+        atomic.write_bytes(kept, data)
+    return digest, kept
 
 
-def _to_product(row: Row, mapping: ColumnMapping, base: Path, confine: bool = False) -> tuple[Product, bool]:
+def _to_product(row: Row, mapping: ColumnMapping, base: Path, confine: bool = False, photo_store: Path | None = None) -> tuple[Product, bool]:
     """Map one raw row to a Product; returns (product, has_image). Raises ValueError/ValidationError."""
     product_id = _cell(row, mapping.id)
     if not product_id:
@@ -175,7 +189,7 @@ def _to_product(row: Row, mapping: ColumnMapping, base: Path, confine: bool = Fa
         if mapping.image_optional and not image_path.exists():
             image_path = None
         else:
-            image_hash = inspect_image(image_path)
+            image_hash, image_path = inspect_image(image_path, photo_store)
     product = Product(
         id=product_id,
         title=_cell(row, mapping.title),
@@ -199,12 +213,18 @@ def _explain(exc: Exception) -> str:
 
 
 def read_catalog(
-    path: Path | str, mapping: ColumnMapping, limit: int | None = None, image_dir: Path | str | None = None, confine: bool = False
+    path: Path | str,
+    mapping: ColumnMapping,
+    limit: int | None = None,
+    image_dir: Path | str | None = None,
+    confine: bool = False,
+    photo_store: Path | None = None,
 ) -> ReadResult:
     """Read a catalog file into validated products; bad rows are reported, never raised.
 
     Relative photo paths are resolved against `image_dir`, or the catalog file's folder. With `confine`
-    (uploads from the network) absolute and `..` photo paths are refused row by row.
+    (uploads from the network) absolute and `..` photo paths are refused row by row. With `photo_store`
+    photos are copied into it (content-addressed) and served from there.
 
     Duplicate ids keep the first row and report the later ones, because silently overwriting would
     hide an export bug.
@@ -223,7 +243,7 @@ def read_catalog(
                 result.errors.append(RowError(str(path), line, _explain(row)))
                 continue
             try:
-                product, has_image = _to_product(row, mapping, base, confine)
+                product, has_image = _to_product(row, mapping, base, confine, photo_store)
             except (ValueError, ValidationError) as exc:
                 result.errors.append(RowError(str(path), line, _explain(exc)))
                 continue

@@ -277,7 +277,8 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         upload limit, and sniff as a JPEG/PNG/WebP/GIF: a polyglot named `.html` is never served as a page.
         """
         item = shop.product(product_id)
-        data = read_photo(item.image_path) if item.image_path else None
+        inside = item.image_path and Path(item.image_path).parent.parent == shop.photos_dir.resolve()
+        data = read_photo(item.image_path) if inside else None  # only copies the import made; re-import older shops
         if data is None:
             raise HTTPException(404, f"product {product_id!r} has no photo")
         try:

@@ -37,19 +37,26 @@ def tiny(tmp_path: Path) -> tuple[TestClient, Path]:
     return TestClient(create_app(tmp_path / "shop", admin_token=TOKEN)), tmp_path
 
 
+def _stored_photo(client: TestClient, product_id: str) -> Path:
+    return Path(client.app.state.shop.product(product_id).image_path)  # type: ignore[attr-defined]
+
+
 def test_m1_photo_is_typed_by_content_and_never_served_as_a_page(tiny: tuple[TestClient, Path]) -> None:
     client, root = tiny
+    stored = _stored_photo(client, "A")
+    assert stored.parent.parent.name == "photos" and stored.is_relative_to(root / "shop")  # a copy inside the shop
+    (root / "photos" / "a.jpg").write_bytes(b"<html>swapped at the source</html>")  # the source no longer matters
     ok = client.get("/api/products/A/image")
     assert ok.status_code == 200 and ok.headers["content-type"] == "image/jpeg"
     assert ok.headers["x-content-type-options"] == "nosniff" and "sandbox" in ok.headers["content-security-policy"]
     # a GIF/HTML polyglot put where the photo was: still typed as a GIF, never text/html
     gif = io.BytesIO()
     Image.new("P", (2, 2)).save(gif, "GIF")
-    (root / "photos" / "a.jpg").write_bytes(gif.getvalue() + b"<script>alert(1)</script>")
+    stored.write_bytes(gif.getvalue() + b"<script>alert(1)</script>")  # someone with access to the shop folder
     served = client.get("/api/products/A/image")
     assert "html" not in served.headers.get("content-type", "")
     # a page with no picture inside it: not served at all
-    (root / "photos" / "a.jpg").write_bytes(b"<html><script>alert(1)</script></html>")
+    stored.write_bytes(b"<html><script>alert(1)</script></html>")
     assert client.get("/api/products/A/image").status_code == 404
 
 
@@ -57,8 +64,9 @@ def test_m1_photo_replaced_by_a_symlink_is_not_followed(tiny: tuple[TestClient, 
     client, root = tiny
     target = root / "secret.txt"
     target.write_text("root:x:0:0", encoding="utf-8")
-    (root / "photos" / "b.jpg").unlink()
-    (root / "photos" / "b.jpg").symlink_to(target)
+    stored = _stored_photo(client, "B")
+    stored.unlink()
+    stored.symlink_to(target)
     response = client.get("/api/products/B/image")
     assert response.status_code == 404 and "root:x" not in response.text
 
