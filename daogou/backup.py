@@ -93,7 +93,7 @@ def backup(shop_dir: Path | str, archive: Path | str) -> BackupReport:
             for path in sorted(live.rglob("*")):
                 if path.is_file():
                     members[str(path.relative_to(shop_dir))] = path
-        manifest = {"created": time.time(), "store": "postgresql" if settings.store_url else "sqlite", "photos": str((shop_dir / "photos").resolve()),
+        manifest = {"created": time.time(), "store": "postgresql" if settings.store_url else "sqlite",
                     "files": {name: _sha256(path) for name, path in members.items()}}
         partial = archive.with_name(f".{archive.name}.partial")
         archive.parent.mkdir(parents=True, exist_ok=True)
@@ -108,22 +108,6 @@ def backup(shop_dir: Path | str, archive: Path | str) -> BackupReport:
                 size += path.stat().st_size
         partial.replace(archive)
     return BackupReport(str(archive), len(members), size, round(time.perf_counter() - started, 2))
-
-
-def _move_photo_paths(shop_dir: Path, old: str) -> None:
-    """Point the restored store's photo paths at the restored shop's photos folder (they were absolute)."""
-    from daogou.catalog.store import CatalogStore
-
-    new = str((shop_dir / "photos").resolve())
-    if not old or old == new or not (shop_dir / "catalog.db").exists():
-        return
-    store = CatalogStore(f"sqlite:///{(shop_dir / 'catalog.db').resolve()}")
-    try:
-        moved = [p.model_copy(update={"image_path": new + p.image_path[len(old):]}) for p in store.iter_products() if p.image_path.startswith(old + "/")]
-        if moved:
-            store.upsert_products(moved)
-    finally:
-        store.close()
 
 
 def restore(archive: Path | str, target: Path | str) -> int:
@@ -152,7 +136,6 @@ def restore(archive: Path | str, target: Path | str) -> int:
         target.mkdir(parents=True, exist_ok=True)
         for child in staging.iterdir():
             child.replace(target / child.name)
-        _move_photo_paths(target, manifest.get("photos", ""))
         return len(manifest["files"])
     finally:
         shutil.rmtree(staging, ignore_errors=True)

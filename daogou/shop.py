@@ -92,7 +92,7 @@ class Shop:
         self.settings = settings
         self.path = settings.shop_dir
         try:
-            self.store = CatalogStore(settings.resolved_store_url)
+            self.store = CatalogStore(settings.resolved_store_url, root=self.path)
         except SQLAlchemyError as exc:  # a damaged file or an unreachable server: one line, not a traceback
             raise DaogouError(f"the catalog store of {self.path} cannot be opened ({exc.__class__.__name__}); restore it with `daogou restore`") from exc
         self._searcher: Searcher | None = None

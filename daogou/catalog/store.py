@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import (
@@ -134,7 +135,10 @@ class PendingItem:
     input_hash: str
 
 
-def _row_to_product(row) -> Product:  # type: ignore[no-untyped-def]
+def _row_to_product(row, root: Path | None = None) -> Product:  # type: ignore[no-untyped-def]
+    image_path = row.image_path
+    if root is not None and image_path and not Path(image_path).is_absolute():
+        image_path = str(root / image_path)  # a photo kept inside the shop: stored relative, so the shop can move
     return Product(
         id=row.id,
         title=row.title,
@@ -142,7 +146,7 @@ def _row_to_product(row) -> Product:  # type: ignore[no-untyped-def]
         brand=row.brand,
         price=row.price,
         currency=row.currency,
-        image_path=row.image_path,
+        image_path=image_path,
         image_hash=row.image_hash,
         attributes=json.loads(row.attributes),
     )
@@ -151,8 +155,10 @@ def _row_to_product(row) -> Product:  # type: ignore[no-untyped-def]
 class CatalogStore:
     """Products and vectors in one database; every write is one transaction."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, root: Path | None = None) -> None:
+        """`root`: the shop folder; photo paths inside it are stored relative to it (backups and moved shops keep working)."""
         self.url = url
+        self.root = root.resolve() if root is not None else None
         self.engine: Engine = create_engine(url, future=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -199,8 +205,9 @@ class CatalogStore:
                     existing[pid] = chash
             inserts, updates = [], []
             for product in items:
-                chash = product.content_hash()
-                values = _product_values(product, chash, now)
+                relative = _stored_path(product.image_path, self.root)
+                chash = (product if relative == product.image_path else product.model_copy(update={"image_path": relative})).content_hash()
+                values = _product_values(product, chash, now, self.root)
                 if product.id not in existing:
                     inserts.append(values)
                 elif existing[product.id] != chash:
@@ -244,7 +251,7 @@ class CatalogStore:
         with self.engine.connect() as conn:
             for chunk in _chunks(list(ids), 500):
                 for row in conn.execute(select(products).where(products.c.id.in_(chunk))):
-                    found[row.id] = _row_to_product(row)
+                    found[row.id] = _row_to_product(row, self.root)
         return found
 
     def iter_products(self, batch: int = 1000) -> Iterator[Product]:
@@ -256,7 +263,7 @@ class CatalogStore:
             if not rows:
                 return
             for row in rows:
-                yield _row_to_product(row)
+                yield _row_to_product(row, self.root)
             last = rows[-1].id
 
     # -- interactions -----------------------------------------------------------------------------
@@ -402,7 +409,15 @@ def _bump(conn: Connection, key: str) -> None:
         conn.execute(store_meta.update().where(store_meta.c.key == key).values(value=str(int(row[0]) + 1)))
 
 
-def _product_values(product: Product, chash: str, now: datetime) -> dict[str, object]:
+def _stored_path(image_path: str, root: Path | None) -> str:
+    """A photo inside the shop folder is stored relative to it; any other path as given."""
+    if root is not None and image_path and Path(image_path).is_relative_to(root):
+        return str(Path(image_path).relative_to(root))
+    return image_path
+
+
+def _product_values(product: Product, chash: str, now: datetime, root: Path | None = None) -> dict[str, object]:
+    image_path = _stored_path(product.image_path, root)
     return {
         "id": product.id,
         "title": product.title,
@@ -410,7 +425,7 @@ def _product_values(product: Product, chash: str, now: datetime) -> dict[str, ob
         "brand": product.brand,
         "price": product.price,
         "currency": product.currency,
-        "image_path": product.image_path,
+        "image_path": image_path,
         "image_hash": product.image_hash,
         "attributes": json.dumps(product.attributes, ensure_ascii=False, sort_keys=True),
         "content_hash": chash,
