@@ -25,12 +25,12 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
     return {"p50_ms": round(statistics.median(ordered), 2), "p99_ms": round(q[98], 2), "mean_ms": round(statistics.fmean(ordered), 2), "n": len(ordered)}
 
 
-def myntra_shop(name: str = "myntra-full") -> Shop:
-    """The full Myntra shop, built (import + index) on first use and reused afterwards."""
+def myntra_shop(name: str = "myntra-full", limit: int | None = None) -> Shop:
+    """The Myntra shop (all rows, or the first `limit`), built (import + index) on first use and reused afterwards."""
     path = SHOPS / name
     if not (path / "index" / "CURRENT").exists():
         shop = Shop.init(path, exist_ok=True)
-        shop.import_catalog(demo_source().csv, preset="myntra")
+        shop.import_catalog(demo_source().csv, preset="myntra", limit=limit)
         shop.index(show_progress=True)
         return shop
     return Shop.open(path)

@@ -186,6 +186,57 @@ def search(
         _print_result(s.search(text=query, image=image, k=k, filters=_parse_filters(filter_), understand=understand), as_json)
 
 
+@app.command("import-docs")
+@friendly
+def import_docs(shop: ShopDir, documents: Annotated[list[Path], typer.Argument(help="policy documents: Markdown or text, zh or en")]) -> None:
+    """Import the shop's policy documents (shipping, returns, warranty...); the assistant answers only from them."""
+    with Shop.open(shop) as s:
+        for path in documents:
+            console.print(f"{path.name}: {s.import_docs(path)} sections")
+
+
+def _print_turn(reply, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    if as_json:
+        print(json.dumps(reply.to_dict(), ensure_ascii=False))
+        return
+    console.print(f"[bold]导购[/bold] ({reply.act}): {reply.reply}")
+    for row in reply.table or []:
+        console.print(f"   {row['title']} | {row['price']} | {row['attributes']} | reviews: {row.get('reviews')}")
+    for citation in reply.citations:
+        console.print(f"   [dim]source: {citation['doc']} › {citation['section']}[/dim]")
+
+
+@app.command()
+@friendly
+def chat(
+    shop: ShopDir,
+    script: Annotated[Path | None, typer.Option(help="a file with one user turn per line (no prompt)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per turn")] = False,
+    session: Annotated[str | None, typer.Option(help="continue a stored session")] = None,
+    lang: Annotated[str | None, typer.Option(help="reply language: zh or en (default: the shopper's)")] = None,
+) -> None:
+    """Talk to the shopping assistant: interactively, or one turn per line of --script."""
+    with Shop.open(shop) as s:
+        if script is not None:
+            for line in script.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    reply = s.chat(line, session_id=session, language=lang)
+                    session = reply.session_id
+                    _print_turn(reply, as_json)
+            return
+        console.print("daogou 导购 — type your message, an empty line to quit")
+        while True:
+            try:
+                line = input("> ").strip()
+            except EOFError:
+                break
+            if not line:
+                break
+            reply = s.chat(line, session_id=session, language=lang)
+            session = reply.session_id
+            _print_turn(reply, as_json)
+
+
 train_app = typer.Typer(help="Train the shop's own heads on its catalog (seeded split; figures on held-out products).")
 app.add_typer(train_app, name="train")
 

@@ -45,6 +45,10 @@ class Settings:
     candidates: int = 100
     #: Folders (comma-separated) an admin upload over REST may take photos from; empty: none.
     photo_roots: str = ""
+    #: Optional OpenAI-compatible endpoint (llama.cpp server, Ollama, vLLM) that may reword finished assistant
+    #: replies; every id, price, number and negation must survive or the template reply is sent. Empty: off.
+    llm_url: str = ""
+    llm_model: str = "default"
     #: Host names the server answers to (comma-separated; "*" for any). Add the shop's domain when serving publicly.
     allowed_hosts: str = "localhost,127.0.0.1,::1,[::1]"
 

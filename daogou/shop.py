@@ -18,6 +18,10 @@ import numpy as np
 from sqlalchemy.exc import SQLAlchemyError
 
 from daogou import atomic
+from daogou.assistant import Assistant, Reply, Services
+from daogou.assistant.policy import PolicyIndex, read_document
+from daogou.assistant.rewording import rewriter
+from daogou.assistant.service import sections_from_store
 from daogou.models import artifacts
 from daogou.catalog.events import EVENT_PRESETS, EventMapping, read_events
 from daogou.catalog.importers import RowError, read_catalog
@@ -27,6 +31,7 @@ from daogou.catalog.store import CatalogStore
 from daogou.config import CONFIG_NAME, Settings, load_settings
 from daogou.errors import BadQuery, DaogouError, ImportFailed, IndexMissing, ShopNotFound, UnknownProduct
 from daogou.index.generations import Generations
+from daogou.links import photo_url
 from daogou.index.lexical import LexicalIndex
 from daogou.index.vectors import FaissIndex
 from daogou.models.align import AlignmentHeads, image_side
@@ -101,6 +106,7 @@ class Shop:
         self._recommender_stamp: tuple[object, ...] = ()
         self._recommend_lock = threading.Lock()
         self._sentiment = None
+        self._assistant: tuple[Assistant, list[tuple[str, str, str]]] | None = None
         self._lock = threading.Lock()
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -570,6 +576,34 @@ class Shop:
 
         return [{lang: rec.explain(title_of, lang) for lang in LANGUAGES} for rec in recs]
 
+
+    # -- assistant --------------------------------------------------------------------------------
+
+    def import_docs(self, source: Path | str) -> int:
+        """Import one policy document (Markdown or text, zh/en) by section; re-importing a file replaces it."""
+        doc, sections = read_document(Path(source))
+        return self.store.replace_policy(doc, sections)
+
+    @property
+    def assistant(self) -> Assistant:
+        """The shopping assistant, rebuilt when the policy documents change (also by another process)."""
+        sections = self.store.policy_sections()
+        searcher = self.searcher  # before taking the lock: the searcher property takes it too
+        with self._lock:
+            if self._assistant is None or self._assistant[1] != sections:
+                policy = PolicyIndex(sections_from_store(sections), searcher.text_encoder) if sections else None
+                services = Services(lambda: self.searcher, self.store, self.review_summary, self.photo_url)
+                self._assistant = (Assistant(services, policy, rewriter(self.settings.llm_url, self.settings.llm_model)), sections)
+            return self._assistant[0]
+
+    def chat(self, text: str | None, session_id: str | None = None, image: bytes | None = None, language: str | None = None) -> Reply:
+        """One turn of a conversation with the shopping assistant (see daogou/assistant/)."""
+        return self.assistant.turn(text, session_id=session_id, image=image, language=language)
+
+    def photo_url(self, product_id: str) -> str | None:
+        """The storefront's link to a product's photo (None when it has none)."""
+        product = self.store.get_many([product_id]).get(product_id)
+        return photo_url(product_id) if product is not None and product.image_path else None
 
     # -- reviews ----------------------------------------------------------------------------------
 

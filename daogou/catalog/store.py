@@ -99,6 +99,26 @@ reviews = Table(
 )
 
 
+chat_sessions = Table(
+    "chat_sessions",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("state", Text, nullable=False),
+    Column("transcript", Text, nullable=False, default="[]"),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+policy_sections = Table(
+    "policy_sections",
+    metadata,
+    Column("doc", String(200), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("heading", Text, nullable=False),
+    Column("text", Text, nullable=False),
+)
+
+
 def _migration_1(conn: Connection) -> None:
     """Initial schema: products, vectors, store_meta."""
     metadata.create_all(conn, tables=[products, vectors, store_meta])
@@ -114,8 +134,13 @@ def _migration_3(conn: Connection) -> None:
     metadata.create_all(conn, tables=[reviews])
 
 
+def _migration_4(conn: Connection) -> None:
+    """Assistant: dialogue sessions (state + transcript) and the shop's policy documents, by section."""
+    metadata.create_all(conn, tables=[chat_sessions, policy_sections])
+
+
 #: Ordered schema migrations; the store records how many have run. Append, never edit.
-MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2, _migration_3]
+MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2, _migration_3, _migration_4]
 
 
 @dataclass
@@ -265,6 +290,38 @@ class CatalogStore:
             for row in rows:
                 yield _row_to_product(row, self.root)
             last = rows[-1].id
+
+    # -- assistant sessions and policy documents ------------------------------------------------
+
+    def save_session(self, session_id: str, state: str, transcript: str) -> None:
+        """Insert or replace one dialogue session (JSON texts), in one transaction."""
+        now = datetime.now(timezone.utc)
+        with self.engine.begin() as conn:
+            updated = conn.execute(
+                chat_sessions.update().where(chat_sessions.c.session_id == session_id).values(state=state, transcript=transcript, updated_at=now)
+            ).rowcount
+            if not updated:
+                conn.execute(chat_sessions.insert().values(session_id=session_id, state=state, transcript=transcript, updated_at=now))
+
+    def load_session(self, session_id: str) -> tuple[str, str] | None:
+        """(state JSON, transcript JSON) of a session, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(chat_sessions.c.state, chat_sessions.c.transcript).where(chat_sessions.c.session_id == session_id)).first()
+        return (row[0], row[1]) if row else None
+
+    def replace_policy(self, doc: str, sections: Sequence[tuple[str, str]]) -> int:
+        """Replace every section of one policy document by (heading, text) pairs; returns how many."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(policy_sections).where(policy_sections.c.doc == doc))
+            if sections:
+                conn.execute(policy_sections.insert(), [{"doc": doc, "position": i, "heading": h, "text": t} for i, (h, t) in enumerate(sections)])
+        return len(sections)
+
+    def policy_sections(self) -> list[tuple[str, str, str]]:
+        """(doc, heading, text) of every policy section, in document order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(policy_sections).order_by(policy_sections.c.doc, policy_sections.c.position)).all()
+        return [(r.doc, r.heading, r.text) for r in rows]
 
     # -- interactions -----------------------------------------------------------------------------
 

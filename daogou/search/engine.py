@@ -127,8 +127,13 @@ class Searcher:
         understand: bool = True,
         retrievers: set[str] | None = None,
         drop: set[str] | None = None,
+        exclude: dict[str, list[str]] | None = None,
+        price_range: tuple[float | None, float | None] | None = None,
     ) -> SearchResult:
         """Text, photo, or both. `filters` (attribute → accepted values) override what the query says.
+
+        `exclude` and `price_range` are hard constraints given by the caller (the assistant's dialogue
+        state): like `filters`, they are never relaxed.
 
         `retrievers` limits fusion to some of RETRIEVERS (for evaluation: BM25 alone, vectors alone...).
         `drop` names understood slots to ignore (a chip the shopper removed: "colour", "price"...).
@@ -150,8 +155,16 @@ class Searcher:
             image_vector = self._encode_image(picture)
             colour_vector = image_encoder(self.settings.colour_model).encode_images([picture])[0]
         plan = self._plan(parsed, explicit, image_vector, text is not None, drop or set())
-        relax = parsed is not None or image_vector is not None
         protected = set(explicit)
+        for name, values in (exclude or {}).items():
+            if name.lower() not in self.attributes.values:
+                raise BadQuery(f"unknown exclusion {name!r}; this catalog has {self.attributes.fields()}")
+            plan.exclude.setdefault(name, [])
+            plan.exclude[name] += [v for v in values if v not in plan.exclude[name]]
+        if price_range is not None and (price_range[0] is not None or price_range[1] is not None):
+            plan.price_min, plan.price_max = price_range
+            protected.add("price")
+        relax = parsed is not None or image_vector is not None
         allowed = self._allowed(plan, relax, protected)
         if retrievers is not None and not retrievers <= set(RETRIEVERS):
             raise BadQuery(f"unknown retrievers {sorted(retrievers - set(RETRIEVERS))}; known: {list(RETRIEVERS)}")
@@ -242,7 +255,7 @@ class Searcher:
     def _relax_once(plan: Plan, protected: set[str]) -> str | None:
         """Drop the first understood constraint in RELAX_ORDER (never one the caller gave explicitly)."""
         for name in RELAX_ORDER:
-            if name == "price" and (plan.price_min is not None or plan.price_max is not None):
+            if name == "price" and "price" not in protected and (plan.price_min is not None or plan.price_max is not None):
                 plan.price_min = plan.price_max = None
             elif name in plan.filters and name not in protected:
                 plan.filters.pop(name)

@@ -15,8 +15,7 @@ import stat
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from urllib.parse import quote
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi.exceptions import RequestValidationError
 from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
@@ -32,6 +31,7 @@ from daogou.catalog.importers import parse_mapping
 from daogou.catalog.presets import PRESETS
 from daogou.errors import BadQuery, DaogouError, ImportFailed, IndexMissing, UnknownProduct
 from daogou.images import UnsafeImage, sniff
+from daogou.links import photo_url
 from daogou.search.inputs import MAX_IMAGE_BYTES, MAX_QUERY_CHARS
 from daogou.serve.admission import AdmissionMiddleware, FairAdmission
 from daogou.serve.jobs import Jobs
@@ -63,12 +63,14 @@ def read_photo(stored: str) -> bytes | None:
     return data if len(data) <= MAX_PHOTO_BYTES else None
 
 
-def photo_url(product_id: str) -> str:
-    """The photo link of a product, with its id escaped: ids may hold '?', '#', '%', '/' or be '..'."""
-    quoted = quote(product_id, safe="")
-    if set(product_id) <= {"."}:
-        quoted = quoted.replace(".", "%2E")  # clients would fold a '.' or '..' path segment away
-    return f"/api/products/{quoted}/image"
+def _read_photo_upload(image: UploadFile) -> bytes:
+    """The bytes of an uploaded photo, refused by declared type (415) or size (413) before decoding."""
+    if (image.content_type or "").split(";")[0].strip().lower() not in IMAGE_TYPES:
+        raise HTTPException(415, f"unsupported content type {image.content_type!r}; send a JPEG, PNG, WebP or GIF photo")
+    data = image.file.read(MAX_IMAGE_BYTES + 1)
+    if len(data) > MAX_IMAGE_BYTES:
+        raise HTTPException(413, f"photo is larger than {MAX_IMAGE_BYTES // 1_000_000} MB")
+    return data
 
 
 def _hit_json(hit: Hit) -> dict[str, object]:
@@ -94,6 +96,14 @@ class SearchBody(BaseModel):
     filters: dict[str, list[str]] = Field(default_factory=dict)
     drop: list[str] = Field(default_factory=list)
     understand: bool = True
+
+
+class ChatBody(BaseModel):
+    """One shopper turn for the assistant."""
+
+    text: str = Field(min_length=1, max_length=300)
+    session_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="omit to start a conversation")
+    language: Literal["zh", "en"] | None = Field(default=None, description="reply language; default: the shopper's")
 
 
 class SessionBody(BaseModel):
@@ -151,7 +161,8 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
     app.add_middleware(
         EdgeGuard,  # type: ignore[arg-type]
         gate=gate,
-        body_caps={"/api/admin/import": MAX_CATALOG_BYTES + FORM_OVERHEAD, "/api/search/image": MAX_IMAGE_BYTES + FORM_OVERHEAD},
+        body_caps={"/api/admin/import": MAX_CATALOG_BYTES + FORM_OVERHEAD, "/api/search/image": MAX_IMAGE_BYTES + FORM_OVERHEAD,
+                   "/api/chat/photo": MAX_IMAGE_BYTES + FORM_OVERHEAD},
     )
 
     app.add_middleware(RequestLog, metrics=metrics)  # type: ignore[arg-type]
@@ -225,11 +236,7 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         k: Annotated[int, Form(ge=1, le=200)] = 24,
     ) -> dict[str, object]:
         """Search by photo, or by photo plus words (keeps the photo's type, applies the words' changes)."""
-        if (image.content_type or "").split(";")[0].strip().lower() not in IMAGE_TYPES:
-            raise HTTPException(415, f"unsupported content type {image.content_type!r}; send a JPEG, PNG, WebP or GIF photo")
-        data = image.file.read(MAX_IMAGE_BYTES + 1)
-        if len(data) > MAX_IMAGE_BYTES:
-            raise HTTPException(413, f"photo is larger than {MAX_IMAGE_BYTES // 1_000_000} MB")
+        data = _read_photo_upload(image)
         text = q.strip() if q and q.strip() else None
         try:
             return _result_json(shop.search(text, image=data, k=k))
@@ -328,6 +335,30 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
             for r, words in zip(recs, shop.explain(recs))
         ]
         return {"user": user_id, "hits": hits, "fallback": note or None}
+
+    @app.post("/api/chat", responses={400: {"description": "empty or unusable turn"}})
+    def chat(body: ChatBody) -> dict[str, object]:
+        """One turn with the shopping assistant: the reply, its act, the dialogue state, products, citations, handover."""
+        return shop.chat(body.text, session_id=body.session_id, language=body.language).to_dict()
+
+    @app.post("/api/chat/photo", responses={400: {"description": "unreadable photo"}, 413: {"description": "photo too large"}, 415: {"description": "not a photo"}})
+    def chat_photo(
+        image: Annotated[UploadFile, File(description="a photo: JPEG, PNG, WebP or GIF, at most 10 MB")],
+        text: Annotated[str | None, Form(max_length=300)] = None,
+        session_id: Annotated[str | None, Form(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
+        language: Annotated[Literal["zh", "en"] | None, Form()] = None,
+    ) -> dict[str, object]:
+        """A turn with a photo: like a photo search plus the words, inside the conversation."""
+        data = _read_photo_upload(image)
+        try:
+            return shop.chat(text, session_id=session_id, image=data, language=language).to_dict()
+        except BadQuery as exc:
+            raise HTTPException(413 if "pixels" in str(exc) or "MB" in str(exc) else 400, str(exc)) from exc
+
+    @app.get("/api/admin/chat/{session_id}", dependencies=[Depends(admin)])
+    def chat_session(session_id: str) -> dict[str, object]:
+        """A conversation's state and transcript, for the person it was handed over to."""
+        return shop.assistant.session(session_id)
 
     # -- admin endpoints ----------------------------------------------------------------------------
 
