@@ -12,7 +12,8 @@ from common import ROOT, SHOPS, write_result
 
 from daogou.assistant.policy import PolicyIndex
 from daogou.evaluate.assistant_eval import (
-    POLICY_TOPICS, build_fixture_shop, load_dialogues, load_policy_questions, run_dialogues, run_policy, split_questions,
+    POLICY_TOPICS, build_fixture_shop, generate_dialogues, load_dialogues, load_policy_questions, run_dialogues, run_generated, run_policy,
+    split_questions,
 )
 
 FIXTURES = ROOT.parent / "tests" / "fixtures" / "assistant_shop"
@@ -62,8 +63,12 @@ def main() -> None:
     print("dialogues (fixture shop):", {k: v for k, v in dialogues.items() if k != "failures"})
     for failure in dialogues["failures"]:
         print("  ", failure)
+    attributes = shop.searcher.attributes
+    values = {name: sorted(attributes.catalog_values(name)) for name in ("type", "colour", "gender", "brand")}
+    generated = run_generated(shop.chat, shop.assistant.check, generate_dialogues(values, list(attributes.prices.values()), 1000))
+    print("generated + adversarial dialogues:", generated)
     shop.close()
-    write_result("assistant", {"policy_calibration": chosen, "policy": policy, "dialogues_fixture": dialogues})
+    write_result("assistant", {"policy_calibration": chosen, "policy": policy, "dialogues_fixture": dialogues, "generated": generated})
     return None
 
 

@@ -87,6 +87,7 @@ class Assistant:
         if problems:  # a builder bug must never reach a shopper: say so plainly and hand over
             reply = self._handover(state, session_id, "asked")
             reply.reply += " (internal check failed)" if state.language == "en" else "（内部校验未通过）"
+            reply.facts["violations"] = problems  # counted by the evaluators: the gate caught it, the builder was wrong
         elif self.rewrite is not None:
             reworded = self.rewrite(reply)
             if reworded and not self.check(reply, reworded) and _negations_kept(reply.reply, reworded):
@@ -402,8 +403,10 @@ class Assistant:
             return self._reply(state, sid, text, "answer", products=[item], numbers=numbers)
         # a size question
         sizes = next((v for k, v in product.attributes.items() if k.lower() in ("size", "sizes") and v), None)
+        asked = [float(size)] if str(size).replace(".", "", 1).isdigit() else []  # the shopper's own number, echoed
         if sizes is None:
-            return self._reply(state, sid, say.not_listed(f"{size} 码库存" if lang == "zh" else f"size {size} availability", product.title, lang), "answer", products=[item], offer=True)
+            return self._reply(state, sid, say.not_listed(f"{size} 码库存" if lang == "zh" else f"size {size} availability", product.title, lang),
+                               "answer", products=[item], offer=True, numbers=asked)
         listed = [s.strip().upper() for s in re.split(r"[,/;| ]+", sizes) if s.strip()]
         sizes = ", ".join(listed)  # "36, 37, 38": each size a number of its own, never one long figure
         numbers = [float(s) for s in listed if re.fullmatch(r"\d+(?:\.\d+)?", s)]
@@ -411,7 +414,7 @@ class Assistant:
             text = f"有的，「{product.title}」有 {size} 码（在售尺码：{sizes}）。" if lang == "zh" else f"Yes, \"{product.title}\" comes in size {size} (listed sizes: {sizes})."
         else:
             text = f"「{product.title}」没有 {size} 码，在售尺码：{sizes}。" if lang == "zh" else f"\"{product.title}\" is not listed in size {size}; listed sizes: {sizes}."
-        numbers += [float(size)] if str(size).replace(".", "").isdigit() else []
+        numbers += asked
         return self._reply(state, sid, text, "answer", products=[item], numbers=numbers)
 
     def _policy(self, text: str, state: DialogueState, sid: str) -> Reply:

@@ -119,7 +119,7 @@ def run_dialogues(chat: Callable[..., object], dialogues: list[Dialogue], check:
             acts += act_ok
             joint += state_ok
             needless += reply.act == "ask" and turn.act != "ask"  # type: ignore[attr-defined]
-            problems = check(reply)
+            problems = check(reply) + list(reply.facts.get("violations", []))  # type: ignore[attr-defined]
             violations += len(problems)
             last_state_ok = state_ok
             if not (act_ok and state_ok) or problems:
@@ -204,3 +204,66 @@ def build_fixture_shop(path: Path, folder: Path, policies: Path):  # type: ignor
     for doc in sorted(policies.glob("*.md")):
         shop.import_docs(doc)
     return shop
+
+
+#: Turn templates for generated dialogues; {type} {colour} {gender} {brand} {low} {high} are filled from the shop.
+GENERATED_TURNS = {
+    "en": ["{colour} {type} for {gender}", "I want {type}", "{type} under {high}", "{type} between {low} and {high}", "not {brand}",
+           "something cheaper", "more expensive ones", "in {colour}", "compare the first and the third", "compare the 7th and the 9th",
+           "show me more like the second one", "what is the most expensive {type}?", "cheapest {type}", "does it run small?",
+           "what is it made of?", "do you have the first one in size 42?", "how much is the fifth one?", "is there a warranty?",
+           "what is your return policy?", "show more", "either", "purple {type}", "I want a laptop", "$5 to $10 {type}",
+           "the fourth one please", "human please", "{brand} {type}", "for {gender}", "how are the reviews of the second one?"],
+    "zh": ["{colour_zh}{gender_zh}{type_zh}", "我想买{type_zh}", "{high}元以内的{type_zh}", "{low}到{high}元的{type_zh}", "不要{brand}的",
+           "便宜点的", "贵一点的", "换成{colour_zh}", "比较一下第一个和第三个", "比较第七个和第九个", "再看看和第二个类似的",
+           "最贵的{type_zh}", "最便宜的{type_zh}", "这个偏小吗？", "第一个是什么材质？", "有42码吗", "第五个多少钱？", "保修多久？",
+           "退货政策是什么？", "更多", "都可以", "紫色的{type_zh}", "我想买冰箱", "5到10元的{type_zh}", "要第四个", "转人工", "{brand}{type_zh}",
+           "{gender_zh}的", "第二个评价怎么样？"],
+}
+
+
+def generate_dialogues(values: dict[str, list[str]], prices: list[float], n: int, seed: int = 7) -> list[list[str]]:
+    """`n` seeded random dialogues of 3–8 turns mixing searches, refinements, references (also to products never
+    shown), superlatives, impossible ranges, absent colours and types, sizes, policy questions and handovers."""
+    from daogou.assistant.answers import zh_value
+
+    rng = random.Random(seed)
+    low_high = sorted(prices) or [100.0, 1000.0]
+    dialogues = []
+    for _ in range(n):
+        lang = rng.choice(["en", "zh"])
+        turns = []
+        for _ in range(rng.randint(3, 8)):
+            pick = {name: rng.choice(values.get(name) or ["shoes"]) for name in ("type", "colour", "gender", "brand")}
+            q1, q2 = sorted(rng.sample(low_high, 2)) if len(low_high) > 1 else (low_high[0], low_high[0])
+            fill = {**{k: v.lower() for k, v in pick.items()}, "low": int(q1), "high": int(q2),
+                    **{f"{k}_zh": zh_value(v) for k, v in pick.items()}}
+            turns.append(rng.choice(GENERATED_TURNS[lang]).format(**fill))
+        dialogues.append(turns)
+    return dialogues
+
+
+def run_generated(chat: Callable[..., object], check: Callable[[object], list[str]], dialogues: list[list[str]]) -> dict[str, object]:
+    """Play generated dialogues; every reply goes through the grounding checker. Errors a shopper would see count too."""
+    from daogou.errors import DaogouError
+
+    replies = violations = refused = 0
+    acts: dict[str, int] = {}
+    samples: list[str] = []
+    for turns in dialogues:
+        session = None
+        for text in turns:
+            try:
+                reply = chat(text, session_id=session)
+            except DaogouError as exc:  # a clear refusal (e.g. an over-long turn) is allowed, a crash is not
+                refused += 1
+                samples.append(f"refused {text!r}: {exc}")
+                continue
+            session = reply.session_id  # type: ignore[attr-defined]
+            replies += 1
+            acts[reply.act] = acts.get(reply.act, 0) + 1  # type: ignore[attr-defined]
+            problems = check(reply) + list(reply.facts.get("violations", []))  # type: ignore[attr-defined]
+            violations += len(problems)
+            if problems and len(samples) < 20:
+                samples.append(f"{text!r}: {problems[0]}")
+    return {"dialogues": len(dialogues), "replies": replies, "refused": refused, "violations": violations, "acts": acts, "samples": samples}
