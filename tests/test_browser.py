@@ -59,7 +59,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 def test_type_see_results_remove_chip_open_product(server: str, browser) -> None:  # type: ignore[no-untyped-def]
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, bypass_csp=True)  # wait_for_function evaluates strings
     page.goto(server + "/")
     page.fill("#q", "black sports shoes for men")
     page.click("#go")
@@ -90,7 +90,7 @@ def test_type_see_results_remove_chip_open_product(server: str, browser) -> None
 
 
 def test_photo_upload_and_composed_search(server: str, browser, myntra_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     page.goto(server + "/")
     page.set_input_files("#photo-input", str(myntra_dir / "images" / "15970.jpg"))
     page.wait_for_selector("#grid .card")
@@ -105,7 +105,7 @@ def test_photo_upload_and_composed_search(server: str, browser, myntra_dir: Path
 
 
 def test_phone_viewport_in_chinese(server: str, browser) -> None:  # type: ignore[no-untyped-def]
-    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, bypass_csp=True)
     page.goto(server + "/")
     page.click("#lang")
     assert page.get_attribute("#q", "placeholder").startswith("输入")
@@ -128,4 +128,33 @@ def test_catalog_text_is_escaped(server: str, browser, myntra_shop: Shop) -> Non
     page.click("#go")
     page.wait_for_selector("#grid .card")
     assert page.locator("#chips img").count() == 0 and page.locator("#grid img[src='x']").count() == 0
+    page.close()
+
+
+def test_chat_panel_asks_shows_and_compares(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(server + "/")
+    page.click("#chat-open")
+    page.fill("#chat-text", "I want sweatshirts")
+    page.click("#chat-send")
+    page.wait_for_selector(".msg.bot[data-act='ask']")
+    assert "men or women" in page.locator(".msg.bot[data-act='ask']").inner_text()
+    page.fill("#chat-text", "for women")
+    page.click("#chat-send")
+    page.wait_for_selector(".msg.bot[data-act='show'] .chat-card")
+    assert page.locator(".msg.bot[data-act='show'] .chat-card").count() >= 2
+    page.fill("#chat-text", "compare the first and the second")
+    page.click("#chat-send")
+    page.wait_for_selector(".msg.bot[data-act='compare'] table")
+    assert page.locator(".msg.bot[data-act='compare'] table tr").count() >= 3
+    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=False)
+    page.click("#lang")  # the panel follows the page language
+    assert page.inner_text("#chat-title") == "导购助手"
+    page.fill("#chat-text", "转人工")
+    page.click("#chat-send")
+    page.wait_for_selector(".msg.bot[data-act='handover'] .handover")
+    page.screenshot(path=str(ARTIFACTS / "chat-zh.png"), full_page=False)
+    assert blocked == []
     page.close()

@@ -125,6 +125,8 @@ def none_in_range(low: float | None, high: float | None, lang: str, currency: st
 
 
 def compare_text(rows: list[dict[str, object]], lang: str, cheapest: ProductRef) -> str:
+    if cheapest.price is None:  # the catalog lists no prices: compare attributes only
+        return f"为您比较了 {len(rows)} 件商品（见下表）。" if lang == "zh" else f"Here is a side-by-side of {len(rows)} products (table below)."
     if lang == "zh":
         return f"为您比较了 {len(rows)} 件商品（见下表）。其中最便宜的是「{cheapest.title}」，{money(cheapest.price, cheapest.currency)}。"
     return f"Here is a side-by-side of {len(rows)} products (table below). The cheapest is \"{cheapest.title}\" at {money(cheapest.price, cheapest.currency)}."
