@@ -27,7 +27,8 @@ QUERIES = [
 
 async def client(base: str, deadline: float, latencies: list[float], errors: list[str], seed: int) -> None:
     rng = random.Random(seed)
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+    # each client behind its own address, as a reverse proxy reports it (admission is fair per client address)
+    async with httpx.AsyncClient(base_url=base, timeout=30, headers={"x-forwarded-for": f"10.0.1.{seed + 1}"}) as http:
         while time.monotonic() < deadline:
             q = rng.choice(QUERIES)
             started = time.perf_counter()

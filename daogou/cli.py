@@ -378,7 +378,7 @@ def demo(
     serve_after: Annotated[bool, typer.Option("--serve", help="then serve the storefront on http://127.0.0.1:8000")] = False,
 ) -> None:
     """Build a demo shop from the Myntra catalog in ../shared/data and run a few searches."""
-    from daogou.demo import DEMO_QUERIES, demo_source
+    from daogou.demo import DEMO_CONVERSATIONS, DEMO_POLICIES, DEMO_QUERIES, demo_source
 
     source = demo_source()
     s = Shop.init(shop, exist_ok=True)
@@ -396,7 +396,17 @@ def demo(
         if photo is not None:
             console.print(f"[bold]photo search[/bold] with the photo of {photo.id} ({photo.title}):")
             _print_result(s.search(image=photo.image_path, k=5), as_json=False)
-    console.print(f"try: daogou search {shop} \"black running shoes\" --k 10")
+        for doc in sorted(DEMO_POLICIES.glob("*.md")):  # the demo shop's policies, so the guide can answer shop questions
+            s.import_docs(doc)
+        for turns in DEMO_CONVERSATIONS:
+            console.print("[bold]a conversation with the guide[/bold]:")
+            session = None
+            for line in turns:
+                console.print(f"[cyan]shopper[/cyan]: {line}")
+                reply = s.chat(line, session_id=session)
+                session = reply.session_id
+                _print_turn(reply, as_json=False)
+    console.print(f"try: daogou search {shop} \"black running shoes\" --k 10   or   daogou chat {shop}")
     if serve_after:
         serve(shop)
 

@@ -16,6 +16,13 @@ from daogou.errors import DaogouError
 MYNTRA = "fashion_product_images_small_subset"
 MYNTRA_CSV = "styles_subset.csv"
 DEMO_QUERIES = ("red dress for women", "黑色男士运动鞋", "blue denim jeans for men", "leather wallet", "白色T恤")
+#: Short conversations the demo holds with the guide, one in each language.
+DEMO_CONVERSATIONS = (
+    ("I want sweatshirts", "for women", "not black", "compare the first and the second", "what is your return policy?"),
+    ("我想买运动鞋", "男款", "换成白色", "运费多少钱？", "转人工"),
+)
+#: Example policy documents for the demo shop (a real shop imports its own with `daogou import-docs`).
+DEMO_POLICIES = Path(__file__).resolve().parent / "policies"
 
 WHERE_TO_GET = (
     "The demo needs the public Myntra 'Fashion Product Images (Small)' catalog (Kaggle: "

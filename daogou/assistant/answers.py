@@ -86,7 +86,7 @@ def money(price: float | None, currency: str = "") -> str:
 
 def _list(products: list[ProductRef], lang: str) -> str:
     sep = "；" if lang == "zh" else "; "
-    return sep.join(f"{i}. {p.title} ({money(p.price, p.currency)})" for i, p in enumerate(products, start=1))
+    return sep.join(f"{i}. {p.title}" + (f" ({money(p.price, p.currency)})" if p.price is not None else "") for i, p in enumerate(products, start=1))
 
 
 def show(products: list[ProductRef], lang: str, total: int, summary: str, close: list[str] | None = None) -> str:

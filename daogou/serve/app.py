@@ -45,6 +45,26 @@ IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
 MAX_CATALOG_BYTES = 50 * 1024 * 1024
 #: A catalog photo bigger than the import accepts is not served.
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
+class ErrorBody(BaseModel):
+    """Every refusal: one sentence saying what was wrong and what to do."""
+
+    detail: str
+
+
+#: Statuses any route may answer with besides its own (documented for clients and contract tests).
+ERROR_RESPONSES = {
+    400: {"model": ErrorBody, "description": "a request the shop cannot use (unknown filter, unreadable photo...)"},
+    404: {"model": ErrorBody, "description": "unknown product, job or session"},
+    409: {"model": ErrorBody, "description": "the shop is not indexed for this yet"},
+    413: {"model": ErrorBody, "description": "body over this route's limit"},
+    415: {"model": ErrorBody, "description": "unsupported upload type"},
+    429: {"model": ErrorBody, "description": "too many requests from this client at once (see Retry-After)"},
+    503: {"model": ErrorBody, "description": "overloaded (see Retry-After) or not ready"},
+}
+ADMIN_RESPONSES = {
+    401: {"model": ErrorBody, "description": "no admin token"},
+    403: {"model": ErrorBody, "description": "wrong admin token, or admin disabled (no DAOGOU_ADMIN_TOKEN)"},
+}
 #: Routes that run models or scan the catalog: admitted a few at a time, fairly between clients.
 EXPENSIVE = ("/api/search", "/api/products", "/api/recommend", "/api/chat", "/api/parse")
 STATUS = {BadQuery: 400, ImportFailed: 400, UnknownProduct: 404, IndexMissing: 409}
@@ -139,6 +159,7 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         description="Multimodal shopping guide: search by words (zh/en), by photo or both; similar items; session recommendations.",
         docs_url=None,  # served below from the swagger-ui-bundle package: the default loads it from a CDN (fails offline)
         redoc_url=None,
+        responses=ERROR_RESPONSES,  # type: ignore[arg-type]
     )
     metrics = Metrics()
     admission = FairAdmission(slots=4, per_client=8, max_wait_s=10.0)
@@ -355,14 +376,14 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         except BadQuery as exc:
             raise HTTPException(413 if "pixels" in str(exc) or "MB" in str(exc) else 400, str(exc)) from exc
 
-    @app.get("/api/admin/chat/{session_id}", dependencies=[Depends(admin)])
+    @app.get("/api/admin/chat/{session_id}", dependencies=[Depends(admin)], responses=ADMIN_RESPONSES)
     def chat_session(session_id: str) -> dict[str, object]:
         """A conversation's state and transcript, for the person it was handed over to."""
         return shop.assistant.session(session_id)
 
     # -- admin endpoints ----------------------------------------------------------------------------
 
-    @app.post("/api/admin/import", dependencies=[Depends(admin)])
+    @app.post("/api/admin/import", dependencies=[Depends(admin)], responses=ADMIN_RESPONSES)
     def admin_import(
         catalog: Annotated[UploadFile, File(description="CSV, TSV, JSONL or Parquet")],
         preset: Annotated[str | None, Form()] = None,
@@ -392,12 +413,12 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         out["source"] = catalog.filename
         return out
 
-    @app.post("/api/admin/index", dependencies=[Depends(admin)], status_code=202)
+    @app.post("/api/admin/index", dependencies=[Depends(admin)], responses=ADMIN_RESPONSES, status_code=202)
     def admin_index() -> dict[str, object]:
         """Start re-indexing in the background (only changed products are encoded); poll /api/admin/jobs/{id}."""
         return jobs.start("index", lambda: asdict(shop.index(show_progress=False)))
 
-    @app.delete("/api/admin/products/{product_id}", dependencies=[Depends(admin)])
+    @app.delete("/api/admin/products/{product_id}", dependencies=[Depends(admin)], responses=ADMIN_RESPONSES)
     def admin_delete(product_id: str) -> dict[str, object]:
         """Remove a product from the catalog and the indexes (its purchases and reviews stay on record, unused)."""
         removed, _ = shop.delete_products([product_id])
@@ -405,7 +426,7 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
             raise HTTPException(404, f"no product {product_id!r}")
         return {"removed": product_id}
 
-    @app.get("/api/admin/jobs/{job_id}", dependencies=[Depends(admin)])
+    @app.get("/api/admin/jobs/{job_id}", dependencies=[Depends(admin)], responses=ADMIN_RESPONSES)
     def admin_job(job_id: str) -> dict[str, object]:
         return jobs.get(job_id)
 
