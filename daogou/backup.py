@@ -8,7 +8,6 @@ the shop is opened, so a damaged archive is refused rather than served.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import shutil
@@ -22,7 +21,7 @@ from pathlib import Path
 
 from daogou.config import CONFIG_NAME, load_settings
 from daogou.errors import DaogouError
-from daogou.index.generations import POINTER, Generations
+from daogou.index.generations import POINTER, Generations, sha256_file
 
 MANIFEST = "daogou-backup.json"
 
@@ -37,14 +36,6 @@ class BackupReport:
     files: int
     bytes: int
     seconds: float
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _snapshot_store(shop_dir: Path, store_url: str, into: Path) -> list[Path]:
@@ -94,7 +85,7 @@ def backup(shop_dir: Path | str, archive: Path | str) -> BackupReport:
                 if path.is_file():
                     members[str(path.relative_to(shop_dir))] = path
         manifest = {"created": time.time(), "store": "postgresql" if settings.store_url else "sqlite",
-                    "files": {name: _sha256(path) for name, path in members.items()}}
+                    "files": {name: sha256_file(path) for name, path in members.items()}}
         partial = archive.with_name(f".{archive.name}.partial")
         archive.parent.mkdir(parents=True, exist_ok=True)
         size = 0
@@ -128,7 +119,7 @@ def restore(archive: Path | str, target: Path | str) -> int:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         for name, expected in manifest["files"].items():
             path = staging / name
-            if not path.is_file() or _sha256(path) != expected:
+            if not path.is_file() or sha256_file(path) != expected:
                 raise BackupFailed(f"{name} in {archive.name} is damaged or missing")
         manifest_path.unlink()
         if (staging / "store.pgdump").exists():

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from daogou.assistant import answers as say
 from daogou.assistant import cues
 from daogou.assistant.answers import ProductRef, Reply
+from daogou.assistant.attributes import AttributeSelector
 from daogou.assistant.checker import check
 from daogou.assistant.policy import PolicyIndex, Section
 from daogou.assistant.state import DialogueState
@@ -358,6 +359,9 @@ class Assistant:
             state.set_values("colour", colour.values)
             return self._search(state, sid)
         if kind is None and size is None:
+            about_one = bool(positions or state.focus or cues.has(lower, cues.IT))
+            if parsed is not None and parsed.intent == "question" and about_one and state.shown:
+                return self._attribute_answer(lower, positions, state, sid)
             return None
         if kind == "price" and not (positions or state.focus or state.shown):
             return None
@@ -416,6 +420,28 @@ class Assistant:
             text = f"「{product.title}」没有 {size} 码，在售尺码：{sizes}。" if lang == "zh" else f"\"{product.title}\" is not listed in size {size}; listed sizes: {sizes}."
         numbers += asked
         return self._reply(state, sid, text, "answer", products=[item], numbers=numbers)
+
+    def _attribute_answer(self, question: str, positions: list[int], state: DialogueState, sid: str) -> Reply:
+        """Any other question about one product: the listed attribute that answers it, or "not listed"."""
+        target = self._pick(positions, state) if positions else ([state.focus] if state.focus else state.shown[:1])
+        product = self.services.store.get_many(target[:1]).get(target[0]) if target else None
+        if product is None:
+            return self._reply(state, sid, "您问的是哪一件？" if state.language == "zh" else "Which product do you mean?", "ask")
+        state.focus = product.id
+        item = say.ref(product, self.services.photo_url(product.id))
+        listed = [(name, value) for name, value in product.attributes.items() if value]
+        if product.brand:
+            listed.append(("brand", product.brand))
+        selector = AttributeSelector(self.services.searcher().text_encoder)
+        best = selector.best(question, [f"{name}: {value}" for name, value in listed])
+        if best is None:
+            what = "这项信息" if state.language == "zh" else "that detail"
+            return self._reply(state, sid, say.not_listed(what, product.title, state.language), "answer", products=[item], offer=True)
+        name, value = listed[best[0]]
+        text = f"「{product.title}」的{name}：{value}（商品资料）。" if state.language == "zh" else f"\"{product.title}\" lists {name}: {value}."
+        reply = self._reply(state, sid, text, "answer", products=[item])
+        reply.facts["quoted_titles"] = [value]
+        return reply
 
     def _policy(self, text: str, state: DialogueState, sid: str) -> Reply:
         found = self.policy.answer(text, state.language) if self.policy is not None else None

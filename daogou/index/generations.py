@@ -18,6 +18,7 @@ from pathlib import Path
 
 from daogou import atomic
 from daogou.errors import DaogouError
+from daogou.processes import alive
 
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
@@ -30,7 +31,8 @@ class IndexCorrupt(DaogouError):
     """An index file does not match the checksum recorded when its generation was built."""
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MB blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -68,7 +70,7 @@ class Generations:
     def commit(self, folder: Path) -> None:
         """Record checksums, switch the pointer to `folder` in one rename, then prune old and crashed builds."""
         files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
-        manifest = {str(p.relative_to(folder)): _sha256(p) for p in files}
+        manifest = {str(p.relative_to(folder)): sha256_file(p) for p in files}
         atomic.write_text(folder / MANIFEST, json.dumps(manifest, indent=0, sort_keys=True))
         previous = self.current_name()
         atomic.write_text(self.root / POINTER, folder.name)
@@ -92,7 +94,7 @@ class Generations:
             raise IndexCorrupt(f"index manifest of {folder.name} is unreadable; run `daogou index` again") from exc
         for name, expected in manifest.items():
             path = folder / name
-            if not path.is_file() or _sha256(path) != expected:
+            if not path.is_file() or sha256_file(path) != expected:
                 raise IndexCorrupt(f"index file {name} of {folder.name} is damaged or missing; run `daogou index` again")
 
 
@@ -104,8 +106,4 @@ def _building(folder: Path) -> bool:
         return False
     if pid == os.getpid() or (folder / MANIFEST).exists():
         return False
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True
+    return alive(pid)

@@ -17,6 +17,7 @@ from pathlib import Path
 from fastapi import HTTPException
 
 from daogou import atomic
+from daogou.processes import alive
 
 
 class Jobs:
@@ -41,7 +42,7 @@ class Jobs:
                     other = json.loads(path.read_text(encoding="utf-8"))
                 except (OSError, ValueError):
                     continue  # a damaged job record does not block new jobs
-                if other.get("state") == "running" and _alive(int(other.get("pid", 0))):
+                if other.get("state") == "running" and alive(int(other.get("pid", 0))):
                     raise HTTPException(409, "another admin job is running; wait for it to finish")
             job: dict[str, object] = {"id": uuid.uuid4().hex[:12], "name": name, "state": "running", "started": time.time(), "pid": os.getpid()}
             self._save(job)
@@ -65,14 +66,3 @@ class Jobs:
         if not path.exists():
             raise HTTPException(404, f"no job {job_id!r}")
         return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _alive(pid: int) -> bool:
-    """Whether a process still exists (a job whose server died is not running any more)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True

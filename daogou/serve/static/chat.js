@@ -1,5 +1,6 @@
 // daogou chat panel: talk to the shopping guide beside search. Product cards, comparison tables, policy
 // citations and the handover note are built from the reply's JSON with textContent (never innerHTML).
+// Loaded after app.js, whose el() builds every element here too.
 "use strict";
 
 const CHAT_I18N = {
@@ -16,18 +17,6 @@ const chatState = { session: sessionStorage.getItem("daogou.chat") || null, phot
 const chatLang = () => (document.documentElement.lang === "zh-CN" ? "zh" : "en");
 const ct = (key) => CHAT_I18N[chatLang()][key];
 
-function chatEl(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
-
 function chatLabels() {
   document.getElementById("chat-open").textContent = ct("open");
   document.getElementById("chat-title").textContent = ct("title");
@@ -37,23 +26,23 @@ function chatLabels() {
 }
 
 function productCards(products) {
-  const row = chatEl("div", { class: "chat-products" });
+  const row = el("div", { class: "chat-products" });
   for (const p of products) {
-    const img = p.image_url ? chatEl("img", { src: p.image_url, alt: p.title, loading: "lazy" }) : chatEl("div", { class: "noimg" });
-    row.append(chatEl("button", { class: "chat-card", type: "button", "data-id": p.id,
+    const img = p.image_url ? el("img", { src: p.image_url, alt: p.title, loading: "lazy" }) : el("div", { class: "noimg" });
+    row.append(el("button", { class: "chat-card", type: "button", "data-id": p.id,
       onclick: () => { location.hash = `#/product/${encodeURIComponent(p.id)}`; } },
-      img, chatEl("span", { class: "t", text: p.title }), p.price != null ? chatEl("span", { class: "p", text: `₹${p.price}` }) : null));
+      img, el("span", { class: "t", text: p.title }), p.price != null ? el("span", { class: "p", text: `₹${p.price}` }) : null));
   }
   return row;
 }
 
 function compareTable(rows) {
   const fields = [...new Set(rows.flatMap((r) => Object.keys(r.attributes || {})))];
-  const table = chatEl("table", { class: "chat-table" });
-  const head = chatEl("tr", {}, chatEl("th", { text: "" }));
-  rows.forEach((r, i) => head.append(chatEl("th", { text: `${i + 1}. ${r.title}` })));
+  const table = el("table", { class: "chat-table" });
+  const head = el("tr", {}, el("th", { text: "" }));
+  rows.forEach((r, i) => head.append(el("th", { text: `${i + 1}. ${r.title}` })));
   table.append(head);
-  const line = (label, cell) => { const tr = chatEl("tr", {}, chatEl("th", { text: label })); rows.forEach((r) => tr.append(chatEl("td", { text: cell(r) }))); table.append(tr); };
+  const line = (label, cell) => { const tr = el("tr", {}, el("th", { text: label })); rows.forEach((r) => tr.append(el("td", { text: cell(r) }))); table.append(tr); };
   line(ct("price"), (r) => (r.price != null ? `₹${r.price}` : "—"));
   for (const f of fields) line(f, (r) => (r.attributes || {})[f] || "—");
   line(ct("reviews"), (r) => (r.reviews ? ct("positive")(r.reviews.positive, r.reviews.reviews) : "—"));
@@ -62,7 +51,7 @@ function compareTable(rows) {
 
 function say(role, text, extra = []) {
   const log = document.getElementById("chat-log");
-  const bubble = chatEl("div", { class: `msg ${role}` }, chatEl("p", { text }));
+  const bubble = el("div", { class: `msg ${role}` }, el("p", { text }));
   for (const node of extra) if (node) bubble.append(node);
   log.append(bubble);
   log.scrollTop = log.scrollHeight;
@@ -73,9 +62,9 @@ function renderReply(data) {
   const extra = [];
   if (data.products && data.products.length && data.act !== "compare") extra.push(productCards(data.products));
   if (data.table) extra.push(compareTable(data.table));
-  for (const c of data.citations || []) extra.push(chatEl("p", { class: "cite", text: `${ct("source")}: ${c.doc} › ${c.section}` }));
-  if (data.handover && data.handover.active) extra.push(chatEl("p", { class: "handover", text: ct("handover") }));
-  else if (data.handover && data.handover.offered) extra.push(chatEl("p", { class: "offer", text: ct("offer") }));
+  for (const c of data.citations || []) extra.push(el("p", { class: "cite", text: `${ct("source")}: ${c.doc} › ${c.section}` }));
+  if (data.handover && data.handover.active) extra.push(el("p", { class: "handover", text: ct("handover") }));
+  else if (data.handover && data.handover.offered) extra.push(el("p", { class: "offer", text: ct("offer") }));
   const bubble = say("bot", data.reply, extra);
   bubble.dataset.act = data.act;
 }
