@@ -141,3 +141,26 @@ def test_myntra_dialogues(myntra_shop: Shop, tmp_path: Path) -> None:
         assert not shop.assistant.check(reply)
         cheaper = shop.chat("in black", session_id=first.session_id)
         assert cheaper.state["filters"]["type"] == ["Casual Shoes"] and cheaper.state["filters"]["colour"] == ["Black"]
+
+
+def test_llm_rewording_is_used_only_when_it_keeps_every_fact(guide: Shop) -> None:
+    from daogou.assistant.service import Assistant
+
+    base = guide.assistant
+    calls: list[str] = []
+
+    def honest(reply):  # type: ignore[no-untyped-def]
+        calls.append(reply.reply)
+        return "Good news! " + reply.reply
+
+    def liar(reply):  # type: ignore[no-untyped-def]
+        return reply.reply.replace("5,995", "4,995") + " Only 2 left!"
+
+    def drops_negation(reply):  # type: ignore[no-untyped-def]
+        return reply.reply.replace("don't", "do")
+
+    assert Assistant(base.services, base.policy, honest).turn("black running shoes for men").reply.startswith("Good news! ") and calls
+    lied = Assistant(base.services, base.policy, liar).turn("Nike black running shoes for men")
+    assert "4,995" not in lied.reply and "Only 2 left" not in lied.reply
+    kept = Assistant(base.services, base.policy, drops_negation).turn("I want a laptop")
+    assert kept.act == "not_carried" and "don't carry" in kept.reply
