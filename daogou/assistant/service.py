@@ -169,8 +169,8 @@ class Assistant:
         if parsed is None:
             return
         new_type = next((s for s in parsed.slots if s.field == "type" and not s.negated), None)
-        if new_type is not None and set(new_type.values) != set(state.filters.get("type", [])) and "type" in state.filters:
-            state.new_need()
+        if new_type is not None and "type" in state.filters and not set(new_type.values) <= set(state.filters["type"]):
+            state.new_need()  # another kind of product; narrowing "shoes" to "casual shoes" keeps the rest
         for slot in parsed.slots:
             if slot.soft:
                 continue
