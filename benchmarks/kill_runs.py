@@ -1,7 +1,8 @@
 """`kill -9` at random points of import, index and training (seeded), then check the shop: it opens, it searches,
 the next run resumes and finishes, and no worker process outlives the killed command.
 
-Usage: python benchmarks/kill_runs.py [--runs 20] [--products 200]. Writes results/kill_runs.json.
+Usage: python benchmarks/kill_runs.py [--runs 20] [--products 200] [--phases import,index,reindex,train].
+Writes results/kill_runs_<phases>.json.
 """
 
 from __future__ import annotations
@@ -71,13 +72,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--products", type=int, default=200)
+    parser.add_argument("--phases", default="import,index,reindex,train", help="which commands to kill, comma-separated")
     args = parser.parse_args()
     rng = random.Random(13)
     source = demo_source()
-    root = SHOPS / "kill-runs"
+    root = SHOPS / f"kill-runs-{args.phases.replace(',', '-')}"
     cli = [sys.executable, "-m", "daogou.cli"]
     results: dict[str, dict[str, int]] = {}
-    for phase in ("import", "index", "train"):
+    for phase in args.phases.split(","):
         stats = {"runs": 0, "killed": 0, "orphans": 0, "opened": 0, "searched": 0, "resumed": 0}
         for run in range(args.runs):
             shop_path = root / f"{phase}-{run}"
@@ -86,10 +88,14 @@ def main() -> None:
             do_import = [*cli, "import", str(shop_path), str(source.csv), "--preset", "myntra", "--limit", str(args.products)]
             if phase != "import":
                 subprocess.run(do_import, check=True, stdout=subprocess.DEVNULL)
-            if phase == "train":
+            if phase in ("train", "reindex"):
                 subprocess.run([*cli, "index", str(shop_path)], check=True, stdout=subprocess.DEVNULL)
-            command = {"import": do_import, "index": [*cli, "index", str(shop_path)], "train": [*cli, "train", "colour", str(shop_path)]}[phase]
-            killed, orphans = kill_at(command, rng.uniform(0.3, {"import": 3.0, "index": 20.0, "train": 12.0}[phase]))
+            if phase == "reindex":  # a live index exists; new products arrive and the re-index is killed
+                more = [*cli, "import", str(shop_path), str(source.csv), "--preset", "myntra", "--limit", str(args.products + 60)]
+                subprocess.run(more, check=True, stdout=subprocess.DEVNULL)
+            index = [*cli, "index", str(shop_path)]
+            command = {"import": do_import, "index": index, "reindex": index, "train": [*cli, "train", "colour", str(shop_path)]}[phase]
+            killed, orphans = kill_at(command, rng.uniform(0.3, {"import": 3.0, "index": 20.0, "reindex": 20.0, "train": 12.0}[phase]))
             stats["runs"] += 1
             stats["killed"] += killed
             stats["orphans"] += orphans
@@ -104,12 +110,13 @@ def main() -> None:
             if phase == "import":
                 finished = finished and subprocess.run([*cli, "index", str(shop_path)], stdout=subprocess.DEVNULL).returncode == 0
             with Shop.open(shop_path) as shop:
-                finished = finished and shop.store.count() == args.products and bool(shop.search("black shoes", k=3).hits)
+                expected = args.products + (60 if phase == "reindex" else 0)
+                finished = finished and shop.store.count() == expected and bool(shop.search("black shoes", k=3).hits)
             stats["resumed"] += finished
             subprocess.run(["rm", "-rf", str(shop_path)], check=True)
         print(phase, stats)
         results[phase] = stats
-    write_result("kill_runs", {"products": args.products, "results": results})
+    write_result(f"kill_runs_{'_'.join(args.phases.split(','))}", {"products": args.products, "results": results})
 
 
 if __name__ == "__main__":

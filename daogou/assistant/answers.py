@@ -133,6 +133,11 @@ def compare_text(rows: list[dict[str, object]], lang: str, cheapest: ProductRef)
 
 
 def not_listed(what: str, title: str, lang: str) -> str:
+    """`what` empty: the question named nothing the catalog lists."""
+    if not what:
+        what = "这项信息" if lang == "zh" else ""
+        if lang != "zh":
+            return f"The catalog does not say that about \"{title}\". I can hand you over to a person to check, if you like."
     if lang == "zh":
         return f"商品资料里没有写「{title}」的{what}。需要的话我可以帮您转人工客服确认。"
     return f"The catalog does not list the {what} of \"{title}\". I can hand you over to a person to check, if you like."

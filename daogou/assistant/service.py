@@ -435,8 +435,7 @@ class Assistant:
         selector = AttributeSelector(self.services.searcher().text_encoder)
         best = selector.best(question, [f"{name}: {value}" for name, value in listed])
         if best is None:
-            what = "这项信息" if state.language == "zh" else "that detail"
-            return self._reply(state, sid, say.not_listed(what, product.title, state.language), "answer", products=[item], offer=True)
+            return self._reply(state, sid, say.not_listed("", product.title, state.language), "answer", products=[item], offer=True)
         name, value = listed[best[0]]
         text = f"「{product.title}」的{name}：{value}（商品资料）。" if state.language == "zh" else f"\"{product.title}\" lists {name}: {value}."
         reply = self._reply(state, sid, text, "answer", products=[item])
