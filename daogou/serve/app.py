@@ -444,4 +444,8 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
 
 def app_from_environment() -> FastAPI:
     """Factory for multi-process serving: the shop path comes from DAOGOU_SHOP (set by `daogou serve --workers`)."""
+    import logging
+
+    if not logging.getLogger().handlers:  # a spawned worker starts without the parent's logging set-up
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
     return create_app(os.environ["DAOGOU_SHOP"])
