@@ -31,7 +31,6 @@ from daogou.catalog.store import CatalogStore
 from daogou.config import CONFIG_NAME, Settings, load_settings
 from daogou.errors import BadQuery, DaogouError, ImportFailed, IndexMissing, ShopNotFound, UnknownProduct
 from daogou.index.generations import Generations
-from daogou.links import photo_url
 from daogou.index.lexical import LexicalIndex
 from daogou.index.vectors import FaissIndex
 from daogou.models.align import AlignmentHeads, image_side
@@ -592,18 +591,13 @@ class Shop:
         with self._lock:
             if self._assistant is None or self._assistant[1] != sections:
                 policy = PolicyIndex(sections_from_store(sections), searcher.text_encoder) if sections else None
-                services = Services(lambda: self.searcher, self.store, self.review_summary, self.photo_url)
+                services = Services(lambda: self.searcher, self.store, self.review_summary)
                 self._assistant = (Assistant(services, policy, rewriter(self.settings.llm_url, self.settings.llm_model)), sections)
             return self._assistant[0]
 
     def chat(self, text: str | None, session_id: str | None = None, image: bytes | None = None, language: str | None = None) -> Reply:
         """One turn of a conversation with the shopping assistant (see daogou/assistant/)."""
         return self.assistant.turn(text, session_id=session_id, image=image, language=language)
-
-    def photo_url(self, product_id: str) -> str | None:
-        """The storefront's link to a product's photo (None when it has none)."""
-        product = self.store.get_many([product_id]).get(product_id)
-        return photo_url(product_id) if product is not None and product.image_path else None
 
     # -- reviews ----------------------------------------------------------------------------------
 

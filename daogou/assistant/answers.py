@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from daogou.catalog.schema import Product
+from daogou.links import photo_url
 from daogou.understand.lexicon import ZH_TO_EN
 from daogou.understand.vocabulary import normalise
 
@@ -73,7 +74,9 @@ class Reply:
         return data
 
 
-def ref(product: Product, image_url: str | None = None) -> ProductRef:
+def ref(product: Product) -> ProductRef:
+    """A product card from the catalog row itself (its photo link needs no second lookup)."""
+    image_url = photo_url(product.id) if product.image_path else None
     return ProductRef(product.id, product.title, product.price, product.currency, image_url, dict(product.attributes))
 
 

@@ -53,7 +53,6 @@ class Services:
     searcher: Callable[[], Searcher]
     store: CatalogStore
     review_summary: Callable[[str], object]
-    photo_url: Callable[[str], str | None]
 
 
 class Assistant:
@@ -373,7 +372,7 @@ class Assistant:
         if product is None:
             return self._reply(state, sid, say.not_carried(target[0], state.language), "not_carried")
         state.focus = product.id
-        item = say.ref(product, self.services.photo_url(product.id))
+        item = say.ref(product)
         lang = state.language
         if kind == "price":
             text = f"「{product.title}」的价格是 {say.money(product.price, product.currency)}。" if lang == "zh" else f"\"{product.title}\" costs {say.money(product.price, product.currency)}."
@@ -428,7 +427,7 @@ class Assistant:
         if product is None:
             return self._reply(state, sid, "您问的是哪一件？" if state.language == "zh" else "Which product do you mean?", "ask")
         state.focus = product.id
-        item = say.ref(product, self.services.photo_url(product.id))
+        item = say.ref(product)
         listed = [(name, value) for name, value in product.attributes.items() if value]
         if product.brand:
             listed.append(("brand", product.brand))
@@ -476,7 +475,7 @@ class Assistant:
 
     def _refs(self, ids: list[str]) -> list[ProductRef]:
         found = self.services.store.get_many(ids)
-        return [say.ref(found[i], self.services.photo_url(i)) for i in ids if i in found]
+        return [say.ref(found[i]) for i in ids if i in found]
 
     def _pick(self, positions: list[int], state: DialogueState) -> list[str]:
         out = []
