@@ -110,5 +110,5 @@ def test_flipkart_preset_reads_prices_brands_and_tree(data_dir: Path) -> None:
     assert len(result.products) + len(result.errors) == 1002
     first = result.products[0]
     assert first.price == 499.0 and first.brand == "aw"
-    assert first.attributes["category"] == "footwear" and first.attributes["colour"] == "Red"
-    assert first.attributes["gender"] == "Women"
+    assert first.attributes["category"] == "Footwear" and first.attributes["colour"] == "Red"
+    assert first.attributes["gender"] == "Women" and first.attributes["type"] == "Ballerinas"

@@ -8,6 +8,7 @@ data sets under ../shared/data, and examples for writing one's own (`--map title
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -84,16 +85,68 @@ def _literal_list(raw: object) -> list:
     return value if isinstance(value, list) else []
 
 
+_GENDER_OF = {"women": "Women", "woman": "Women", "ladies": "Women", "men": "Men", "man": "Men", "girls": "Girls", "girl": "Girls",
+              "boys": "Boys", "boy": "Boys", "unisex": "Unisex", "couple": "Unisex", "kids": "Kids", "baby": "Kids"}
+_AUDIENCE = {"womens", "mens", "kids", "girls", "boys", "baby", "unisex", "infant"}
+_MULTI_COLOUR = {"multicolor", "multicolour", "multi", "assorted", "multicolored", "multicoloured"}
+
+
+def _flipkart_gender(raw: str) -> str | None:
+    """"Women's, Girl's" → Women; "Men, Women" → Unisex; "Boys, Girls" → Kids: one value a shopper would filter on."""
+    found = {_GENDER_OF[w] for w in re.findall(r"[a-z]+", raw.lower().replace("'s", "")) if w in _GENDER_OF}
+    adults = found & {"Women", "Men"}
+    if "Unisex" in found or adults == {"Women", "Men"}:
+        return "Unisex"
+    if adults:
+        return adults.pop()
+    children = found & {"Girls", "Boys", "Kids"}
+    return children.pop() if len(children) == 1 else ("Kids" if children else None)
+
+
+def _flipkart_colour(raw: str) -> str | None:
+    """The first colour named, in title case ("WHITE" → White, "Yellow, White" → Yellow); mixes → Multicolor."""
+    first = re.split(r"[,/&]| and ", raw)[0].strip()
+    words = re.findall(r"[A-Za-z]+", first)
+    if not words:
+        return None
+    if words[0].lower() in _MULTI_COLOUR:
+        return "Multicolor"
+    return " ".join(w.capitalize() for w in words)
+
+
+def _flipkart_levels(levels: list[str], brand: str) -> list[str]:
+    """The generic part of a category path. The last element is the product itself; the path ends earlier where a
+    level starts with the brand or with the product name's first word ("coffee mugs" → "akup coffee mugs" →
+    "akup happy mothers day mug" keeps "coffee mugs"), since the levels below it list one maker's range."""
+    if len(levels) <= 2:
+        return levels
+    makers = {m for m in (brand, levels[-1].split()[0]) if m and m not in _AUDIENCE}
+    kept: list[str] = []
+    for level in levels[:-1]:
+        if any(level.startswith(m + " ") for m in makers):
+            break
+        kept.append(level)
+    return kept
+
+
 def _flipkart_tree(row: Row) -> dict[str, str]:
-    """Flipkart's category tree is a list of levels (category, sub-category, type...); its spec list holds colour."""
+    """Flipkart's category path gives category, sub-category and type (the deepest generic level); its spec list
+    holds colour and "Ideal For" (gender), normalised to the values a shopper filters on."""
     out: dict[str, str] = {}
-    levels = [str(p).strip() for p in _literal_list(row.get("product_category_tree")) if str(p).strip()]
-    for name, level in zip(("category", "subcategory", "type"), levels[:-1] or levels):
-        out[name] = level
-    wanted = {"Color": "colour", "Ideal For": "gender"}
+    brand = " ".join(str(row.get("brand") or "").lower().split())
+    levels = [" ".join(str(p).split()) for p in _literal_list(row.get("product_category_tree")) if str(p).strip()]
+    kept = _flipkart_levels(levels, brand)
+    for name, level in zip(("category", "subcategory"), kept):
+        out[name] = level.title()
+    if len(kept) >= 2:
+        out["type"] = kept[-1].title()
     for spec in _literal_list(row.get("product_specifications")):
-        if isinstance(spec, dict) and spec.get("key") in wanted and spec.get("value"):
-            out[wanted[spec["key"]]] = str(spec["value"])
+        if not isinstance(spec, dict) or not spec.get("value"):
+            continue
+        if spec.get("key") == "Color" and (colour := _flipkart_colour(str(spec["value"]))):
+            out["colour"] = colour
+        elif spec.get("key") == "Ideal For" and (gender := _flipkart_gender(str(spec["value"]))):
+            out["gender"] = gender
     return out
 
 
