@@ -30,17 +30,16 @@ from daogou.catalog.schema import Product
 from daogou.catalog.store import CatalogStore
 from daogou.config import CONFIG_NAME, Settings, load_settings
 from daogou.errors import BadQuery, DaogouError, ImportFailed, IndexMissing, ShopNotFound, UnknownProduct
+from daogou.index.builder import GenerationBuilder
 from daogou.index.generations import Generations
-from daogou.index.lexical import LexicalIndex
-from daogou.index.vectors import FaissIndex
-from daogou.models.align import AlignmentHeads, image_side
+from daogou.models.align import AlignmentHeads
 from daogou.pipeline.run import encode_catalog
 from daogou.search.engine import Searcher
-from daogou.classifying import VARIANTS, build_dataset, modalities_for, train_classifier
+from daogou.search.showcase import FrontPage, Showcase
+from daogou.classifying import VARIANTS, build_dataset, train_classifier
 from daogou.training import TrainReport, train_alignment, train_attribute, train_sentiment
-from daogou.understand.reviews import ReviewSummary, count_positive, summarise, wilson_lower
+from daogou.understand.reviews import ReviewSummary, summarise
 from daogou.catalog.reviews import REVIEW_PRESETS, read_reviews
-from daogou.understand.attributes import AttributePredictor, stack_features
 from daogou.search.inputs import ImageSource
 from daogou.recommend.data import Interactions
 from daogou.recommend.models import CategoryPopularityRecommender, ContentRecommender, HybridRecommender, ImplicitRecommender, PopularityRecommender, Scored
@@ -106,6 +105,7 @@ class Shop:
         self._recommend_lock = threading.Lock()
         self._sentiment = None
         self._assistant: tuple[Assistant, list[tuple[str, str, str]]] | None = None
+        self._showcase = Showcase(self.store)
         self._lock = threading.Lock()
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -246,68 +246,19 @@ class Shop:
             self._recommender = None
         return removed, unknown
 
-    def _vector_index(self, folder: Path, name: str, ids: list[str], vectors, model: str) -> int:  # type: ignore[no-untyped-def]
-        """Build one FAISS index into the new generation (nothing when there is nothing to index)."""
-        if not ids:
-            return 0
-        FaissIndex.build(ids, vectors, model, hnsw_threshold=self.settings.hnsw_threshold).save(folder, name)
-        return len(ids)
-
     def _build_indexes(self) -> dict[str, int]:
         """Build a new index generation from the store and switch to it; a failed build leaves the live one as it was."""
         generations = self.generations
         folder = generations.begin()
         try:
-            indexed = self._build_generation(folder)
+            builder = GenerationBuilder(self.store, self.settings, self.models_dir, self.alignment(), self._inputs(), self.positive_proba)
+            indexed = builder.build(folder)
         except BaseException:
             generations.abandon(folder)
             raise
         generations.commit(folder)
         with self._lock:
             self._searcher = None
-        return indexed
-
-    def _build_generation(self, folder: Path) -> dict[str, int]:
-        """Everything derived from the stored vectors: FAISS per space, aligned spaces, predicted attributes, BM25."""
-        text_ids, text_vectors = self.store.load_vectors("text", self.settings.text_model)
-        image_ids, image_vectors = self.store.load_vectors("image", self.settings.image_model)
-        indexed = {
-            "text": self._vector_index(folder, "text", text_ids, text_vectors, self.settings.text_model),
-            "image": self._vector_index(folder, "image", image_ids, image_vectors, self.settings.image_model),
-        }
-        # colour features in the image ids' order (both come from the same photos)
-        colour_ids, colour_matrix = self.store.load_vectors("colour", self.settings.colour_model)
-        colour_position = {pid: i for i, pid in enumerate(colour_ids)}
-        with_colour = [i for i, pid in enumerate(image_ids) if pid in colour_position]
-        image_ids = [image_ids[i] for i in with_colour]
-        image_vectors = image_vectors[with_colour] if image_ids else image_vectors
-        colour_vectors = colour_matrix[[colour_position[pid] for pid in image_ids]] if image_ids else None
-        loaded = self.alignment()
-        if loaded is not None:
-            heads, tag = loaded
-            aligned = heads.transform_images(image_side(image_vectors, colour_vectors)) if image_ids else image_vectors
-            indexed["aligned_image"] = self._vector_index(folder, "aligned_image", image_ids, aligned, tag)
-            indexed["aligned_text"] = self._vector_index(folder, "aligned_text", text_ids, heads.transform_texts(text_vectors) if text_ids else text_vectors, tag)
-        predictions: dict[str, dict[str, list[object]]] = {}
-        if artifacts.exists(self.models_dir / "colour") and image_ids:
-            products = self.store.get_many(image_ids)
-            missing = [i for i, pid in enumerate(image_ids) if not products[pid].attributes.get("colour")]
-            if missing:
-                head = AttributePredictor.load(self.models_dir / "colour")
-                features = stack_features(colour_vectors[missing], image_vectors[missing])  # type: ignore[index]
-                for i, (value, confidence) in zip(missing, head.predict_with_confidence(features)):
-                    if value:
-                        predictions.setdefault("colour", {})[image_ids[i]] = [value, round(confidence, 4)]
-        predictions.update(self._classifier_predictions())
-        signals = {}
-        for pid in self.store.reviewed_products():
-            found = self.store.reviews_of(pid)
-            signals[pid] = round(wilson_lower(count_positive(found, self.positive_proba), len(found)), 4)
-        atomic.write_text(folder / "reviews.json", json.dumps(signals))
-        indexed["review_signals"] = len(signals)
-        atomic.write_text(folder / "predicted.json", json.dumps(predictions, ensure_ascii=False))
-        indexed["predicted_colour"] = len(predictions.get("colour", {}))
-        indexed["lexical"] = LexicalIndex.build(folder / "lexical", self.store.iter_products())
         return indexed
 
     def alignment(self) -> tuple[AlignmentHeads, str] | None:
@@ -319,31 +270,6 @@ class Shop:
             warnings.warn(f"alignment heads in {self.models_dir} were trained on {card.get('inputs')}; run `daogou train align` again", stacklevel=2)
             return None
         return heads, f"align-{card['weights_sha256_16']}"
-
-    def _classifier_predictions(self, min_confidence: float = 0.3) -> dict[str, dict[str, list[object]]]:
-        """Each trained fusion classifier fills its attribute for products that lack it (photo + text together).
-
-        The bar is low (0.3 over dozens of classes) because a predicted value is always shown as predicted,
-        with its confidence, and a product with no value cannot be found by that facet at all.
-        """
-        out: dict[str, dict[str, list[object]]] = {}
-        for path in sorted(self.models_dir.glob(f"classify-*{artifacts.SUFFIX}")):
-            target = path.stem.removeprefix("classify-")
-            card = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-            if card.get("inputs") != self._inputs():
-                warnings.warn(f"{path.name} was trained on other encoders; run `daogou train classify` again", stacklevel=2)
-                continue
-            missing = [p for p in self.store.iter_products() if not p.attributes.get(target)]
-            if not missing:
-                continue
-            model = artifacts.load(path.with_suffix(""))
-            features = modalities_for(self.store, self.settings, self.models_dir / "cache", missing)
-            proba = model.predict_proba(features)
-            for product, row in zip(missing, proba):
-                best = int(row.argmax())
-                if row[best] >= min_confidence and model.classes_[best] != "other":
-                    out.setdefault(target, {})[product.id] = [str(model.classes_[best]), round(float(row[best]), 4)]
-        return out
 
     # -- training -----------------------------------------------------------------------------------
 
@@ -425,6 +351,10 @@ class Shop:
         """Products that look and read like `product_id`."""
         return self.searcher.similar(product_id, k)
 
+    def front_page(self, k: int = 12) -> FrontPage:
+        """The storefront before a query: the catalog's categories and its popular products."""
+        searcher = self.searcher
+        return self._showcase.front_page(searcher.attributes, searcher.review_quality, k)
     def recommend_for_session(self, viewed: list[str], k: int = 12) -> tuple[list[Recommendation], list[str]]:
         """Recommendations from this session's viewed products (newest last); returns (items, ignored ids)."""
         searcher = self.searcher
@@ -436,7 +366,6 @@ class Shop:
             return self.product(product_id).title
 
         return SessionRecommender(similar, title_of).recommend(viewed, k)
-
 
     # -- behaviour and recommendations --------------------------------------------------------------
 

@@ -48,7 +48,7 @@ def test_text_search_get_and_post(client: TestClient) -> None:
     assert data["filters"] == {"colour": ["Black"], "gender": ["Men"], "type": ["Sports Shoes"]}
     assert len(data["hits"]) == 5 and "image_path" not in data["hits"][0]
     assert data["hits"][0]["image_url"].startswith("/api/products/") and data["hits"][0]["explanation"]
-    assert data["hits"][0]["explanations"]["zh"].startswith("符合 ")
+    assert data["hits"][0]["explanations"]["zh"].startswith("黑色 · 男款") and "debug" in data["hits"][0]
     posted = client.post("/api/search", json={"q": "shoes", "k": 5, "filters": {"gender": ["Women"]}}).json()
     assert all(h["attributes"]["gender"] == "Women" for h in posted["hits"])
     dropped = client.get("/api/search", params={"q": "black shoes", "drop": "colour"}).json()

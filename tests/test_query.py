@@ -97,4 +97,4 @@ def test_odd_text_never_raises(text: str) -> None:
 
 
 def test_english_words_for_chinese_queries() -> None:
-    assert PARSER.parse("红色连衣裙").english == "red dresses"
+    assert PARSER.parse("红色连衣裙").english == "red dress"

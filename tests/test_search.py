@@ -27,7 +27,9 @@ def test_chinese_query_over_english_catalog_returns_shoes(myntra_shop: Shop) -> 
     assert "close match (differs in colour)" in close[0].explanation()
     assert result.filters == {"colour": ["Black"], "gender": ["Men"], "type": ["Sports Shoes"]}
     assert {c["text"] for c in result.understood["chips"]} == {"黑色", "男士", "运动鞋"}  # type: ignore[index]
-    assert "matches colour=Black" in result.hits[0].explanation()
+    assert result.hits[0].explanation() == "Black · Men · Sports Shoes"  # the shopper's words, no ranks
+    assert result.hits[0].explanation("zh") == "黑色 · 男款 · 运动鞋"
+    assert "matches colour=Black" in result.hits[0].debug() and "keyword rank" in result.hits[0].debug()
 
 
 def test_chinese_query_without_understanding_still_finds_shoes_by_meaning(myntra_shop: Shop) -> None:
@@ -44,7 +46,7 @@ def test_english_query_uses_words_and_meaning(myntra_shop: Shop) -> None:
     assert all(h.attributes.get("type") == "Watches" for h in result.hits[:watches])  # every watch ranks above the rest
     top = result.hits[0]
     assert set(top.signals) == {"bm25", "text_vector"} and {"analogue", "watch"} <= set(top.matched_words)
-    assert "keyword rank" in top.explanation()
+    assert "keyword rank" in top.debug() and "mentions analogue, watch" in top.explanation()
 
 
 def test_photo_query_finds_the_same_product_and_its_kind(myntra_shop: Shop, myntra_dir: Path) -> None:
@@ -95,12 +97,13 @@ def test_json_output_is_stable(myntra_shop: Shop) -> None:
     data = json.loads(json.dumps(myntra_shop.search("red shirt", k=3).to_dict(), ensure_ascii=False))
     assert set(data) == {"query", "mode", "hits", "took_ms", "filters", "exclusions", "price_range", "understood", "inferred", "relaxed", "facets"}
     assert set(data["hits"][0]) == {
-        "id", "title", "score", "price", "image_path", "attributes", "signals", "matched_words", "matched_slots", "predicted", "close_match", "review_quality", "explanation",
-        "explanations",
+        "id", "title", "score", "price", "currency", "image_path", "attributes", "signals", "matched_words", "matched_slots", "predicted", "close_match", "review_quality", "explanation",
+        "explanations", "family_slots", "debug",
     }
     assert set(data["hits"][0]["signals"]["text_vector"]) == {"rank", "score"}
     words = data["hits"][0]["explanations"]
-    assert words["en"] == data["hits"][0]["explanation"] and "符合 colour=Red" in words["zh"] and "语义匹配" in words["zh"]
+    assert words["en"] == data["hits"][0]["explanation"] and words["zh"].startswith("红色 · ")
+    assert "符合 colour=Red" in data["hits"][0]["debug"] or "matches colour=Red" in data["hits"][0]["debug"]
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,7 @@ def test_alignment_trains_and_lets_words_find_photos(trained_shop: Shop) -> None
     assert "mystery-1" in ids  # its title says nothing; only its photo looks like a watch
     hit = result.hits[ids.index("mystery-1")]
     assert "aligned_image" in hit.signals and "bm25" not in hit.signals
-    assert "looks like the words" in hit.explanation()
+    assert "looks like the words" in hit.debug()
 
 
 def test_colour_head_fills_missing_colours_as_predicted(trained_shop: Shop) -> None:
@@ -53,7 +53,7 @@ def test_colour_head_fills_missing_colours_as_predicted(trained_shop: Shop) -> N
     assert predicted["mystery-2"][0] == "Red"
     result = trained_shop.search("red", k=50, filters={"colour": ["Red"]})
     hit = next(h for h in result.hits if h.id == "mystery-2")
-    assert hit.predicted["colour"] > 0.4 and "predicted from photo" in hit.explanation()
+    assert hit.predicted["colour"] > 0.4 and "Red (predicted from the photo)" in hit.explanation()
     assert trained_shop.product("mystery-2").attributes == {}  # the catalog itself is untouched
 
 

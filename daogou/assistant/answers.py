@@ -11,8 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 from daogou.catalog.schema import Product
 from daogou.links import photo_url
-from daogou.understand.lexicon import ZH_TO_EN
-from daogou.understand.vocabulary import normalise
+from daogou.understand.names import zh_value
 
 #: What a reply does; the API's `act`.
 ACTS = ("ask", "show", "compare", "answer", "policy", "handover", "not_carried")
@@ -21,26 +20,6 @@ FIELD_NAMES = {
     "en": {"gender": "for men or women", "type": "which kind", "colour": "which colour", "brand": "which brand", "price": "price"},
     "zh": {"gender": "男款还是女款", "type": "哪一类", "colour": "什么颜色", "brand": "哪个品牌", "price": "价格"},
 }
-VALUE_ZH = {"Men": "男款", "Women": "女款", "Boys": "男童", "Girls": "女童", "Unisex": "中性"}
-
-
-def _zh_names() -> dict[str, str]:
-    """Catalog values (normalised English) → the everyday Chinese word, from the query lexicon read backwards."""
-    out: dict[str, str] = {}
-    for zh, phrases in ZH_TO_EN.items():
-        if len(phrases) == 1:
-            out.setdefault(normalise(phrases[0]), zh)
-    return out
-
-
-_ZH_NAMES = _zh_names()
-
-
-def zh_value(value: str) -> str:
-    """A catalog value as a Chinese shopper says it ("Sports Shoes" → 运动鞋); the value itself when unknown."""
-    return VALUE_ZH.get(value) or _ZH_NAMES.get(normalise(value), value)
-
-
 @dataclass
 class ProductRef:
     id: str

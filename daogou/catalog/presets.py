@@ -31,6 +31,8 @@ class ColumnMapping:
     brand: str = ""
     price: str = ""
     currency: str = ""
+    #: the currency of every price when the export has no currency column ("INR" for Flipkart)
+    default_currency: str = ""
     image: str = ""
     image_optional: bool = False
     attributes: dict[str, str] = field(default_factory=dict)
@@ -189,7 +191,7 @@ PRESETS: dict[str, ColumnMapping] = {
         description="description",
         brand="brand",
         price="discounted_price",
-        currency="",
+        default_currency="INR",
         derive=_flipkart_tree,
     ),
 }

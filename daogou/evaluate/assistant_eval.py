@@ -225,7 +225,7 @@ GENERATED_TURNS = {
 def generate_dialogues(values: dict[str, list[str]], prices: list[float], n: int, seed: int = 7) -> list[list[str]]:
     """`n` seeded random dialogues of 3–8 turns mixing searches, refinements, references (also to products never
     shown), superlatives, impossible ranges, absent colours and types, sizes, policy questions and handovers."""
-    from daogou.assistant.answers import zh_value
+    from daogou.understand.names import zh_value
 
     rng = random.Random(seed)
     low_high = sorted(prices) or [100.0, 1000.0]

@@ -24,6 +24,7 @@ from daogou.catalog.store import CatalogStore
 from daogou.config import Settings
 from daogou.errors import BadQuery, IndexMissing, UnknownProduct
 from daogou.index.attributes import AttributeIndex
+from daogou.index.builder import load_value_vectors
 from daogou.index.lexical import LexicalIndex
 from daogou.index.tokenize import words
 from daogou.index.vectors import FaissIndex
@@ -35,6 +36,7 @@ from daogou.search.fusion import rrf
 from daogou.search.inputs import ImageSource, clean_text, load_image
 from daogou.search.results import Hit, SearchResult, Signal
 from daogou.understand.attributes import AttributePredictor, stack_features
+from daogou.understand.inference import ValueInference
 from daogou.understand.query import ParsedQuery, QueryParser
 from daogou.understand.vocabulary import Vocabulary
 
@@ -104,9 +106,9 @@ class Searcher:
         for field_name, table in self.predicted.items():
             for pid, (value, _confidence) in table.items():
                 self.attributes.add_value(pid, field_name, str(value))
-        self.parser = QueryParser(
-            Vocabulary({f: self.attributes.catalog_values(f).keys() for f in self.attributes.fields()}, self.attributes.prices.values())
-        )
+        vocabulary = Vocabulary({f: self.attributes.catalog_values(f).keys() for f in self.attributes.fields()}, self.attributes.prices.values())
+        self.inference = ValueInference(vocabulary, self.text_encoder, load_value_vectors(index_dir), lock=self._encode_lock)
+        self.parser = QueryParser(vocabulary, self.inference)
 
     @staticmethod
     def _optional(index_dir: Path, name: str, model: str, exact: float) -> FaissIndex | None:
@@ -171,6 +173,7 @@ class Searcher:
         use = retrievers or set(RETRIEVERS)
         weights = self._weights(text is not None, image_vector is not None)
         fused = self._with_reviews(rrf(self._retrieve(text, parsed, image_vector, colour_vector, plan, allowed, use), weights=weights))
+        fused = self._exact_first(fused, parsed, plan)
         hits = self._hits(fused[:k], parsed, plan)
         # Fewer exact matches than asked for: follow them with close matches, dropping one understood slot at a time.
         wider = copy.deepcopy(plan)
@@ -334,23 +337,40 @@ class Searcher:
         boosted = [(item, score + REVIEW_WEIGHT * self.review_quality.get(item, 0.0) / 61, signals) for item, score, signals in fused]
         return sorted(boosted, key=lambda t: (-t[1], t[0]))
 
+    def _exact_first(self, fused: list[tuple[str, float, dict[str, Signal]]], parsed: ParsedQuery | None, plan: Plan) -> list[tuple[str, float, dict[str, Signal]]]:
+        """Products with the exact value the shopper said ("pink": Pink) before the rest of its family (Light Pink).
+
+        A stable sort on how many such values a product has, so the fused order holds within each group.
+        """
+        preferred = {name: {v.lower() for v in values} for name, values in (parsed.preferred if parsed else {}).items() if name in plan.filters}
+        if not preferred:
+            return fused
+
+        def said(item: str) -> int:
+            return sum((self.attributes.value_of(item, name) or "").lower() in values for name, values in preferred.items())
+
+        return sorted(fused, key=lambda entry: -said(entry[0]))
+
     # -- results ------------------------------------------------------------------------------------
 
     def _hits(self, fused: list[tuple[str, float, dict[str, Signal]]], parsed: ParsedQuery | None, plan: Plan) -> list[Hit]:
         products = self.store.get_many([item for item, _, _ in fused])
         query_words = list(dict.fromkeys(words(parsed.text))) if parsed else []
+        preferred = {name: {v.lower() for v in values} for name, values in (parsed.preferred if parsed else {}).items()}
         hits = []
         for item, score, signals in fused:
             product = products.get(item)
             if product is None:  # deleted since the index was built
                 continue
             present = {_stem(w) for w in words(product.passage())}
-            matched_slots, predicted = [], {}
+            matched_slots, predicted, family = [], {}, []
             for name, values in plan.filters.items():
                 value = self.attributes.value_of(product.id, name)
                 if value is None or value.lower() not in {v.lower() for v in values}:
                     continue
                 matched_slots.append(f"{name}={value}")
+                if name in preferred and value.lower() not in preferred[name]:
+                    family.append(name)
                 if name not in product.attributes and name in self.predicted and product.id in self.predicted[name]:
                     predicted[name] = round(float(self.predicted[name][product.id][1]), 3)
             hits.append(
@@ -359,6 +379,7 @@ class Searcher:
                     title=product.title,
                     score=round(score, 6),
                     price=product.price,
+                    currency=product.currency,
                     image_path=product.image_path,
                     attributes=product.attributes,
                     signals=signals,
@@ -366,6 +387,7 @@ class Searcher:
                     matched_slots=matched_slots,
                     predicted=predicted,
                     review_quality=self.review_quality.get(product.id),
+                    family_slots=family,
                 )
             )
         return hits

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from daogou.understand.names import zh_value
+
 
 @dataclass
 class Signal:
@@ -21,6 +23,7 @@ class Hit:
     title: str
     score: float
     price: float | None = None
+    currency: str = ""
     image_path: str = ""
     attributes: dict[str, str] = field(default_factory=dict)
     #: retriever name ("bm25", "text_vector", "image_vector") → Signal
@@ -35,9 +38,38 @@ class Hit:
     close_match: list[str] = field(default_factory=list)
     #: lower bound of the share of positive reviews (None: no reviews)
     review_quality: float | None = None
+    #: matched fields whose value is only in the family of the one the shopper said ("pink" → Light Pink)
+    family_slots: list[str] = field(default_factory=list)
 
     def explanation(self, lang: str = "en") -> str:
-        """One line a shopper or a merchandiser can read: which signals found this product ("en" or "zh")."""
+        """Why this product, in the shopper's words and language: "Black · Men · Sports Shoes · looks like your photo".
+
+        Only what the shopper asked for and the product has (its own values, translated), a family match said as
+        such, a predicted value said as predicted, and a photo likeness; ranks and scores are for `debug` only.
+        """
+        words = SHOPPER_WORDING.get(lang, SHOPPER_WORDING["en"])
+        parts = []
+        if self.close_match:
+            parts.append(words["close"].format(fields="、".join(words.get(f, f) for f in self.close_match) if lang == "zh" else ", ".join(self.close_match)))
+        matched = dict(slot.split("=", 1) for slot in self.matched_slots)
+        for name in sorted(matched, key=lambda n: SLOT_ORDER.index(n) if n in SLOT_ORDER else len(SLOT_ORDER)):
+            value = zh_value(matched[name]) if lang == "zh" else matched[name]
+            if name in self.predicted:
+                value = words["predicted"].format(value=value)
+            elif name in self.family_slots:
+                value = words["family"].format(value=value)
+            parts.append(value)
+        photo = self.signals.get("image_vector")
+        if photo is not None and photo.rank <= 10:
+            parts.append(words["photo"])
+        if not matched and self.matched_words:
+            parts.append(words["words"].format(words=", ".join(self.matched_words)))
+        if not parts and self.signals:
+            parts.append(words["meaning"])
+        return " · ".join(parts)
+
+    def debug(self, lang: str = "en") -> str:
+        """The ranking behind the hit for a merchandiser's debug view: slots, words, each retriever's rank and score."""
         words = WORDING.get(lang, WORDING["en"])
         parts = []
         if self.close_match:
@@ -61,6 +93,17 @@ class Hit:
     def explanations(self) -> dict[str, str]:
         """The explanation in every storefront language."""
         return {lang: self.explanation(lang) for lang in WORDING}
+
+
+#: The order a shopper reads a product's values in: "Black · Men · Sports Shoes".
+SLOT_ORDER = ("colour", "gender", "type", "subcategory", "brand", "pattern", "category")
+#: Shopper-facing wording of an explanation.
+SHOPPER_WORDING: dict[str, dict[str, str]] = {
+    "en": {"close": "close match (differs in {fields})", "predicted": "{value} (predicted from the photo)", "family": "{value} (same family)",
+           "photo": "looks like your photo", "words": "mentions {words}", "meaning": "related to your search"},
+    "zh": {"close": "相近商品（{fields}不同）", "predicted": "{value}（由图片识别）", "family": "{value}（同系列）", "photo": "和你的图片相似",
+           "words": "提到 {words}", "meaning": "与搜索内容相关", "colour": "颜色", "type": "品类", "gender": "性别", "brand": "品牌", "price": "价格"},
+}
 
 
 #: The words of an explanation per language; retriever names map to what they mean to a shopper.
@@ -114,4 +157,5 @@ class SearchResult:
         for hit, raw in zip(self.hits, data["hits"]):  # type: ignore[arg-type]
             raw["explanation"] = hit.explanation()
             raw["explanations"] = hit.explanations()
+            raw["debug"] = hit.debug()
         return data

@@ -32,6 +32,7 @@ from daogou.catalog.presets import PRESETS
 from daogou.errors import BadQuery, DaogouError, ImportFailed, IndexMissing, UnknownProduct
 from daogou.images import UnsafeImage, sniff
 from daogou.links import photo_url
+from daogou.understand.names import zh_value
 from daogou.search.inputs import MAX_IMAGE_BYTES, MAX_QUERY_CHARS
 from daogou.serve.admission import AdmissionMiddleware, FairAdmission
 from daogou.serve.jobs import Jobs
@@ -99,6 +100,7 @@ def _hit_json(hit: Hit) -> dict[str, object]:
     data["image_url"] = photo_url(hit.id) if hit.image_path else None
     data["explanation"] = hit.explanation()
     data["explanations"] = hit.explanations()
+    data["debug"] = hit.debug()
     return data
 
 
@@ -315,6 +317,24 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
             raise HTTPException(404, f"product {product_id!r} has no photo") from None
         return Response(data, media_type=media_type, headers={"Cache-Control": "public, max-age=86400"})
 
+    @app.get("/api/home")
+    def home(k: Annotated[int, Query(ge=1, le=48)] = 12) -> dict[str, object]:
+        """The front page before a query: the catalog's categories (largest first, with a photo and the Chinese name)
+        and its popular products (by recorded behaviour, else by reviews)."""
+        page = shop.front_page(k)
+        products = shop.store.get_many(page.popular)
+        categories = [
+            {"field": c.field, "value": c.value, "names": {"en": c.value, "zh": zh_value(c.value)}, "count": c.count,
+             "image_url": photo_url(c.example) if c.example else None}
+            for c in page.categories
+        ]
+        popular = [
+            {"id": pid, "title": products[pid].title, "price": products[pid].price, "currency": products[pid].currency,
+             "image_url": photo_url(pid) if products[pid].image_path else None}
+            for pid in page.popular if pid in products
+        ]
+        return {"categories": categories, "popular": popular, "popular_by": page.popular_by}
+
     @app.post("/api/recommend/session")
     def recommend_session(body: SessionBody) -> dict[str, object]:
         """Recommendations from the products viewed in this session (oldest first); unknown ids are ignored."""
@@ -331,6 +351,7 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
                     "reason": rec.reason,
                     "reasons": rec.reasons,
                     "price": p.price if p else None,
+                    "currency": p.currency if p else "",
                     "image_url": photo_url(rec.id) if p and p.image_path else None,
                 }
             )
@@ -351,6 +372,7 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
                 "reasons": words,
                 "reason_code": r.reason,
                 "price": products[r.item].price if r.item in products else None,
+                "currency": products[r.item].currency if r.item in products else "",
                 "image_url": photo_url(r.item) if r.item in products and products[r.item].image_path else None,
             }
             for r, words in zip(recs, shop.explain(recs))

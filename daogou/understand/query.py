@@ -25,9 +25,11 @@ from daogou.understand.lexicon import (
     QUESTION_CUES,
     SERVICE_CUES,
     STOPWORDS,
+    ZH_COLOURS,
     ZH_TO_EN,
 )
-from daogou.understand.vocabulary import SOFT_FIELDS, Vocabulary, normalise
+from daogou.understand.inference import EN_SHADES, ZH_SHADES, ValueInference
+from daogou.understand.vocabulary import SOFT_FIELDS, Match, Vocabulary, normalise
 
 _SPACES = re.compile(r"\s+")
 _LONG_NUMBER = re.compile(r"\d{13,}")
@@ -61,6 +63,10 @@ class Slot:
     negated: bool = False
     #: soft slots rank results but do not filter them (too coarse or noisy in catalogs: usage, season)
     soft: bool = False
+    #: the values named exactly ("pink" → Pink; "light pink" → Light Pink): ranked before the rest of the family
+    exact: list[str] = field(default_factory=list)
+    #: guessed from words no lexicon knew (dictionary gloss or nearest value by the encoder): shown as a guess
+    inferred: bool = False
 
 
 @dataclass
@@ -88,6 +94,11 @@ class ParsedQuery:
         return out
 
     @property
+    def preferred(self) -> dict[str, list[str]]:
+        """Per filtered field, the values the shopper named exactly where the filter also admits their family."""
+        return {s.field: s.exact for s in self.slots if not s.negated and not s.soft and s.exact and set(s.exact) != set(s.values)}
+
+    @property
     def exclusions(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for slot in self.slots:
@@ -99,7 +110,8 @@ class ParsedQuery:
     def chips(self) -> list[dict[str, object]]:
         """Removable chips for the UI: one per slot, plus price and size."""
         chips: list[dict[str, object]] = [
-            {"field": s.field, "values": s.values, "text": s.text, "negated": s.negated, "soft": s.soft} for s in self.slots
+            {"field": s.field, "values": s.values, "text": s.text, "negated": s.negated, "soft": s.soft, "exact": s.exact, "inferred": s.inferred}
+            for s in self.slots
         ]
         if self.price_min is not None or self.price_max is not None:
             chips.append({"field": "price", "values": [self.price_min, self.price_max], "text": self.price_text, "negated": False, "soft": False})
@@ -135,13 +147,21 @@ class _Token:
     phrases: list[str]  # English phrases (for Chinese lexicon hits) or [surface] for English words
     zh: bool
     start: int
+    resolved: bool = False
 
 
 class QueryParser:
-    """Parses queries against one catalog's vocabulary."""
+    """Parses queries against one catalog's vocabulary.
 
-    def __init__(self, vocabulary: Vocabulary) -> None:
+    `inference` (optional) guesses slots for words nothing else knew; `lexicon=False` switches our hand-written
+    shopper words off (Chinese words and English synonyms) to measure what the catalog's own words, the
+    dictionary and the encoder carry alone.
+    """
+
+    def __init__(self, vocabulary: Vocabulary, inference: ValueInference | None = None, lexicon: bool = True) -> None:
         self.vocabulary = vocabulary
+        self.inference = inference
+        self.lexicon = lexicon
 
     def parse(self, text: str) -> ParsedQuery:
         # One space between words: the price patterns put optional spaces side by side, and runs of
@@ -154,8 +174,36 @@ class QueryParser:
         lower = self._size(lower, parsed)
         tokens = self._tokens(lower)
         self._slots(tokens, parsed)
-        parsed.english = " ".join(" ".join(t.phrases) for t in tokens if t.zh and t.phrases)
+        english: list[str] = []
+        for phrase in (p for t in tokens if t.zh for p in t.phrases):  # one spelling per phrase ("dress", "dresses")
+            if normalise(phrase) not in {normalise(e) for e in english}:
+                english.append(phrase)
+        if self.inference is not None:
+            for span_slot in self._infer(tokens, parsed):
+                parsed.slots.append(span_slot)
+                english.append(" ".join(span_slot.exact or span_slot.values[:1]).lower())
+        parsed.english = " ".join(english)
         return parsed
+
+    def _infer(self, tokens: list[_Token], parsed: ParsedQuery) -> list[Slot]:
+        """Slots for runs of tokens nothing resolved (not stop words, not after a negation)."""
+        spans: list[str] = []
+        run: list[_Token] = []
+        for token in [*tokens, None]:
+            unknown = token is not None and not token.resolved and token.surface not in STOPWORDS and not token.surface.isdigit()
+            unknown = unknown and token.surface not in NEGATION_ZH and token.surface not in NEGATION_EN  # type: ignore[union-attr]
+            if unknown and (not run or run[-1].zh == token.zh):  # type: ignore[union-attr]
+                run.append(token)  # type: ignore[arg-type]
+                continue
+            if run:
+                spans.append(("" if run[0].zh else " ").join(t.surface for t in run))
+            run = [token] if unknown else []  # type: ignore[list-item]
+        taken = {s.field for s in parsed.slots}
+        assert self.inference is not None
+        return [
+            Slot(g.field, g.values, g.text, soft=g.field in SOFT_FIELDS, exact=g.said if set(g.said) != set(g.values) else [], inferred=True)
+            for g in self.inference.infer(spans, taken)
+        ]
 
     # -- pieces -------------------------------------------------------------------------------------
 
@@ -202,10 +250,17 @@ class QueryParser:
                 tokens.append(_Token(piece, [piece], False, match.start()))
                 continue
             i = 0
+            keys = _ZH_KEYS if self.lexicon else ()
             while i < len(piece):
                 negation = next((n for n in sorted(NEGATION_ZH, key=len, reverse=True) if piece.startswith(n, i)), None)
-                key = next((k for k in _ZH_KEYS if piece.startswith(k, i)), None)
-                if negation and (key is None or len(negation) >= len(key)):
+                key = next((k for k in keys if piece.startswith(k, i)), None)
+                shade = ZH_SHADES.get(piece[i]) if key is None or len(key) == 1 else None
+                coloured = next((k for k in keys if k in ZH_COLOURS and piece.startswith(k, i + 1)), None) if shade else None
+                if coloured:  # 浅/淡/深/暗/亮 + a colour: "light pink", "dark blue"
+                    phrases = [f"{shade} {p}" for p in ZH_TO_EN[coloured]]
+                    tokens.append(_Token(piece[i] + coloured, phrases, True, match.start() + i))
+                    i += 1 + len(coloured)
+                elif negation and (key is None or len(negation) >= len(key)):
                     tokens.append(_Token(negation, [], True, match.start() + i))
                     i += len(negation)
                 elif key:
@@ -216,19 +271,48 @@ class QueryParser:
                     i += 1
         return tokens
 
-    def _resolve(self, phrases: list[str]) -> tuple[str, list[str]] | None:
-        """Resolve English phrases (synonyms first) to one field and the union of its values."""
-        field_name: str | None = None
-        values: list[str] = []
-        for phrase in phrases:
-            candidates = _EN_SYNONYMS.get(normalise(phrase), [phrase])
+    def _resolve(self, phrases: list[str]) -> tuple[str, list[str], list[str]] | None:
+        """Resolve English phrases (synonyms first) to one field, its values and the values named exactly.
+
+        Phrases that name a value exactly win over phrases that only name a family; a shade ("light pink",
+        "pale pink", 淡粉色) filters on the colour's family and prefers the shaded value when the catalog has it.
+        """
+        found: list[tuple[str, list[str], list[str], bool]] = []
+        expansions = [[p] for p in phrases]
+        if self.lexicon:  # the words as said first; their synonyms only when none of them names a value exactly
+            expansions.append([s for p in phrases for s in _EN_SYNONYMS.get(normalise(p), [])])
+        for candidates in expansions:
             for candidate in candidates:
-                match = self.vocabulary.lookup(candidate)
-                if match is None or (field_name is not None and match.field != field_name):
-                    continue
-                field_name = match.field
-                values += [v for v in match.values if v not in values]
-        return (field_name, values) if field_name else None
+                match = self._shaded(candidate) or self.vocabulary.lookup(candidate)
+                if match is not None:
+                    found.append((match.field, list(match.values), list(match.said), match.exact))
+            if any(f[3] for f in found):
+                break
+        if not found:
+            return None
+        best = [f for f in found if f[3]] or found
+        field_name = best[0][0]
+        values: list[str] = []
+        said: list[str] = []
+        for name, vals, exact, _ in best:
+            if name == field_name:
+                values += [v for v in vals if v not in values]
+                said += [v for v in exact if v not in said]
+        return field_name, values, said
+
+    def _shaded(self, phrase: str) -> Match | None:
+        """"light pink" / "pale pink" / "deep blue": the colour's family, with the shaded value said when it exists."""
+        head, _, rest = normalise(phrase).partition(" ")
+        shade = EN_SHADES.get(head)
+        if shade is None or not rest:
+            return None
+        plain = self.vocabulary.lookup(rest)
+        if plain is None or plain.field != "colour":
+            return None
+        shaded = self.vocabulary.lookup(f"{shade} {rest}")
+        if shaded is None or shaded.field != "colour":
+            return Match("colour", plain.values, False, ())
+        return Match("colour", tuple(sorted(set(plain.values) | set(shaded.values))), True, shaded.said)
 
     def _slots(self, tokens: list[_Token], parsed: ParsedQuery) -> None:
         negate_next = False
@@ -269,10 +353,14 @@ class QueryParser:
                         width = n
                         break
             if resolved:
-                name, values = resolved
-                surface = ("" if token.zh else " ").join(t.surface for t in tokens[i : i + width])
+                name, values, said = resolved
+                window = tokens[i : i + width]
+                for t in window:
+                    t.resolved = True
+                surface = ("" if token.zh else " ").join(t.surface for t in window)
                 negated = negate_next and (carry_field is None or carry_field == name)
-                parsed.slots.append(Slot(name, values, surface, negated=negated, soft=name in SOFT_FIELDS))
+                exact = said if set(said) != set(values) else []
+                parsed.slots.append(Slot(name, values, surface, negated=negated, soft=name in SOFT_FIELDS, exact=exact))
                 negate_next, carry_field = False, None
             elif token.surface not in STOPWORDS and (token.phrases or not token.zh):
                 negate_next, carry_field = False, None  # a negation only reaches the next content word

@@ -42,6 +42,15 @@ def normalise(phrase: str) -> str:
     return " ".join(singular(w) for w in _SPLIT.split(text) if w)
 
 
+def _keys(value: str) -> list[str]:
+    """The phrases that name a value: its whole name, and each alternative of a slashed one ("Leggings/Tights",
+    "Hat/beanie", "Jumpsuit/Playsuit": a shopper says one of them)."""
+    keys = [normalise(value)]
+    if "/" in value:
+        keys += [normalise(part) for part in value.split("/")]
+    return [k for k in dict.fromkeys(keys) if k]
+
+
 @dataclass(frozen=True)
 class Match:
     """A resolved phrase: the field it names and the catalog values it stands for."""
@@ -49,6 +58,8 @@ class Match:
     field: str
     values: tuple[str, ...]
     exact: bool
+    #: the values the phrase names exactly ("pink" → Pink), ranked before the rest of `values` (its family)
+    said: tuple[str, ...] = ()
 
 
 class Vocabulary:
@@ -62,13 +73,11 @@ class Vocabulary:
             for value in values[field]:
                 if not value or value.upper() == "NA":
                     continue
-                key = normalise(value)
-                if not key:
-                    continue
-                self.exact.setdefault(key, {}).setdefault(field, set()).add(value)
-                words = key.split()
-                if field in FAMILY_FIELDS and len(words) > 1:
-                    self.family.setdefault(words[-1], {}).setdefault(field, set()).add(value)
+                for key in _keys(value):
+                    self.exact.setdefault(key, {}).setdefault(field, set()).add(value)
+                    words = key.split()
+                    if field in FAMILY_FIELDS and len(words) > 1:
+                        self.family.setdefault(words[-1], {}).setdefault(field, set()).add(value)
         self.max_words = max((len(k.split()) for k in self.exact), default=1)
         ordered = sorted(p for p in prices if p is not None)
         self.price_quartiles = (ordered[len(ordered) // 4], ordered[(3 * len(ordered)) // 4]) if ordered else None
@@ -85,5 +94,9 @@ class Vocabulary:
                     values = set(found[field])
                     if exact and field in FAMILY_FIELDS:
                         values |= self.family.get(key, {}).get(field, set())
-                    return Match(field, tuple(sorted(values)), exact)
+                    return Match(field, tuple(sorted(values)), exact, tuple(sorted(found[field])) if exact else ())
         return None
+
+    def values_of(self, field: str) -> list[str]:
+        """Every catalog value of one field (for the embedding fallback)."""
+        return sorted({v for table in self.exact.values() for v in table.get(field, ())})

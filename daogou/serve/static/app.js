@@ -10,6 +10,7 @@ const I18N = {
     searching: "Searching…", not: "not", fromPhoto: "from photo", yourPhoto: "your photo", relaxed: (f) => `Nothing matched everything; ignored: ${f}`,
     facet: { type: "Type", colour: "Colour", gender: "Gender", brand: "Brand", price: "Price" }, why: "Why", lang: "中文",
     predicted: "predicted from photo", close: "close match",
+    categories: "Shop by category", popular: "Popular now", popularReviews: "Best reviewed",
   },
   zh: {
     brand: "导购 daogou", placeholder: "输入中文或英文搜索…", search: "搜索", photo: "拍照", photoTitle: "以图搜图",
@@ -18,8 +19,18 @@ const I18N = {
     searching: "搜索中…", not: "不要", fromPhoto: "来自图片", yourPhoto: "你的图片", relaxed: (f) => `没有完全匹配的商品，已放宽：${f}`,
     facet: { type: "品类", colour: "颜色", gender: "性别", brand: "品牌", price: "价格" }, why: "推荐理由", lang: "EN",
     predicted: "由图片预测", close: "相近商品",
+    categories: "按品类逛", popular: "热门商品", popularReviews: "好评商品",
   },
 };
+
+// ?debug in the address shows each hit's ranking signals (ranks, cosines) for merchandisers
+const DEBUG = new URLSearchParams(location.search).has("debug");
+const SYMBOLS = { INR: "₹", USD: "$", EUR: "€", CNY: "¥", RMB: "¥", GBP: "£", JPY: "¥" };
+function priceText(item) {
+  if (item.price == null) return null;
+  const symbol = SYMBOLS[(item.currency || "").toUpperCase()] ?? (item.currency ? `${item.currency} ` : "");
+  return `${symbol}${Math.round(item.price)}`;
+}
 
 const state = { q: "", drop: [], filters: {}, photo: null, photoUrl: null, lang: localStorage.getItem("daogou.lang") || "en" };
 const $ = (id) => document.getElementById(id);
@@ -70,9 +81,10 @@ function card(hit) {
   if (hit.image_url) img.append(el("img", { src: hit.image_url, alt: hit.title, loading: "lazy" }));
   const body = el("div", { class: "body" },
     el("div", { class: "title", text: hit.title }),
-    hit.price != null ? el("div", { class: "price", text: `₹${Math.round(hit.price)}` }) : null,
+    hit.price != null ? el("div", { class: "price", text: priceText(hit) }) : null,
     hit.close_match && hit.close_match.length ? el("div", { class: "close", text: `${t("close")}: ${hit.close_match.join(", ")}` }) : null,
     why(hit) ? el("div", { class: "why", text: `${t("why")}: ${why(hit)}` }) : null,
+    DEBUG && hit.debug ? el("div", { class: "debug", text: hit.debug }) : null,
   );
   return el("article", { class: "card", "data-id": hit.id, onclick: () => { location.hash = `#/product/${encodeURIComponent(hit.id)}`; } }, img, body);
 }
@@ -131,7 +143,8 @@ function renderFacets(facets) {
 async function run() {
   showView("results");
   const status = $("status");
-  if (!state.q && !state.photo) { $("grid").replaceChildren(); renderChips(null); renderFacets({}); status.textContent = ""; forYou(); return; }
+  if (!state.q && !state.photo) { $("grid").replaceChildren(); renderChips(null); renderFacets({}); status.textContent = ""; home(); forYou(); return; }
+  $("home").hidden = true;
   status.textContent = t("searching");
   try {
     let result;
@@ -156,6 +169,37 @@ async function run() {
   forYou();
 }
 
+// the front page before a query: the catalog's own categories and what is popular
+async function home() {
+  try {
+    const data = await api("/api/home?k=12");
+    $("categories").replaceChildren(...data.categories.map((c) => el("button", { type: "button", class: "category", "data-value": c.value,
+      onclick: () => { state.q = ""; state.filters = { [c.field]: [c.value] }; state.drop = []; $("q").value = ""; runFiltered(); } },
+      c.image_url ? el("img", { src: c.image_url, alt: "", loading: "lazy" }) : null,
+      el("span", { text: c.names[state.lang] || c.value }), el("span", { class: "count", text: String(c.count) }))));
+    $("popular-title").textContent = data.popular_by === "reviews" ? t("popularReviews") : t("popular");
+    $("popular-grid").replaceChildren(...data.popular.map(card));
+    $("popular").hidden = !data.popular.length;
+    $("home").hidden = !data.categories.length && !data.popular.length;
+  } catch (error) { $("home").hidden = true; }
+}
+
+// a category tile: every product of that value, through the normal search with the value as a filter
+async function runFiltered() {
+  $("home").hidden = true;
+  const status = $("status");
+  status.textContent = t("searching");
+  try {
+    const [field, values] = Object.entries(state.filters)[0];
+    const result = await api("/api/search", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ q: values[0], k: 24, filters: state.filters, drop: state.drop }) });
+    renderChips(result);
+    renderFacets(result.facets);
+    $("grid").replaceChildren(...result.hits.map(card));
+    status.textContent = result.hits.length ? t("results")(result.hits.length, Math.round(result.took_ms)) : t("none");
+  } catch (error) { status.textContent = error.message; }
+}
+
 async function forYou() {
   const list = viewed();
   const row = $("for-you");
@@ -173,7 +217,7 @@ async function showProduct(id) {
   try {
     const p = await api(`/api/products/${encodeURIComponent(id)}?similar=12`);
     $("product-title").textContent = p.title;
-    $("product-price").textContent = p.price != null ? `₹${Math.round(p.price)}` : "";
+    $("product-price").textContent = priceText(p) || "";
     const image = $("product-image");
     if (p.image_url) { image.src = p.image_url; image.alt = p.title; image.hidden = false; } else image.hidden = true;
     const dl = $("product-attributes");

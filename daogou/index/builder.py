@@ -1,0 +1,155 @@
+"""Build one index generation from the store: FAISS per vector space, aligned spaces, predicted attributes, review
+signals, the catalog's attribute values embedded for query inference, and BM25.
+
+Why its own object: everything here is derived from what the store already holds, so a generation can be
+rebuilt at any time into a fresh folder (index/generations.py switches to it only when it is complete). The shop
+only says where the models are and how to score review sentiment.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from daogou import atomic
+from daogou.catalog.store import CatalogStore
+from daogou.classifying import modalities_for
+from daogou.config import Settings
+from daogou.index.attributes import AttributeIndex
+from daogou.index.lexical import LexicalIndex
+from daogou.index.vectors import FaissIndex
+from daogou.models import artifacts
+from daogou.models.align import AlignmentHeads, image_side
+from daogou.models.registry import text_encoder
+from daogou.understand.attributes import AttributePredictor, stack_features
+from daogou.understand.inference import value_vectors
+from daogou.understand.reviews import count_positive, wilson_lower
+from daogou.understand.vocabulary import Vocabulary
+
+#: The catalog's attribute values embedded by the text encoder (understand/inference.py reads them).
+VALUE_VECTORS = "values.npz"
+
+
+@dataclass
+class GenerationBuilder:
+    """Writes every derived index of one shop into a new generation folder."""
+
+    store: CatalogStore
+    settings: Settings
+    models_dir: Path
+    alignment: tuple[AlignmentHeads, str] | None
+    inputs: dict[str, str]
+    positive_proba: Callable[[list[str]], list[float]]
+
+    def build(self, folder: Path) -> dict[str, int]:
+        """Everything derived from the stored vectors and rows; returns the size of each part."""
+        text_ids, text_vectors = self.store.load_vectors("text", self.settings.text_model)
+        image_ids, image_vectors = self.store.load_vectors("image", self.settings.image_model)
+        indexed = {
+            "text": self._vector_index(folder, "text", text_ids, text_vectors, self.settings.text_model),
+            "image": self._vector_index(folder, "image", image_ids, image_vectors, self.settings.image_model),
+        }
+        # colour features in the image ids' order (both come from the same photos)
+        colour_ids, colour_matrix = self.store.load_vectors("colour", self.settings.colour_model)
+        colour_position = {pid: i for i, pid in enumerate(colour_ids)}
+        with_colour = [i for i, pid in enumerate(image_ids) if pid in colour_position]
+        image_ids = [image_ids[i] for i in with_colour]
+        image_vectors = image_vectors[with_colour] if image_ids else image_vectors
+        colour_vectors = colour_matrix[[colour_position[pid] for pid in image_ids]] if image_ids else None
+        if self.alignment is not None:
+            heads, tag = self.alignment
+            aligned = heads.transform_images(image_side(image_vectors, colour_vectors)) if image_ids else image_vectors
+            indexed["aligned_image"] = self._vector_index(folder, "aligned_image", image_ids, aligned, tag)
+            texts = heads.transform_texts(text_vectors) if text_ids else text_vectors
+            indexed["aligned_text"] = self._vector_index(folder, "aligned_text", text_ids, texts, tag)
+        predictions = self._colour_predictions(image_ids, image_vectors, colour_vectors)
+        predictions.update(self._classifier_predictions())
+        signals = {}
+        for pid in self.store.reviewed_products():
+            found = self.store.reviews_of(pid)
+            signals[pid] = round(wilson_lower(count_positive(found, self.positive_proba), len(found)), 4)
+        atomic.write_text(folder / "reviews.json", json.dumps(signals))
+        indexed["review_signals"] = len(signals)
+        atomic.write_text(folder / "predicted.json", json.dumps(predictions, ensure_ascii=False))
+        indexed["predicted_colour"] = len(predictions.get("colour", {}))
+        indexed["attribute_values"] = self._value_vectors(folder, predictions)
+        indexed["lexical"] = LexicalIndex.build(folder / "lexical", self.store.iter_products())
+        return indexed
+
+    def _vector_index(self, folder: Path, name: str, ids: list[str], vectors: np.ndarray, model: str) -> int:
+        """Build one FAISS index into the new generation (nothing when there is nothing to index)."""
+        if not ids:
+            return 0
+        FaissIndex.build(ids, vectors, model, hnsw_threshold=self.settings.hnsw_threshold).save(folder, name)
+        return len(ids)
+
+    def _colour_predictions(self, image_ids: list[str], image_vectors: np.ndarray, colour_vectors: np.ndarray | None) -> dict[str, dict[str, list[object]]]:
+        """The trained colour head fills the colour of photographed products whose rows have none."""
+        predictions: dict[str, dict[str, list[object]]] = {}
+        if not (artifacts.exists(self.models_dir / "colour") and image_ids and colour_vectors is not None):
+            return predictions
+        products = self.store.get_many(image_ids)
+        missing = [i for i, pid in enumerate(image_ids) if not products[pid].attributes.get("colour")]
+        if missing:
+            head = AttributePredictor.load(self.models_dir / "colour")
+            features = stack_features(colour_vectors[missing], image_vectors[missing])
+            for i, (value, confidence) in zip(missing, head.predict_with_confidence(features)):
+                if value:
+                    predictions.setdefault("colour", {})[image_ids[i]] = [value, round(confidence, 4)]
+        return predictions
+
+    def _classifier_predictions(self, min_confidence: float = 0.3) -> dict[str, dict[str, list[object]]]:
+        """Each trained fusion classifier fills its attribute for products that lack it (photo + text together).
+
+        The bar is low (0.3 over dozens of classes) because a predicted value is always shown as predicted,
+        with its confidence, and a product with no value cannot be found by that facet at all.
+        """
+        out: dict[str, dict[str, list[object]]] = {}
+        for path in sorted(self.models_dir.glob(f"classify-*{artifacts.SUFFIX}")):
+            target = path.stem.removeprefix("classify-")
+            card = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            if card.get("inputs") != self.inputs:
+                warnings.warn(f"{path.name} was trained on other encoders; run `daogou train classify` again", stacklevel=3)
+                continue
+            missing = [p for p in self.store.iter_products() if not p.attributes.get(target)]
+            if not missing:
+                continue
+            model = artifacts.load(path.with_suffix(""))
+            features = modalities_for(self.store, self.settings, self.models_dir / "cache", missing)
+            proba = model.predict_proba(features)
+            for product, row in zip(missing, proba):
+                best = int(row.argmax())
+                if row[best] >= min_confidence and model.classes_[best] != "other":
+                    out.setdefault(target, {})[product.id] = [str(model.classes_[best]), round(float(row[best]), 4)]
+        return out
+
+    def _value_vectors(self, folder: Path, predictions: dict[str, dict[str, list[object]]]) -> int:
+        """Embed every type/colour/gender value once per generation, so a query's unknown words meet them cheaply."""
+        attributes = AttributeIndex(list(self.store.iter_products()))
+        for name, table in predictions.items():
+            for pid, (value, _confidence) in table.items():
+                attributes.add_value(pid, name, str(value))
+        vocabulary = Vocabulary({f: attributes.catalog_values(f).keys() for f in attributes.fields()})
+        vectors = value_vectors(text_encoder(self.settings.text_model), vocabulary)
+        arrays: dict[str, np.ndarray] = {}
+        for name, (values, matrix) in vectors.items():
+            arrays[f"{name}__values"] = np.array(values, dtype=object).astype(str)
+            arrays[f"{name}__vectors"] = matrix.astype(np.float32)
+        with (folder / VALUE_VECTORS).open("wb") as handle:
+            np.savez(handle, **arrays)
+        return sum(len(v) for v, _ in vectors.values())
+
+
+def load_value_vectors(folder: Path) -> dict[str, tuple[list[str], np.ndarray]] | None:
+    """The embedded attribute values of a generation, or None for a generation built before they existed."""
+    path = folder / VALUE_VECTORS
+    if not path.exists():
+        return None
+    with np.load(path, allow_pickle=False) as data:
+        names = {key.split("__")[0] for key in data.files}
+        return {name: ([str(v) for v in data[f"{name}__values"]], data[f"{name}__vectors"]) for name in names}
