@@ -63,6 +63,8 @@ def r_precision(shop: Shop, queries: list[dict], understand: bool = True) -> dic
     times, per_query = [], []
     for q in queries:
         relevant = {p.id for p in products if all((p.attributes.get(f) or "") in ok for f, ok in q["accept"].items())}
+        if not relevant:
+            raise SystemExit(f"{q['query']!r}: no product of this catalog is relevant; the query file and the catalog disagree")
         cut = min(10, len(relevant))
         started = time.perf_counter()
         hits = shop.search(q["query"], k=10, understand=understand).hits
@@ -124,8 +126,9 @@ def calibrate(shop: Shop) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--shops", default="hm,flipkart,myntra")
+    parser.add_argument("--calibration-shop", default="myntra-full", help="the Myntra shop the floors are chosen on")
     args = parser.parse_args()
-    myntra = myntra_shop()
+    myntra = myntra_shop(args.calibration_shop)
     calibration = calibrate(myntra)
     print("calibration on Myntra:", calibration)
     floors = calibration["floors"]

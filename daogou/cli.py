@@ -450,9 +450,19 @@ def serve(
 
 @train_app.command("sentiment")
 @friendly
-def train_sentiment_cmd(shop: ShopDir) -> None:
-    """Review sentiment (zh + en) trained on the shared review sets; used by review summaries and the ranking signal."""
-    _train(shop, "sentiment")
+def train_sentiment_cmd(
+    shop: ShopDir,
+    data: Annotated[Path | None, typer.Option(help="a CSV of reviews: text + label (0/1) or rating (1-5)")] = None,
+    public: Annotated[bool, typer.Option(help="also use the public review sets when ../shared/data has them")] = True,
+) -> None:
+    """Review sentiment (zh + en): on the shop's own rated reviews, a file you name, and the public sets where present.
+
+    The model card (models/sentiment.json) lists which sources it was trained on."""
+    with Shop.open(shop) as s:
+        report = s.train("sentiment", data=str(data) if data else None, public=public)
+    console.print(f"trained sentiment on {report.train_items} reviews in {report.seconds:.1f} s → {report.path}")
+    for name, value in report.metrics.items():
+        console.print(f"  {name}: {value}")
 
 
 @train_app.command("recommend")

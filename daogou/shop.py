@@ -6,11 +6,9 @@ place that wires store, models, pipeline and indexes together, so no layer reach
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +27,7 @@ from daogou.catalog.presets import PRESETS, ColumnMapping
 from daogou.catalog.schema import Product
 from daogou.catalog.store import CatalogStore
 from daogou.config import CONFIG_NAME, Settings, load_settings
-from daogou.errors import BadQuery, DaogouError, ImportFailed, IndexMissing, ShopNotFound, UnknownProduct
+from daogou.errors import DaogouError, ImportFailed, ShopNotFound, UnknownProduct
 from daogou.index.builder import GenerationBuilder
 from daogou.index.generations import Generations
 from daogou.models.align import AlignmentHeads
@@ -37,22 +35,18 @@ from daogou.pipeline.run import encode_catalog
 from daogou.search.engine import Searcher
 from daogou.search.showcase import FrontPage, Showcase
 from daogou.classifying import VARIANTS, build_dataset, train_classifier
-from daogou.training import TrainReport, train_alignment, train_attribute, train_sentiment
+from daogou.training import TrainReport, file_corpus, public_corpora, shop_reviews_corpus, train_alignment, train_attribute, train_sentiment
 from daogou.understand.reviews import ReviewSummary, summarise
 from daogou.catalog.reviews import REVIEW_PRESETS, read_reviews
 from daogou.search.inputs import ImageSource
 from daogou.recommend.data import Interactions
-from daogou.recommend.models import CategoryPopularityRecommender, ContentRecommender, HybridRecommender, ImplicitRecommender, PopularityRecommender, Scored
-from daogou.recommend.preferences import Preferences, apply_preferences, user_price_band
-from daogou.recommend.reasons import LANGUAGES
+from daogou.recommend.models import HybridRecommender, Scored
+from daogou.recommend.preferences import Preferences
+from daogou.recommend.service import RECOMMEND_CARD, RecommendService
 from daogou.recommend.session import Recommendation, SessionRecommender
 from daogou.search.results import Hit, SearchResult
 
-#: the hybrid recommender's fitted blend weights, in the shop's models folder
-RECOMMEND_CARD = "recommend.json"
-#: blend used before `daogou train recommend`: the content model was the best single model on validation weeks
-DEFAULT_BLEND = {"content": 1.0, "category": 0.5, "popularity": 0.25, "itemknn": 0.0, "als": 0.0, "bpr": 0.0}
-
+__all__ = ["RECOMMEND_CARD", "Shop", "open"]  # RECOMMEND_CARD: tests and tools name the stored blend through the shop
 
 @dataclass
 class ImportReport:
@@ -100,9 +94,7 @@ class Shop:
             raise DaogouError(f"the catalog store of {self.path} cannot be opened ({exc.__class__.__name__}); restore it with `daogou restore`") from exc
         self._searcher: Searcher | None = None
         self._searcher_stamp: tuple[float, ...] = ()
-        self._recommender: tuple[HybridRecommender, Interactions] | None = None
-        self._recommender_stamp: tuple[object, ...] = ()
-        self._recommend_lock = threading.Lock()
+        self.recommendations = RecommendService(self.store, self.settings, self.models_dir, lambda: self.searcher, self._index_stamp)
         self._sentiment = None
         self._assistant: tuple[Assistant, list[tuple[str, str, str]]] | None = None
         self._showcase = Showcase(self.store)
@@ -243,7 +235,7 @@ class Shop:
         removed = self.store.delete_products([p for p in wanted if p in present])
         if removed:
             self._build_indexes()
-            self._recommender = None
+            self.recommendations.forget()
         return removed, unknown
 
     def _build_indexes(self) -> dict[str, int]:
@@ -278,17 +270,24 @@ class Shop:
 
         "align": image↔text heads; "colour": photo → colour head; "classify": the fusion classifier for
         params["target"] (an attribute such as "type"), variant params["variant"] (default "feature-logreg");
-        "sentiment": the review sentiment model; "recommend": the hybrid recommender's blend weights.
+        "sentiment": the review sentiment model on the shop's rated reviews, params["data"] (a CSV) and, unless
+        params["public"] is False, the public review sets where present; "recommend": the hybrid recommender's blend weights.
         """
         if what == "align":
             report = train_alignment(self.store, self.settings, self.models_dir, **params)
         elif what == "colour":
             report = train_attribute(self.store, self.settings, self.models_dir, "colour")
         elif what == "sentiment":
-            report = train_sentiment(self.models_dir, params.get("max_per_language"))  # type: ignore[arg-type]
+            # the shop's own rated reviews first, then a file the user names, then the public sets where present
+            corpora = [shop_reviews_corpus(self.store)]
+            if params.get("data"):
+                corpora.append(file_corpus(Path(str(params["data"]))))
+            if params.get("public", True):
+                corpora += public_corpora(params.get("max_per_language"))  # type: ignore[arg-type]
+            report = train_sentiment(self.models_dir, corpora)
             self._sentiment = None
         elif what == "recommend":
-            return self._train_recommender(self._behaviour())
+            return self.recommendations.train()
         elif what == "classify":
             target = str(params.get("target", "type"))
             variant = str(params.get("variant", "feature-logreg"))
@@ -384,126 +383,32 @@ class Shop:
         added, duplicates = self.store.add_interactions(events)
         known = self.store.get_many(sorted({e.product_id for e in events}))
         unknown = sum(1 for e in events if e.product_id not in known)
-        self._recommender = None
+        self.recommendations.forget()
         return RecordsReport(str(source), added, duplicates, unknown, errors)
 
     def content_vectors(self) -> tuple[list[str], np.ndarray]:
-        """One unit vector per product from its text and photo vectors (text alone when it has no photo)."""
-        text_ids, text = self.store.load_vectors("text", self.settings.text_model)
-        image_ids, image = self.store.load_vectors("image", self.settings.image_model)
-        if not text_ids:
-            raise IndexMissing("no product vectors yet: run `daogou index` first")
-        position = {p: i for i, p in enumerate(image_ids)}
-        image_part = np.zeros((len(text_ids), image.shape[1] if image_ids else 0), np.float32)
-        for row, pid in enumerate(text_ids):
-            if pid in position:
-                image_part[row] = image[position[pid]]
-        joined = np.hstack([text, image_part]) if image_ids else text
-        norms = np.linalg.norm(joined, axis=1, keepdims=True)
-        norms[norms == 0] = 1
-        return text_ids, joined / norms
+        """One unit vector per product from its text and photo vectors (see recommend/service.py)."""
+        return self.recommendations.content_vectors()
 
     def recommender_factories(self) -> dict[str, object]:
         """Every recommender of recommend/models.py, ready to fit on an Interactions set."""
-        base = self._base_recommenders()
-        return {**base, "hybrid": lambda d: HybridRecommender(dict(base)).fit(d)}
-
-    def _base_recommenders(self) -> dict[str, Callable[[Interactions], object]]:
-        """The single models the hybrid blends, each as a factory over an Interactions set."""
-        ids, vectors = self.content_vectors()
-        categories = {p.id: str(p.attributes.get("category") or p.attributes.get("type") or "") for p in self.store.iter_products()}
-        return {
-            "popularity": lambda d: PopularityRecommender().fit(d),
-            "category": lambda d: CategoryPopularityRecommender().fit(d, categories),
-            "itemknn": lambda d: ImplicitRecommender("itemknn").fit(d),
-            "als": lambda d: ImplicitRecommender("als").fit(d),
-            "bpr": lambda d: ImplicitRecommender("bpr").fit(d),
-            "content": lambda d: ContentRecommender().fit(d, ids, vectors),
-        }
-
-    def _behaviour(self) -> Interactions:
-        """All events for products in the catalog (events for removed products are left out)."""
-        data = Interactions.from_events(self.store.load_interactions(), set(self.searcher.attributes.ids))
-        if not data.events:
-            raise DaogouError("no behaviour imported yet: run `daogou import-events` first")
-        return data
-
-    def _fit_recommender(self, data: Interactions, weights: dict[str, float] | None) -> HybridRecommender:
-        return HybridRecommender(self._base_recommenders(), weights=weights).fit(data)
+        return self.recommendations.factories()
 
     def recommender(self) -> tuple[HybridRecommender, Interactions]:
-        """The hybrid fitted on all events for catalog products, refitted when events or products changed
-        (also by another process: the store's version counters say so).
-
-        Blend weights come from models/recommend.json (written by `daogou train recommend`). Without it
-        the hybrid uses DEFAULT_BLEND: a request never searches weights (six anonymous requests once
-        started six 280 s fits) and never writes into models/. One fit at a time (single-flight).
-        """
-        with self._recommend_lock:
-            stamp = (self.store.versions(), self._index_stamp())
-            if self._recommender is None or stamp != self._recommender_stamp:
-                data = self._behaviour()
-                card = self.models_dir / RECOMMEND_CARD
-                weights = json.loads(card.read_text(encoding="utf-8"))["weights"] if card.exists() else DEFAULT_BLEND
-                self._recommender = (self._fit_recommender(data, weights), data)
-                self._recommender_stamp = stamp
-            return self._recommender
+        """The hybrid fitted on all events for catalog products, refitted when events, products or the index changed."""
+        return self.recommendations.fitted()
 
     def blend_trained(self) -> bool:
         """Whether the hybrid's weights were fitted on this shop (`daogou train recommend`)."""
-        return (self.models_dir / RECOMMEND_CARD).exists()
-
-    def _train_recommender(self, data: Interactions) -> TrainReport:
-        """Search the blend weights on the validation weeks, keep the fitted hybrid, store the weights."""
-        started = time.perf_counter()
-        model = self._fit_recommender(data, None)
-        metrics: dict[str, float] = {f"weight_{name}": weight for name, weight in model.weights_.items()}
-        if model.validation_map_ is not None:
-            metrics["validation_map@12"] = round(model.validation_map_, 5)
-        card = {
-            "weights": model.weights_,
-            "validation_map@12": model.validation_map_,
-            "validation_folds": model.validation_folds,
-            "validation_days": model.validation_days,
-            "events": len(data.events),
-            "users": len(data.users),
-        }
-        path = self.models_dir / RECOMMEND_CARD
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic.write_text(path, json.dumps(card, indent=2))
-        self._recommender = (model, data)
-        self._recommender_stamp = (self.store.versions(), self._index_stamp())
-        return TrainReport("recommend", str(path), len(data.events), len(data.users), metrics, round(time.perf_counter() - started, 1))
+        return self.recommendations.blend_trained()
 
     def recommend(self, user: str, k: int = 12, preferences: Preferences | None = None) -> tuple[list[Scored], str]:
-        """Recommendations for a user with reason codes (worded by `explain`); an unknown user gets what is popular (the second value says so)."""
-        if not 1 <= k <= 200:
-            raise BadQuery(f"k must be between 1 and 200, got {k}")
-        model, data = self.recommender()
-        prefs = preferences or Preferences()
-        wanted = k * 5 if prefs.active() else k
-        note = ""
-        if not self.blend_trained():
-            note = "blend not trained on this shop yet (run `daogou train recommend`): using the default blend"
-        if user in data.user_index:
-            recs = model.recommend(user, wanted)
-        else:
-            recs = model.models_["popularity"].recommend(user, wanted)  # type: ignore[attr-defined]
-            note = f"no purchase history for {user!r}: showing what is popular"
-        attributes = self.searcher.attributes
-        band = prefs.price_band or user_price_band(data.history(user))
-        chosen = apply_preferences(recs, prefs, attributes, band)[:k]
-        return chosen, note
+        """Recommendations for a user with reason codes (worded by `explain`); an unknown user gets what is popular."""
+        return self.recommendations.recommend(user, k, preferences)
 
     def explain(self, recs: list[Scored]) -> list[dict[str, str]]:
         """Each recommendation's reason worded in every storefront language, products named by title."""
-        titles = self.store.get_many([r.about for r in recs if r.about])
-
-        def title_of(pid: str) -> str:
-            return titles[pid].title if pid in titles else pid
-
-        return [{lang: rec.explain(title_of, lang) for lang in LANGUAGES} for rec in recs]
-
+        return self.recommendations.explain(recs)
 
     # -- assistant --------------------------------------------------------------------------------
 

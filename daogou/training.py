@@ -114,43 +114,100 @@ def train_attribute(store: CatalogStore, settings: Settings, models_dir: Path, f
     return TrainReport(field_name, str(models_dir / f"{field_name}.skops"), len(train), len(test), metrics, round(time.perf_counter() - started, 1))
 
 
-def sentiment_corpora(max_per_language: int | None = None) -> tuple[list[str], list[int], list[str]]:
-    """(texts, labels, language) from the shared Chinese shopping reviews and the English clothing reviews.
+@dataclass
+class SentimentCorpus:
+    """Labelled review texts from one source, and the name the model card gives that source."""
 
-    English labels: rating ≤ 2 negative, ≥ 4 positive; rating 3 is left out (reported separately).
-    """
+    name: str
+    texts: list[str] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+    langs: list[str] = field(default_factory=list)
+
+    def add(self, text: str, rating: float | None = None, label: int | None = None) -> None:
+        """A text with a star rating (≥ 4 positive, ≤ 2 negative, 3 left out) or a 0/1 label."""
+        from daogou.understand.sentiment import is_chinese
+
+        text = (text or "").strip()
+        if label is None and rating is not None and rating != 3:
+            label = 1 if rating >= 4 else 0
+        if text and label in (0, 1):
+            self.texts.append(text)
+            self.labels.append(int(label))  # type: ignore[arg-type]
+            self.langs.append("zh" if is_chinese(text) else "en")
+
+
+def shop_reviews_corpus(store) -> SentimentCorpus:  # type: ignore[no-untyped-def]
+    """The shop's own reviews that carry a star rating (ratings → labels)."""
+    corpus = SentimentCorpus("this shop's rated reviews")
+    for pid in store.reviewed_products():
+        for review in store.reviews_of(pid):
+            corpus.add(review.text, rating=review.rating)
+    return corpus
+
+
+def file_corpus(path: Path) -> SentimentCorpus:
+    """A CSV the user names: a text column ("text", "review" or "Review Text") and a "label" (0/1) or "rating" (1–5)."""
     import csv
 
-    from daogou.demo import find_dataset
+    corpus = SentimentCorpus(f"file {path.name}")
+    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            text = row.get("text") or row.get("review") or row.get("Review Text") or ""
+            try:
+                label = int(row["label"]) if (row.get("label") or "").strip() else None
+                rating = float(row["rating"]) if label is None and (row.get("rating") or "").strip() else None
+            except ValueError:
+                continue  # a malformed row is skipped, never guessed
+            corpus.add(text, rating=rating, label=label)
+    if not corpus.texts:
+        raise DaogouError(f"{path}: no usable rows; it needs a text column and a label (0/1) or rating (1-5) column")
+    return corpus
 
+
+def public_corpora(max_per_language: int | None = None) -> list[SentimentCorpus]:
+    """The shared Chinese shopping reviews and English clothing reviews, each only when it is present."""
+    import csv
+
+    from daogou.demo import data_roots
+
+    out = []
+    for root in data_roots():
+        zh = root / "chinese_reviews_sentiment" / "online_shopping_10_cats.csv"
+        if zh.exists() and not any(c.name.startswith("online_shopping_10_cats") for c in out):
+            corpus = SentimentCorpus("online_shopping_10_cats (zh, public)")
+            with zh.open(encoding="utf-8-sig") as handle:
+                for n, row in enumerate(csv.DictReader(handle)):
+                    if max_per_language is not None and n >= max_per_language:
+                        break
+                    corpus.add(row.get("review") or "", label=int(row["label"]))
+            out.append(corpus)
+        en = root / "womens_clothing_reviews_en" / "womens_clothing_ecommerce_reviews.csv"
+        if en.exists() and not any(c.name.startswith("Women's") for c in out):
+            corpus = SentimentCorpus("Women's E-Commerce Clothing Reviews (en, public; rating<=2 neg, >=4 pos)")
+            with en.open(encoding="utf-8") as handle:
+                for n, row in enumerate(csv.DictReader(handle)):
+                    if max_per_language is not None and n >= max_per_language:
+                        break
+                    text = ". ".join(t for t in ((row.get("Title") or "").strip(), (row.get("Review Text") or "").strip()) if t)
+                    corpus.add(text, rating=float(row["Rating"]))
+            out.append(corpus)
+    return out
+
+
+def sentiment_corpora(max_per_language: int | None = None) -> tuple[list[str], list[int], list[str]]:
+    """(texts, labels, language) of the public review sets (for the benchmark); empty when they are absent."""
     texts: list[str] = []
     labels: list[int] = []
     langs: list[str] = []
-    zh = find_dataset("chinese_reviews_sentiment") / "online_shopping_10_cats.csv"
-    with zh.open(encoding="utf-8-sig") as handle:
-        for n, row in enumerate(csv.DictReader(handle)):
-            if max_per_language is not None and n >= max_per_language:
-                break
-            if (row.get("review") or "").strip():
-                texts.append(row["review"])
-                labels.append(int(row["label"]))
-                langs.append("zh")
-    en = find_dataset("womens_clothing_reviews_en") / "womens_clothing_ecommerce_reviews.csv"
-    with en.open(encoding="utf-8") as handle:
-        for n, row in enumerate(csv.DictReader(handle)):
-            if max_per_language is not None and n >= max_per_language:
-                break
-            text = ". ".join(t for t in ((row.get("Title") or "").strip(), (row.get("Review Text") or "").strip()) if t)
-            rating = int(row["Rating"])
-            if text and rating != 3:
-                texts.append(text)
-                labels.append(1 if rating >= 4 else 0)
-                langs.append("en")
+    for corpus in public_corpora(max_per_language):
+        texts += corpus.texts
+        labels += corpus.labels
+        langs += corpus.langs
     return texts, labels, langs
 
 
-def train_sentiment(models_dir: Path, max_per_language: int | None = None) -> TrainReport:
-    """Train the zh+en TF-IDF sentiment model on the shared review sets (seeded split) and save it in the shop."""
+def train_sentiment(models_dir: Path, corpora: list[SentimentCorpus]) -> TrainReport:
+    """Train the zh+en TF-IDF sentiment model on the given sources (seeded split); the card names every source."""
     import json
 
     from sklearn.metrics import f1_score
@@ -161,14 +218,23 @@ def train_sentiment(models_dir: Path, max_per_language: int | None = None) -> Tr
     from daogou.understand.sentiment import TfidfSentiment
 
     started = time.perf_counter()
-    texts, labels, langs = sentiment_corpora(max_per_language)
+    used = [c for c in corpora if c.texts]
+    texts = [t for c in used for t in c.texts]
+    labels = [y for c in used for y in c.labels]
+    langs = [g for c in used for g in c.langs]
+    if len(set(labels)) < 2 or len(texts) < 20:
+        raise DaogouError("not enough labelled reviews to train sentiment: import rated reviews, name a file with --data, "
+                          "or place the public review sets under ../shared/data")
     strata = [f"{lang}{label}" for lang, label in zip(langs, labels)]
-    train, test = train_test_split(np.arange(len(texts)), test_size=0.2, random_state=SEED, stratify=strata)
+    rare = {s for s in strata if strata.count(s) < 2}
+    train, test = train_test_split(np.arange(len(texts)), test_size=0.2, random_state=SEED, stratify=None if rare else strata)
     model = TfidfSentiment().fit([texts[i] for i in train], [labels[i] for i in train])
     predicted = model.predict([texts[i] for i in test])
     metrics: dict[str, float] = {}
     for lang in ("zh", "en"):
         rows = [j for j, i in enumerate(test) if langs[i] == lang]
+        if not rows:
+            continue
         truth = [labels[test[j]] for j in rows]
         guess = [predicted[j] for j in rows]
         metrics[f"{lang}_accuracy"] = round(float(np.mean(np.array(truth) == np.array(guess))), 4)
@@ -176,7 +242,8 @@ def train_sentiment(models_dir: Path, max_per_language: int | None = None) -> Tr
     models_dir.mkdir(parents=True, exist_ok=True)
     artifacts.save(model, models_dir / "sentiment")
     card = {"model": "daogou review sentiment (TF-IDF char 1-3 + word 1-2 grams, logistic regression), zh + en",
-            "data": "online_shopping_10_cats (zh) + Women's E-Commerce Clothing Reviews (en, rating<=2 neg, >=4 pos)",
-            "split": {"seed": SEED, "stratified_by": "language and label", "train": len(train), "test": len(test)}, "metrics": metrics}
+            "data": [{"source": c.name, "reviews": len(c.texts), "positive": sum(c.labels)} for c in used],
+            "split": {"seed": SEED, "stratified_by": "language and label" if not rare else "none (a class too small)", "train": len(train), "test": len(test)},
+            "metrics": metrics}
     atomic.write_text(models_dir / "sentiment.json", json.dumps(card, indent=2, ensure_ascii=False))
     return TrainReport("sentiment", str(artifacts.path_for(models_dir / "sentiment")), len(train), len(test), metrics, round(time.perf_counter() - started, 1))

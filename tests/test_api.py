@@ -165,3 +165,12 @@ def test_a_reindex_by_another_process_is_picked_up(tmp_path: Path, myntra_shop: 
     other.close()
     after = client.get("/api/search", params={"q": "Item 8080 special", "understand": "false"}).json()["hits"]
     assert after[0]["id"] == "new-1"
+
+
+def test_front_page_lists_categories_and_popular(client: TestClient) -> None:
+    data = client.get("/api/home", params={"k": 5}).json()
+    assert len(data["categories"]) == 5 and data["popular_by"] in {"behaviour", "reviews", ""}
+    counts = [c["count"] for c in data["categories"]]
+    assert counts == sorted(counts, reverse=True) and all(c["names"]["en"] == c["value"] for c in data["categories"])
+    assert any(c["names"]["zh"] != c["value"] for c in data["categories"])  # everyday Chinese names where the lexicon has them
+    assert client.get("/api/home", params={"k": 0}).status_code == 422

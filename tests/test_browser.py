@@ -89,6 +89,23 @@ def test_type_see_results_remove_chip_open_product(server: str, browser) -> None
     page.close()
 
 
+def test_front_page_shows_the_catalogs_categories(server: str, browser, myntra_shop: Shop) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server + "/")
+    page.wait_for_selector("#categories .category img")
+    largest = max(myntra_shop.searcher.attributes.catalog_values("type").items(), key=lambda kv: kv[1])
+    first = page.locator("#categories .category").first
+    assert first.get_attribute("data-value") == largest[0] and str(largest[1]) in first.inner_text()
+    page.click("#lang")  # the same tiles in Chinese
+    page.wait_for_function("document.querySelector('#categories .category') && /[\u4e00-\u9fff]/.test(document.querySelector('#categories').innerText)")
+    page.screenshot(path=str(ARTIFACTS / "front-page-zh.png"), full_page=False)
+    page.locator("#categories .category").first.click()
+    page.wait_for_selector("#grid .card")
+    assert page.locator("#home").is_hidden()
+    assert all(h.attributes.get("type") == largest[0] for h in myntra_shop.search(largest[0], k=5, filters={"type": [largest[0]]}).hits)
+    page.close()
+
+
 def test_photo_upload_and_composed_search(server: str, browser, myntra_dir: Path) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     page.goto(server + "/")

@@ -104,3 +104,31 @@ def test_product_page_carries_the_review_summary(review_shop: Shop) -> None:
 
     data = TestClient(create_app(review_shop.path)).get("/api/products/15970").json()
     assert data["reviews"]["reviews"] >= 2 and "positive" in data["reviews"]["summary"]
+
+
+def test_sentiment_trains_on_the_shops_own_rated_reviews(myntra_shop: Shop, tmp_path: Path) -> None:
+    """A shop with rated reviews and no public sets: the model learns from its ratings, and its card says so."""
+    import json
+    import shutil
+
+    path = tmp_path / "shop"
+    shutil.copytree(myntra_shop.path, path)
+    ids = [p.id for p in myntra_shop.store.iter_products()][:20]
+    good = ["fits well and the colour is lovely", "great quality, very comfortable", "质量很好，很舒服", "love it, true to size"]
+    bad = ["cheap fabric, tore after one wash", "terrible fit and faded colour", "质量太差，退货了", "waste of money, very poor"]
+    rows = [f"{pid},{text},{rating}" for i, pid in enumerate(ids) for text, rating in ((good[i % 4], 5), (bad[i % 4], 1), ("it is ok", 3))]
+    reviews = tmp_path / "reviews.csv"
+    reviews.write_text("product_id,text,rating\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with Shop.open(path) as shop:
+        shop.import_reviews(reviews)
+        report = shop.train("sentiment", public=False)
+        card = json.loads((shop.models_dir / "sentiment.json").read_text(encoding="utf-8"))
+        assert card["data"] == [{"source": "this shop's rated reviews", "reviews": 40, "positive": 20}]  # rating 3 left out
+        assert report.train_items == 32
+        assert shop.positive_proba(["great quality, very comfortable"])[0] > shop.positive_proba(["terrible fit and faded colour"])[0]
+    labelled = tmp_path / "mine.csv"
+    labelled.write_text("text,label\n" + "\n".join(f"{t},1" for t in good * 5) + "\n" + "\n".join(f"{t},0" for t in bad * 5) + "\n", encoding="utf-8")
+    with Shop.open(path) as shop:
+        shop.train("sentiment", data=str(labelled), public=False)
+        card = json.loads((shop.models_dir / "sentiment.json").read_text(encoding="utf-8"))
+        assert [d["source"] for d in card["data"]] == ["this shop's rated reviews", "file mine.csv"]

@@ -122,7 +122,7 @@ def _flipkart_levels(levels: list[str], brand: str) -> list[str]:
     "akup happy mothers day mug" keeps "coffee mugs"), since the levels below it list one maker's range."""
     if len(levels) <= 2:
         return levels
-    makers = {m for m in (brand, levels[-1].split()[0]) if m and m not in _AUDIENCE}
+    makers = {m for m in (brand, levels[-1].split()[0]) if m and m not in _AUDIENCE and m != "&"}
     kept: list[str] = []
     for level in levels[:-1]:
         if any(level.startswith(m + " ") for m in makers):
@@ -136,7 +136,8 @@ def _flipkart_tree(row: Row) -> dict[str, str]:
     holds colour and "Ideal For" (gender), normalised to the values a shopper filters on."""
     out: dict[str, str] = {}
     brand = " ".join(str(row.get("brand") or "").lower().split())
-    levels = [" ".join(str(p).split()) for p in _literal_list(row.get("product_category_tree")) if str(p).strip()]
+    # the export dropped "&" and left two spaces where it stood ("sweaters  pullovers"): put it back
+    levels = [" & ".join(" ".join(part.split()) for part in str(p).split("  ")) for p in _literal_list(row.get("product_category_tree")) if str(p).strip()]
     kept = _flipkart_levels(levels, brand)
     for name, level in zip(("category", "subcategory"), kept):
         out[name] = level.title()

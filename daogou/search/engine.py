@@ -60,6 +60,8 @@ class Plan:
     price_max: float | None = None
     inferred: dict[str, str] = field(default_factory=dict)
     relaxed: list[str] = field(default_factory=list)
+    #: filters guessed for words no lexicon knew (understand/inference.py): let go of before anything understood
+    guessed: set[str] = field(default_factory=set)
 
     def constrained(self) -> bool:
         return bool(self.filters or self.exclude or self.price_min is not None or self.price_max is not None)
@@ -230,6 +232,7 @@ class Searcher:
         plan = Plan()
         if parsed is not None:
             plan.filters = {k: v for k, v in parsed.filters.items() if k in self.attributes.values and k not in drop}
+            plan.guessed = {s.field for s in parsed.slots if s.inferred and s.field in plan.filters}
             plan.exclude = {k: v for k, v in parsed.exclusions.items() if k in self.attributes.values and k not in drop}
             if "price" not in drop:
                 plan.price_min, plan.price_max = parsed.price_min, parsed.price_max
@@ -256,13 +259,14 @@ class Searcher:
 
     @staticmethod
     def _relax_once(plan: Plan, protected: set[str]) -> str | None:
-        """Drop the first understood constraint in RELAX_ORDER (never one the caller gave explicitly)."""
-        for name in RELAX_ORDER:
+        """Drop the first guessed filter, else the first understood constraint in RELAX_ORDER (never one the caller gave)."""
+        for name in (*sorted(plan.guessed), *RELAX_ORDER):
             if name == "price" and "price" not in protected and (plan.price_min is not None or plan.price_max is not None):
                 plan.price_min = plan.price_max = None
             elif name in plan.filters and name not in protected:
                 plan.filters.pop(name)
                 plan.inferred.pop(name, None)
+                plan.guessed.discard(name)
             else:
                 continue
             plan.relaxed.append(name)

@@ -44,10 +44,10 @@ def normalise(phrase: str) -> str:
 
 def _keys(value: str) -> list[str]:
     """The phrases that name a value: its whole name, and each alternative of a slashed one ("Leggings/Tights",
-    "Hat/beanie", "Jumpsuit/Playsuit": a shopper says one of them)."""
+    "Hat/beanie", "Sweaters & Pullovers": a shopper says one of them)."""
     keys = [normalise(value)]
-    if "/" in value:
-        keys += [normalise(part) for part in value.split("/")]
+    if any(mark in value for mark in "/&,"):
+        keys += [normalise(part) for part in re.split(r"[/&,]", value)]
     return [k for k in dict.fromkeys(keys) if k]
 
 
@@ -85,6 +85,11 @@ class Vocabulary:
     def lookup(self, phrase: str) -> Match | None:
         """The best field and values for `phrase`: an exact value beats a family, earlier fields beat later."""
         key = normalise(phrase)
+        soft_only = set(self.exact.get(key, {})) <= SOFT_FIELDS
+        hard_family = [f for f in self.family.get(key, {}) if f not in SOFT_FIELDS]
+        if soft_only and hard_family:  # "watch": the type family (Wrist Watches) filters; the soft category would not
+            field = next(f for f in self.fields if f in hard_family)
+            return Match(field, tuple(sorted(self.family[key][field])), False)
         for table, exact in ((self.exact, True), (self.family, False)):
             found = table.get(key)
             if not found:

@@ -1,0 +1,165 @@
+"""Recommendation serving for one shop: the hybrid fitted on the shop's behaviour, kept fresh, and its reasons.
+
+Why its own object: fitting is expensive and shared by every request, so it is single-flight and refitted
+only when the store's version counters or the index generation say something changed (also in another process);
+the shop only wires it to its store and searcher.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from daogou import atomic
+from daogou.catalog.store import CatalogStore
+from daogou.config import Settings
+from daogou.errors import BadQuery, DaogouError, IndexMissing
+from daogou.recommend.data import Interactions
+from daogou.recommend.models import CategoryPopularityRecommender, ContentRecommender, HybridRecommender, ImplicitRecommender, PopularityRecommender, Scored
+from daogou.recommend.preferences import Preferences, apply_preferences, user_price_band
+from daogou.recommend.reasons import LANGUAGES
+from daogou.training import TrainReport
+
+#: the hybrid recommender's fitted blend weights, in the shop's models folder
+RECOMMEND_CARD = "recommend.json"
+#: blend used before `daogou train recommend`: the content model was the best single model on validation weeks
+DEFAULT_BLEND = {"content": 1.0, "category": 0.5, "popularity": 0.25, "itemknn": 0.0, "als": 0.0, "bpr": 0.0}
+
+
+class RecommendService:
+    """The hybrid recommender of one shop, fitted on demand and shared by threads."""
+
+    def __init__(self, store: CatalogStore, settings: Settings, models_dir: Path, searcher: Callable[[], object], index_stamp: Callable[[], object]) -> None:
+        self.store = store
+        self.settings = settings
+        self.models_dir = models_dir
+        self._searcher = searcher
+        self._index_stamp = index_stamp
+        self._fitted: tuple[HybridRecommender, Interactions] | None = None
+        self._stamp: tuple[object, ...] = ()
+        self._lock = threading.Lock()
+
+    def forget(self) -> None:
+        """Drop the fitted model (events or products changed in this process)."""
+        self._fitted = None
+
+    def content_vectors(self) -> tuple[list[str], np.ndarray]:
+        """One unit vector per product from its text and photo vectors (text alone when it has no photo)."""
+        text_ids, text = self.store.load_vectors("text", self.settings.text_model)
+        image_ids, image = self.store.load_vectors("image", self.settings.image_model)
+        if not text_ids:
+            raise IndexMissing("no product vectors yet: run `daogou index` first")
+        position = {p: i for i, p in enumerate(image_ids)}
+        image_part = np.zeros((len(text_ids), image.shape[1] if image_ids else 0), np.float32)
+        for row, pid in enumerate(text_ids):
+            if pid in position:
+                image_part[row] = image[position[pid]]
+        joined = np.hstack([text, image_part]) if image_ids else text
+        norms = np.linalg.norm(joined, axis=1, keepdims=True)
+        norms[norms == 0] = 1
+        return text_ids, joined / norms
+
+    def factories(self) -> dict[str, object]:
+        """Every recommender of recommend/models.py, ready to fit on an Interactions set."""
+        base = self._base()
+        return {**base, "hybrid": lambda d: HybridRecommender(dict(base)).fit(d)}
+
+    def _base(self) -> dict[str, Callable[[Interactions], object]]:
+        """The single models the hybrid blends, each as a factory over an Interactions set."""
+        ids, vectors = self.content_vectors()
+        categories = {p.id: str(p.attributes.get("category") or p.attributes.get("type") or "") for p in self.store.iter_products()}
+        return {
+            "popularity": lambda d: PopularityRecommender().fit(d),
+            "category": lambda d: CategoryPopularityRecommender().fit(d, categories),
+            "itemknn": lambda d: ImplicitRecommender("itemknn").fit(d),
+            "als": lambda d: ImplicitRecommender("als").fit(d),
+            "bpr": lambda d: ImplicitRecommender("bpr").fit(d),
+            "content": lambda d: ContentRecommender().fit(d, ids, vectors),
+        }
+
+    def behaviour(self) -> Interactions:
+        """All events for products in the catalog (events for removed products are left out)."""
+        data = Interactions.from_events(self.store.load_interactions(), set(self._searcher().attributes.ids))  # type: ignore[attr-defined]
+        if not data.events:
+            raise DaogouError("no behaviour imported yet: run `daogou import-events` first")
+        return data
+
+    def fitted(self) -> tuple[HybridRecommender, Interactions]:
+        """The hybrid fitted on all events for catalog products, refitted when events or products changed
+        (also by another process: the store's version counters say so).
+
+        Blend weights come from models/recommend.json (written by `daogou train recommend`). Without it
+        the hybrid uses DEFAULT_BLEND: a request never searches weights (six anonymous requests once
+        started six 280 s fits) and never writes into models/. One fit at a time (single-flight).
+        """
+        with self._lock:
+            stamp = (self.store.versions(), self._index_stamp())
+            if self._fitted is None or stamp != self._stamp:
+                data = self.behaviour()
+                card = self.models_dir / RECOMMEND_CARD
+                weights = json.loads(card.read_text(encoding="utf-8"))["weights"] if card.exists() else DEFAULT_BLEND
+                self._fitted = (HybridRecommender(self._base(), weights=weights).fit(data), data)
+                self._stamp = stamp
+            return self._fitted
+
+    def blend_trained(self) -> bool:
+        """Whether the hybrid's weights were fitted on this shop (`daogou train recommend`)."""
+        return (self.models_dir / RECOMMEND_CARD).exists()
+
+    def train(self) -> TrainReport:
+        """Search the blend weights on the validation weeks, keep the fitted hybrid, store the weights."""
+        started = time.perf_counter()
+        data = self.behaviour()
+        model = HybridRecommender(self._base(), weights=None).fit(data)
+        metrics: dict[str, float] = {f"weight_{name}": weight for name, weight in model.weights_.items()}
+        if model.validation_map_ is not None:
+            metrics["validation_map@12"] = round(model.validation_map_, 5)
+        card = {
+            "weights": model.weights_,
+            "validation_map@12": model.validation_map_,
+            "validation_folds": model.validation_folds,
+            "validation_days": model.validation_days,
+            "events": len(data.events),
+            "users": len(data.users),
+        }
+        path = self.models_dir / RECOMMEND_CARD
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_text(path, json.dumps(card, indent=2))
+        with self._lock:
+            self._fitted = (model, data)
+            self._stamp = (self.store.versions(), self._index_stamp())
+        return TrainReport("recommend", str(path), len(data.events), len(data.users), metrics, round(time.perf_counter() - started, 1))
+
+    def recommend(self, user: str, k: int = 12, preferences: Preferences | None = None) -> tuple[list[Scored], str]:
+        """Recommendations for a user with reason codes; an unknown user gets what is popular (the note says so)."""
+        if not 1 <= k <= 200:
+            raise BadQuery(f"k must be between 1 and 200, got {k}")
+        model, data = self.fitted()
+        prefs = preferences or Preferences()
+        wanted = k * 5 if prefs.active() else k
+        note = ""
+        if not self.blend_trained():
+            note = "blend not trained on this shop yet (run `daogou train recommend`): using the default blend"
+        if user in data.user_index:
+            recs = model.recommend(user, wanted)
+        else:
+            recs = model.models_["popularity"].recommend(user, wanted)  # type: ignore[attr-defined]
+            note = f"no purchase history for {user!r}: showing what is popular"
+        attributes = self._searcher().attributes  # type: ignore[attr-defined]
+        band = prefs.price_band or user_price_band(data.history(user))
+        chosen = apply_preferences(recs, prefs, attributes, band)[:k]
+        return chosen, note
+
+    def explain(self, recs: list[Scored]) -> list[dict[str, str]]:
+        """Each recommendation's reason worded in every storefront language, products named by title."""
+        titles = self.store.get_many([r.about for r in recs if r.about])
+
+        def title_of(pid: str) -> str:
+            return titles[pid].title if pid in titles else pid
+
+        return [{lang: rec.explain(title_of, lang) for lang in LANGUAGES} for rec in recs]
