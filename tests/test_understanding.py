@@ -70,3 +70,35 @@ def test_exact_colour_ranks_before_its_family_and_says_so(myntra_shop: Shop) -> 
     assert colours.index("Navy Blue") > max(i for i, c in enumerate(colours) if c == "Blue")  # every exact Blue first
     navy = next(h for h in result.hits if h.attributes.get("colour") == "Navy Blue")
     assert "Navy Blue (same family)" in navy.explanation() and "藏青色（同系列）" in navy.explanation("zh")
+
+
+@pytest.fixture(scope="module")
+def invented() -> QueryParser:
+    """A catalog whose type names no lexicon of ours lists, with the real encoder and dictionary behind the parser."""
+    from daogou.models.registry import text_encoder
+    from daogou.understand.inference import ValueInference
+
+    vocabulary = Vocabulary({"type": ["Rainproof Shell", "Thermal Undershirt", "Trail Runner", "Sleep Set", "Carry Tote"],
+                             "colour": ["Ink", "Oatmeal", "Moss"], "gender": ["Men", "Women"]})
+    return QueryParser(vocabulary, ValueInference(vocabulary, text_encoder("e5-small")))
+
+
+@pytest.mark.parametrize("text, value", [("thermal underwear", "Thermal Undershirt"), ("保暖内衣", "Thermal Undershirt"),
+                                         ("trail running shoes for women", "Trail Runner")])
+def test_unknown_words_map_to_the_nearest_catalog_value_as_inferred(invented: QueryParser, text: str, value: str) -> None:
+    slot = _slot(invented, text, "type")
+    assert slot.values == [value] and slot.inferred
+    assert all(not s.inferred for s in invented.parse(text).slots if s.field == "gender")  # "women" is the catalog's own word
+
+
+@pytest.mark.parametrize("text", ["我想买东西", "cheap stuff please", "new arrivals"])
+def test_words_that_name_nothing_infer_nothing(invented: QueryParser, text: str) -> None:
+    assert not [s for s in invented.parse(text).slots if s.inferred]
+
+
+def test_inferred_filters_are_let_go_first(myntra_shop: Shop) -> None:
+    """A wrong guess must not cost the shopper what was understood: the guessed filter is relaxed before any other."""
+    from daogou.search.engine import Plan, Searcher
+
+    plan = Plan(filters={"type": ["Shirts"], "colour": ["Moss"]}, guessed={"colour"})
+    assert Searcher._relax_once(plan, set()) == "colour" and plan.filters == {"type": ["Shirts"]}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from daogou.understand.lexicon import STOPWORDS
 from daogou.understand.names import zh_value
+from daogou.understand.vocabulary import normalise
 
 
 @dataclass
@@ -62,8 +64,10 @@ class Hit:
         photo = self.signals.get("image_vector")
         if photo is not None and photo.rank <= 10:
             parts.append(words["photo"])
-        if not matched and self.matched_words:
-            parts.append(words["words"].format(words=", ".join(self.matched_words)))
+        named = {w for value in matched.values() for w in normalise(value).split()}
+        extra = [w for w in self.matched_words if normalise(w) not in named and w not in STOPWORDS]
+        if extra:  # words the shopper typed that the product's text has, beyond the values above
+            parts.append(words["words"].format(words=", ".join(extra)))
         if not parts and self.signals:
             parts.append(words["meaning"])
         return " · ".join(parts)
