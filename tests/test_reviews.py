@@ -116,7 +116,7 @@ def test_sentiment_trains_on_the_shops_own_rated_reviews(myntra_shop: Shop, tmp_
     ids = [p.id for p in myntra_shop.store.iter_products()][:20]
     good = ["fits well and the colour is lovely", "great quality, very comfortable", "质量很好，很舒服", "love it, true to size"]
     bad = ["cheap fabric, tore after one wash", "terrible fit and faded colour", "质量太差，退货了", "waste of money, very poor"]
-    rows = [f"{pid},{text},{rating}" for i, pid in enumerate(ids) for text, rating in ((good[i % 4], 5), (bad[i % 4], 1), ("it is ok", 3))]
+    rows = [f'{pid},"{text}",{rating}' for i, pid in enumerate(ids) for text, rating in ((good[i % 4], 5), (bad[i % 4], 1), ("it is ok", 3))]
     reviews = tmp_path / "reviews.csv"
     reviews.write_text("product_id,text,rating\n" + "\n".join(rows) + "\n", encoding="utf-8")
     with Shop.open(path) as shop:
@@ -127,7 +127,7 @@ def test_sentiment_trains_on_the_shops_own_rated_reviews(myntra_shop: Shop, tmp_
         assert report.train_items == 32
         assert shop.positive_proba(["great quality, very comfortable"])[0] > shop.positive_proba(["terrible fit and faded colour"])[0]
     labelled = tmp_path / "mine.csv"
-    labelled.write_text("text,label\n" + "\n".join(f"{t},1" for t in good * 5) + "\n" + "\n".join(f"{t},0" for t in bad * 5) + "\n", encoding="utf-8")
+    labelled.write_text("text,label\n" + "\n".join(f'"{t}",1' for t in good * 5) + "\n" + "\n".join(f'"{t}",0' for t in bad * 5) + "\n", encoding="utf-8")
     with Shop.open(path) as shop:
         shop.train("sentiment", data=str(labelled), public=False)
         card = json.loads((shop.models_dir / "sentiment.json").read_text(encoding="utf-8"))
