@@ -16,13 +16,15 @@ _SHADE_ZH = {"light": "浅", "pale": "浅", "dark": "深", "deep": "深", "brigh
 
 
 def _zh_names() -> dict[str, str]:
-    """Normalised English phrase → the first (most everyday) Chinese word listing it."""
+    """Normalised English phrase → a Chinese word for it: one whose main meaning (first phrase) it is, else any
+    word that lists it ("Casual Shoes" → 休闲鞋, not 板鞋, which lists it second)."""
     out: dict[str, str] = {}
-    for zh, phrases in ZH_TO_EN.items():
-        if zh in ZH_GENDERS:
-            continue
-        for phrase in phrases:
-            out.setdefault(normalise(phrase), zh.replace("t恤", "T恤"))
+    entries = [(zh.replace("t恤", "T恤"), phrases) for zh, phrases in ZH_TO_EN.items() if zh not in ZH_GENDERS]
+    for zh, phrases in entries:
+        out.setdefault(normalise(phrases[0]), zh)
+    for zh, phrases in entries:
+        for phrase in phrases[1:]:
+            out.setdefault(normalise(phrase), zh)
     return out
 
 
