@@ -164,33 +164,35 @@ def file_corpus(path: Path) -> SentimentCorpus:
     return corpus
 
 
+#: The public review sets: folder, file, encoding, the model card's name, and how a row becomes (text, label, rating).
+PUBLIC_REVIEWS = (
+    ("chinese_reviews_sentiment", "online_shopping_10_cats.csv", "utf-8-sig", "online_shopping_10_cats (zh, public)",
+     lambda row: (row.get("review") or "", int(row["label"]), None)),
+    ("womens_clothing_reviews_en", "womens_clothing_ecommerce_reviews.csv", "utf-8",
+     "Women's E-Commerce Clothing Reviews (en, public; rating<=2 neg, >=4 pos)",
+     lambda row: (". ".join(t for t in ((row.get("Title") or "").strip(), (row.get("Review Text") or "").strip()) if t), None, float(row["Rating"]))),
+)
+
+
 def public_corpora(max_per_language: int | None = None) -> list[SentimentCorpus]:
     """The shared Chinese shopping reviews and English clothing reviews, each only when it is present."""
     import csv
 
     from daogou.demo import data_roots
 
-    out = []
-    for root in data_roots():
-        zh = root / "chinese_reviews_sentiment" / "online_shopping_10_cats.csv"
-        if zh.exists() and not any(c.name.startswith("online_shopping_10_cats") for c in out):
-            corpus = SentimentCorpus("online_shopping_10_cats (zh, public)")
-            with zh.open(encoding="utf-8-sig") as handle:
-                for n, row in enumerate(csv.DictReader(handle)):
-                    if max_per_language is not None and n >= max_per_language:
-                        break
-                    corpus.add(row.get("review") or "", label=int(row["label"]))
-            out.append(corpus)
-        en = root / "womens_clothing_reviews_en" / "womens_clothing_ecommerce_reviews.csv"
-        if en.exists() and not any(c.name.startswith("Women's") for c in out):
-            corpus = SentimentCorpus("Women's E-Commerce Clothing Reviews (en, public; rating<=2 neg, >=4 pos)")
-            with en.open(encoding="utf-8") as handle:
-                for n, row in enumerate(csv.DictReader(handle)):
-                    if max_per_language is not None and n >= max_per_language:
-                        break
-                    text = ". ".join(t for t in ((row.get("Title") or "").strip(), (row.get("Review Text") or "").strip()) if t)
-                    corpus.add(text, rating=float(row["Rating"]))
-            out.append(corpus)
+    out: list[SentimentCorpus] = []
+    for folder, name, encoding, title, read in PUBLIC_REVIEWS:
+        path = next((root / folder / name for root in data_roots() if (root / folder / name).exists()), None)
+        if path is None:
+            continue
+        corpus = SentimentCorpus(title)
+        with path.open(encoding=encoding) as handle:
+            for n, row in enumerate(csv.DictReader(handle)):
+                if max_per_language is not None and n >= max_per_language:
+                    break
+                text, label, rating = read(row)
+                corpus.add(text, rating=rating, label=label)
+        out.append(corpus)
     return out
 
 

@@ -134,3 +134,19 @@ def test_decompression_bomb_is_refused(myntra_shop: Shop, tmp_path: Path) -> Non
     Image.new("1", (10_000, 10_000)).save(path)
     with pytest.raises(BadQuery, match="pixels"):
         myntra_shop.search(image=path)
+
+
+def test_a_relaxed_query_is_encoded_once(myntra_shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+    searcher = myntra_shop.searcher
+    calls: list[list[str]] = []
+    encode = searcher.text_encoder.encode_queries
+
+    def counting(texts):  # type: ignore[no-untyped-def]
+        calls.append(list(texts))
+        return encode(texts)
+
+    monkeypatch.setattr(searcher.text_encoder, "encode_queries", counting)
+    monkeypatch.setattr(searcher, "_last_query", None)  # nothing remembered from earlier tests
+    result = myntra_shop.search("黑色男士运动鞋", k=10)  # fewer exact matches than k: close matches follow
+    assert any(h.close_match for h in result.hits)
+    assert calls == [["黑色男士运动鞋"]]

@@ -88,6 +88,8 @@ class Searcher:
         self.settings = settings
         self.candidates = settings.candidates
         self._encode_lock = threading.Lock()
+        #: the last text encoded and its vector: a relaxed retry of the same request reuses it
+        self._last_query: tuple[str, np.ndarray] | None = None
         exact = settings.exact_filter_fraction
         self.text_encoder: TextEncoder = text_encoder(settings.text_model)
         self.lexical = LexicalIndex(index_dir / "lexical")
@@ -281,6 +283,16 @@ class Searcher:
         with self._encode_lock:
             return image_encoder(self.settings.image_model).encode_images([picture])[0]
 
+    def _query_vector(self, text: str) -> np.ndarray:
+        """The text's query vector, encoded once per text however often a request retrieves (relaxation rounds)."""
+        cached = self._last_query
+        if cached is not None and cached[0] == text:
+            return cached[1]
+        with self._encode_lock:  # encoders are shared by the server's threads; their native code is not re-entrant
+            vector = self.text_encoder.encode_queries([text])[0]
+        self._last_query = (text, vector)
+        return vector
+
     def _photo_vote(self, image_vector: np.ndarray, name: str, quorum: float) -> str | None:
         """The value of `name` most of the photo's nearest catalog products share, if enough of them do."""
         assert self.image_index is not None
@@ -312,8 +324,7 @@ class Searcher:
                 lists["bm25"] = [(h.id, h.score) for h in hits if allowed is None or h.id in allowed][:n]
             query_vector = None
             if use & {"text_vector", "aligned_image"}:
-                with self._encode_lock:  # encoders are shared by the server's threads; their native code is not re-entrant
-                    query_vector = self.text_encoder.encode_queries([text])[0]
+                query_vector = self._query_vector(text)
             if "text_vector" in use:
                 lists["text_vector"] = [(h.id, h.score) for h in self.text_index.search(query_vector, n, allowed)]
             if "aligned_image" in use and self.heads is not None and self.aligned_image is not None:
