@@ -96,7 +96,7 @@ class Shop:
         self._searcher_stamp: tuple[float, ...] = ()
         self.recommendations = RecommendService(self.store, self.settings, self.models_dir, lambda: self.searcher, self._index_stamp)
         self._sentiment = None
-        self._assistant: tuple[Assistant, list[tuple[str, str, str]]] | None = None
+        self._assistant: tuple[Assistant, int] | None = None
         self._showcase = Showcase(self.store)
         self._lock = threading.Lock()
 
@@ -419,14 +419,16 @@ class Shop:
 
     @property
     def assistant(self) -> Assistant:
-        """The shopping assistant, rebuilt when the policy documents change (also by another process)."""
-        sections = self.store.policy_sections()
+        """The shopping assistant, rebuilt when the policy documents change (also by another process: the store's
+        policy version says so with one small read per turn, not a read of every section)."""
+        version = self.store.policy_version()
         searcher = self.searcher  # before taking the lock: the searcher property takes it too
         with self._lock:
-            if self._assistant is None or self._assistant[1] != sections:
+            if self._assistant is None or self._assistant[1] != version:
+                sections = self.store.policy_sections()
                 policy = PolicyIndex(sections_from_store(sections), searcher.text_encoder) if sections else None
                 services = Services(lambda: self.searcher, self.store, self.review_summary)
-                self._assistant = (Assistant(services, policy, rewriter(self.settings.llm_url, self.settings.llm_model)), sections)
+                self._assistant = (Assistant(services, policy, rewriter(self.settings.llm_url, self.settings.llm_model)), version)
             return self._assistant[0]
 
     def chat(self, text: str | None, session_id: str | None = None, image: bytes | None = None, language: str | None = None) -> Reply:

@@ -315,7 +315,14 @@ class CatalogStore:
             conn.execute(delete(policy_sections).where(policy_sections.c.doc == doc))
             if sections:
                 conn.execute(policy_sections.insert(), [{"doc": doc, "position": i, "heading": h, "text": t} for i, (h, t) in enumerate(sections)])
+            _bump(conn, "policy_version")
         return len(sections)
+
+    def policy_version(self) -> int:
+        """A counter every policy import bumps: a running server notices another process's import with one cheap read."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(store_meta.c.value).where(store_meta.c.key == "policy_version")).scalar_one_or_none()
+        return int(value or 0)
 
     def policy_sections(self) -> list[tuple[str, str, str]]:
         """(doc, heading, text) of every policy section, in document order."""
