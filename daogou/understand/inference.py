@@ -32,7 +32,7 @@ from daogou.understand.vocabulary import Vocabulary
 INFERRED_FIELDS = ("type", "colour", "gender")
 #: Cosine floors per field for the encoder's nearest value; chosen on the Myntra dev set by
 #: benchmarks/understanding.py (the "calibration" block of results/understanding.json).
-FLOORS = {"type": 0.92, "colour": 0.94, "gender": 0.89}
+FLOORS = {"type": 0.92, "colour": 0.955, "gender": 0.89}
 #: Chinese shade characters and English shade words → the shade a catalog writes ("Light Pink", "Dark Blue").
 ZH_SHADES = {"浅": "light", "淡": "light", "深": "dark", "暗": "dark", "亮": "bright", "鲜": "bright"}
 EN_SHADES = {"light": "light", "pale": "light", "pastel": "light", "dark": "dark", "deep": "dark", "bright": "bright"}
