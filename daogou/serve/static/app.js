@@ -106,7 +106,8 @@ function renderChips(result) {
   for (const c of understood) {
     if (c.soft || state.drop.includes(c.field)) continue;
     const label = c.field === "price" ? c.text : `${c.negated ? t("not") + " " : ""}${c.text}`;
-    box.append(chip(label, () => { state.drop.push(c.field); run(); }, c.negated ? "neg" : ""));
+    // a slot guessed for words no lexicon knew is marked like the photo's guesses, with a "?"
+    box.append(chip(c.inferred ? `${label}: ${c.values[0]}?` : label, () => { state.drop.push(c.field); run(); }, c.negated ? "neg" : (c.inferred ? "inferred" : "")));
   }
   for (const [field, note] of Object.entries((result && result.inferred) || {})) {
     if (field === "photo_colour" || state.drop.includes(field)) continue;
