@@ -43,6 +43,8 @@ class Settings:
     aligned_weight: float = 1.0
     #: Candidates each retriever contributes before fusion.
     candidates: int = 100
+    #: Whole text results kept per index generation (least recently used go first); 0 turns the result cache off.
+    search_cache: int = 2048
     #: Folders (comma-separated) an admin upload over REST may take photos from; empty: none.
     photo_roots: str = ""
     #: Optional OpenAI-compatible endpoint (llama.cpp server, Ollama, vLLM) that may reword finished assistant

@@ -4,6 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
+
+from daogou.search.cache import LRU
 from PIL import Image
 
 from daogou.errors import BadQuery
@@ -146,7 +148,28 @@ def test_a_relaxed_query_is_encoded_once(myntra_shop: Shop, monkeypatch: pytest.
         return encode(texts)
 
     monkeypatch.setattr(searcher.text_encoder, "encode_queries", counting)
-    monkeypatch.setattr(searcher, "_last_query", None)  # nothing remembered from earlier tests
+    monkeypatch.setattr(searcher, "vectors_cache", LRU(100))  # nothing remembered from earlier tests
+    monkeypatch.setattr(searcher, "results_cache", LRU(100))
     result = myntra_shop.search("黑色男士运动鞋", k=10)  # fewer exact matches than k: close matches follow
     assert any(h.close_match for h in result.hits)
     assert calls == [["黑色男士运动鞋"]]
+
+
+def test_repeated_text_queries_are_served_from_the_cache_until_the_catalog_changes(myntra_shop: Shop, tmp_path: Path) -> None:
+    import shutil
+
+    path = tmp_path / "shop"
+    shutil.copytree(myntra_shop.path, path)
+    with Shop.open(path) as shop:
+        first = shop.search("red shirts for men", k=5)
+        cache = shop.searcher.results_cache
+        hits_before = cache.hits
+        again = shop.search("red  shirts for men", k=5)  # the same words, spaced differently
+        assert cache.hits == hits_before + 1 and [h.id for h in again.hits] == [h.id for h in first.hits]
+        again.hits.clear()  # a caller changing its copy changes nothing for the next shopper
+        assert len(shop.search("red shirts for men", k=5).hits) == 5
+        assert shop.search("red shirts for men", k=6).hits[:5] != [] and cache.hits == hits_before + 2  # k is part of the key
+        product = shop.product(first.hits[0].id)
+        shop.store.upsert_products([product.model_copy(update={"title": product.title + " (new season)"})])
+        fresh = shop.search("red shirts for men", k=5)
+        assert cache.hits == hits_before + 2 and any(h.title.endswith("(new season)") for h in fresh.hits)

@@ -15,6 +15,7 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from daogou.models import artifacts
 from daogou.models.align import AlignmentHeads, image_side
 from daogou.models.protocols import TextEncoder
 from daogou.models.registry import image_encoder, text_encoder
+from daogou.search.cache import LRU, VECTOR_ENTRIES
 from daogou.search.fusion import rrf
 from daogou.search.inputs import ImageSource, clean_text, load_image
 from daogou.search.results import Hit, SearchResult, Signal
@@ -88,8 +90,10 @@ class Searcher:
         self.settings = settings
         self.candidates = settings.candidates
         self._encode_lock = threading.Lock()
-        #: the last text encoded and its vector: a relaxed retry of the same request reuses it
-        self._last_query: tuple[str, np.ndarray] | None = None
+        #: query vectors by text (a relaxed retry of the same request, and repeated queries, reuse them)
+        self.vectors_cache: LRU[np.ndarray] = LRU(VECTOR_ENTRIES)
+        #: whole text results, by request and catalog version (this searcher serves one index generation)
+        self.results_cache: LRU[SearchResult] = LRU(settings.search_cache)
         exact = settings.exact_filter_fraction
         self.text_encoder: TextEncoder = text_encoder(settings.text_model)
         self.lexical = LexicalIndex(index_dir / "lexical")
@@ -150,6 +154,15 @@ class Searcher:
         if text is None and image is None:
             raise BadQuery("give a text query, an image, or both")
         text = clean_text(text) if text is not None else None
+        key = None
+        if image is None:  # a text request: the same words, options and catalog version give the same result
+            options = (k, _frozen(filters), understand, _frozen(retrievers), _frozen(drop), _frozen(exclude), _frozen(price_range))
+            key = (" ".join((text or "").split()), options, id(self.parser), self.store.versions()[0])
+            cached = self.results_cache.get(key)
+            if cached is not None:
+                result = copy.deepcopy(cached)
+                result.took_ms = round((time.perf_counter() - start) * 1000, 2)
+                return result
         explicit = {name: [str(v) for v in values if str(v).strip()] for name, values in (filters or {}).items() if values}
         for name in explicit:
             if name.lower() not in self.attributes.values:
@@ -200,7 +213,7 @@ class Searcher:
             if colour:
                 plan.inferred.setdefault("photo_colour", f"{colour} ({confidence:.2f})")
         mode = "+".join(name for name, given in (("text", text is not None), ("image", image is not None)) if given)
-        return SearchResult(
+        result = SearchResult(
             query=text or "",
             mode=mode,
             hits=hits,
@@ -213,6 +226,9 @@ class Searcher:
             relaxed=plan.relaxed,
             facets=facets,
         )
+        if key is not None:
+            self.results_cache.put(key, copy.deepcopy(result))
+        return result
 
     def similar(self, product_id: str, k: int = 12, exclude: set[str] | None = None) -> list[Hit]:
         """Products like one product: neighbours by photo and by text, fused (the product itself excluded)."""
@@ -285,12 +301,11 @@ class Searcher:
 
     def _query_vector(self, text: str) -> np.ndarray:
         """The text's query vector, encoded once per text however often a request retrieves (relaxation rounds)."""
-        cached = self._last_query
-        if cached is not None and cached[0] == text:
-            return cached[1]
-        with self._encode_lock:  # encoders are shared by the server's threads; their native code is not re-entrant
-            vector = self.text_encoder.encode_queries([text])[0]
-        self._last_query = (text, vector)
+        vector = self.vectors_cache.get(text)
+        if vector is None:
+            with self._encode_lock:  # encoders are shared by the server's threads; their native code is not re-entrant
+                vector = self.text_encoder.encode_queries([text])[0]
+            self.vectors_cache.put(text, vector)
         return vector
 
     def _photo_vote(self, image_vector: np.ndarray, name: str, quorum: float) -> str | None:
@@ -406,6 +421,16 @@ class Searcher:
                 )
             )
         return hits
+
+
+def _frozen(value: object) -> Hashable:
+    """A request option as a hashable cache key part (dicts and sets in a stable order)."""
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (set, frozenset, list, tuple)):
+        items = [_frozen(v) for v in value]
+        return tuple(sorted(items, key=repr)) if isinstance(value, (set, frozenset)) else tuple(items)
+    return value  # type: ignore[return-value]
 
 
 def _stem(word: str) -> str:
