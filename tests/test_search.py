@@ -173,3 +173,22 @@ def test_repeated_text_queries_are_served_from_the_cache_until_the_catalog_chang
         shop.store.upsert_products([product.model_copy(update={"title": product.title + " (new season)"})])
         fresh = shop.search("red shirts for men", k=5)
         assert cache.hits == hits_before + 2 and any(h.title.endswith("(new season)") for h in fresh.hits)
+
+
+def test_explanations_read_words_prepared_at_index_time(myntra_shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Segmenting every hit's title per request was a quarter of a search: only the query itself is segmented now."""
+    import daogou.search.engine as engine
+
+    searcher = myntra_shop.searcher
+    assert len(searcher.terms) == myntra_shop.store.count()
+    calls: list[str] = []
+    segment = engine.words
+
+    def counting(text: str) -> list[str]:
+        calls.append(text)
+        return segment(text)
+
+    monkeypatch.setattr(engine, "words", counting)
+    monkeypatch.setattr(searcher, "results_cache", LRU(0))
+    result = myntra_shop.search("analogue watch", k=10)
+    assert calls == ["analogue watch"] and {"analogue", "watch"} <= set(result.hits[0].matched_words)

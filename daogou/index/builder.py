@@ -22,6 +22,7 @@ from daogou.classifying import modalities_for
 from daogou.config import Settings
 from daogou.index.attributes import AttributeIndex
 from daogou.index.lexical import LexicalIndex
+from daogou.index.tokenize import fold, words
 from daogou.index.vectors import FaissIndex
 from daogou.models import artifacts
 from daogou.models.align import AlignmentHeads, image_side
@@ -33,6 +34,8 @@ from daogou.understand.vocabulary import Vocabulary
 
 #: The catalog's attribute values embedded by the text encoder (understand/inference.py reads them).
 VALUE_VECTORS = "values.npz"
+#: Each product's folded words (search explanations read them instead of segmenting titles per hit).
+TERMS = "terms.json"
 
 
 @dataclass
@@ -79,6 +82,9 @@ class GenerationBuilder:
         indexed["predicted_colour"] = len(predictions.get("colour", {}))
         indexed["attribute_values"] = self._value_vectors(folder, predictions)
         indexed["lexical"] = LexicalIndex.build(folder / "lexical", self.store.iter_products())
+        terms = {p.id: " ".join(sorted({fold(w) for w in words(p.passage())})) for p in self.store.iter_products()}
+        atomic.write_text(folder / TERMS, json.dumps(terms, ensure_ascii=False))
+        indexed["terms"] = len(terms)
         return indexed
 
     def _vector_index(self, folder: Path, name: str, ids: list[str], vectors: np.ndarray, model: str) -> int:
@@ -143,6 +149,12 @@ class GenerationBuilder:
         with (folder / VALUE_VECTORS).open("wb") as handle:
             np.savez(handle, **arrays)
         return sum(len(v) for v, _ in vectors.values())
+
+
+def load_terms(folder: Path) -> dict[str, str]:
+    """Product id → its space-separated folded words; empty for a generation built before terms existed."""
+    path = folder / TERMS
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def load_value_vectors(folder: Path) -> dict[str, tuple[list[str], np.ndarray]] | None:

@@ -36,3 +36,11 @@ def words(text: str) -> list[str]:
     for piece in jieba.lcut(text.lower(), HMM=True):
         out.extend(_WORD.findall(piece))
     return out
+
+
+def fold(word: str) -> str:
+    """Crude plural folding for explanations only ("shoes" meets "shoe"; BM25 itself uses tantivy's stemmer)."""
+    for suffix in ("es", "s"):
+        if len(word) > 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word

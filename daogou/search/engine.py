@@ -15,7 +15,7 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,9 +25,9 @@ from daogou.catalog.store import CatalogStore
 from daogou.config import Settings
 from daogou.errors import BadQuery, IndexMissing, UnknownProduct
 from daogou.index.attributes import AttributeIndex
-from daogou.index.builder import load_value_vectors
+from daogou.index.builder import load_terms, load_value_vectors
 from daogou.index.lexical import LexicalIndex
-from daogou.index.tokenize import words
+from daogou.index.tokenize import fold, words
 from daogou.index.vectors import FaissIndex
 from daogou.models import artifacts
 from daogou.models.align import AlignmentHeads, image_side
@@ -107,6 +107,8 @@ class Searcher:
             self.aligned_text = self._optional(index_dir, "aligned_text", tag, exact)
         self.colour_head = AttributePredictor.load(models_dir / "colour") if artifacts.exists(models_dir / "colour") else None
         self.predicted = load_predictions(index_dir)
+        #: each product's folded words, prepared at index time for the "mentions ..." part of explanations
+        self.terms = load_terms(index_dir)
         reviews_path = index_dir / "reviews.json"
         self.review_quality: dict[str, float] = json.loads(reviews_path.read_text(encoding="utf-8")) if reviews_path.exists() else {}
         products = list(store.iter_products())
@@ -191,7 +193,8 @@ class Searcher:
         weights = self._weights(text is not None, image_vector is not None)
         fused = self._with_reviews(rrf(self._retrieve(text, parsed, image_vector, colour_vector, plan, allowed, use), weights=weights))
         fused = self._exact_first(fused, parsed, plan)
-        hits = self._hits(fused[:k], parsed, plan)
+        query_words = list(dict.fromkeys(words(parsed.text))) if parsed else []  # segmented once per request
+        hits = self._hits(fused[:k], parsed, plan, query_words)
         # Fewer exact matches than asked for: follow them with close matches, dropping one understood slot at a time.
         wider = copy.deepcopy(plan)
         while relax and len(hits) < k and wider.constrained():
@@ -202,7 +205,7 @@ class Searcher:
             seen = {h.id for h in hits}
             lists = self._retrieve(text, parsed, image_vector, colour_vector, wider, wider_allowed, use)
             more = [f for f in rrf(lists, weights=weights) if f[0] not in seen]
-            for hit in self._hits(more[: k - len(hits)], parsed, plan):
+            for hit in self._hits(more[: k - len(hits)], parsed, plan, query_words):
                 hit.close_match = list(wider.relaxed[len(plan.relaxed) :])
                 hits.append(hit)
         facets = self.attributes.facets([item for item, _, _ in fused], FACET_FIELDS)
@@ -367,6 +370,11 @@ class Searcher:
         boosted = [(item, score + REVIEW_WEIGHT * self.review_quality.get(item, 0.0) / 61, signals) for item, score, signals in fused]
         return sorted(boosted, key=lambda t: (-t[1], t[0]))
 
+    def _terms_of(self, product) -> set[str]:  # type: ignore[no-untyped-def]
+        """A product's words for explanations: from the index; segmented now only for an index built before terms."""
+        stored = self.terms.get(product.id)
+        return set(stored.split()) if stored is not None else {fold(w) for w in words(product.passage())}
+
     def _exact_first(self, fused: list[tuple[str, float, dict[str, Signal]]], parsed: ParsedQuery | None, plan: Plan) -> list[tuple[str, float, dict[str, Signal]]]:
         """Products with the exact value the shopper said ("pink": Pink) before the rest of its family (Light Pink).
 
@@ -383,16 +391,15 @@ class Searcher:
 
     # -- results ------------------------------------------------------------------------------------
 
-    def _hits(self, fused: list[tuple[str, float, dict[str, Signal]]], parsed: ParsedQuery | None, plan: Plan) -> list[Hit]:
+    def _hits(self, fused: list[tuple[str, float, dict[str, Signal]]], parsed: ParsedQuery | None, plan: Plan, query_words: Sequence[str] = ()) -> list[Hit]:
         products = self.store.get_many([item for item, _, _ in fused])
-        query_words = list(dict.fromkeys(words(parsed.text))) if parsed else []
         preferred = {name: {v.lower() for v in values} for name, values in (parsed.preferred if parsed else {}).items()}
         hits = []
         for item, score, signals in fused:
             product = products.get(item)
             if product is None:  # deleted since the index was built
                 continue
-            present = {_stem(w) for w in words(product.passage())}
+            present = self._terms_of(product)
             matched_slots, predicted, family = [], {}, []
             for name, values in plan.filters.items():
                 value = self.attributes.value_of(product.id, name)
@@ -413,7 +420,7 @@ class Searcher:
                     image_path=product.image_path,
                     attributes=product.attributes,
                     signals=signals,
-                    matched_words=[w for w in query_words if _stem(w) in present],
+                    matched_words=[w for w in query_words if fold(w) in present],
                     matched_slots=matched_slots,
                     predicted=predicted,
                     review_quality=self.review_quality.get(product.id),
@@ -431,11 +438,3 @@ def _frozen(value: object) -> Hashable:
         items = [_frozen(v) for v in value]
         return tuple(sorted(items, key=repr)) if isinstance(value, (set, frozenset)) else tuple(items)
     return value  # type: ignore[return-value]
-
-
-def _stem(word: str) -> str:
-    """Crude plural folding for the explanation only (BM25 itself uses tantivy's stemmer)."""
-    for suffix in ("es", "s"):
-        if len(word) > 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
