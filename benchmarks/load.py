@@ -1,85 +1,155 @@
-"""Load test of `daogou serve` on loopback: 32 concurrent clients for 60 s of mixed text queries.
+"""Load on `daogou serve --workers 2` with a realistic query stream: server CPU per request, req/s, p50/p99.
 
-Starts the server as a separate process on 127.0.0.1 (a free port), waits until it answers, runs the
-clients (bounded in time), stops the server, and reports requests/second, p50/p99 latency and errors.
-Writes results/load.json. Usage: python benchmarks/load.py [SHOP_DIR] [--seconds 60] [--clients 32]
+The query log holds ≥ 2,000 distinct queries: windows of the catalog's own titles, Chinese queries, price phrases
+(adversarial_load.py's recipe) and Home Depot's real search terms; 10 % of requests are photo searches. Requests
+are drawn with a Zipf-like frequency (s = 1.1, seeded), so a head of popular queries repeats and a long tail does
+not. The clients run in this process; the server is its own process tree, and its CPU seconds (user + system,
+from /proc, all workers) divided by the requests it answered is the figure that travels between machines (on 2
+cores the client steals CPU from the server). Measured twice: with the result cache (default) and without it
+(DAOGOU_SEARCH_CACHE=0; query vectors are still reused). Writes results/load.json.
+Usage: python benchmarks/load.py [--seconds 30] [--clients 32] [--products 2000]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
+import os
 import random
 import socket
 import subprocess
 import sys
 import time
+from collections import Counter
+from pathlib import Path
 
 import httpx
-from common import SHOPS, percentiles, write_result
+from adversarial_load import photo_bytes, query_log, server_pids
+from common import myntra_shop, percentiles, write_result
 
-QUERIES = [
-    "black sports shoes for men", "red dress for women", "黑色男士运动鞋", "白色T恤", "blue jeans", "leather wallet",
-    "women handbags under 2000", "navy blue shirts", "watches for her", "不要黑色的女士手提包", "casual shoes for boys",
-    "grey sweatshirt", "sunglasses", "formal shoes not black", "粉色女士上衣", "analogue watch", "kurta for women", "backpack",
-]
+from daogou.demo import data_roots
+
+SEED = 42
+ZIPF_S = 1.1
 
 
-async def client(base: str, deadline: float, latencies: list[float], errors: list[str], seed: int) -> None:
+def homedepot_terms(n: int) -> list[str]:
+    """Distinct real search terms typed by Home Depot shoppers (other products: they exercise the long tail)."""
+    root = next((r / "homedepot_search_relevance" for r in data_roots() if (r / "homedepot_search_relevance").is_dir()), None)
+    if root is None:
+        return []
+    path = next(root.glob("*train*.csv"), None) or next(root.glob("*.csv"))
+    terms: dict[str, None] = {}
+    with path.open(encoding="latin-1") as handle:
+        for row in csv.DictReader(handle):
+            term = (row.get("search_term") or "").strip().lower()
+            if term:
+                terms[term] = None
+            if len(terms) >= n:
+                break
+    return list(terms)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes (fields 14 and 15 of /proc/PID/stat, in clock ticks)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / ticks
+
+
+async def client(base: str, deadline: float, stream: list[str], photos: list[bytes], seed: int, out: dict) -> None:
     rng = random.Random(seed)
-    # each client behind its own address, as a reverse proxy reports it (admission is fair per client address)
-    async with httpx.AsyncClient(base_url=base, timeout=30, headers={"x-forwarded-for": f"10.0.1.{seed + 1}"}) as http:
+    headers = {"x-forwarded-for": f"10.0.{seed // 250}.{seed % 250 + 1}"}  # each client its own address, as a proxy says
+    async with httpx.AsyncClient(base_url=base, timeout=60, headers=headers) as http:
+        i = seed
         while time.monotonic() < deadline:
-            q = rng.choice(QUERIES)
             started = time.perf_counter()
             try:
-                response = await http.get("/api/search", params={"q": q, "k": 24})
-                if response.status_code != 200:
-                    errors.append(f"{response.status_code} {q}")
+                if photos and rng.random() < 0.1:
+                    response = await http.post("/api/search/image", files={"image": ("p.jpg", rng.choice(photos), "image/jpeg")}, data={"k": "24"})
+                else:
+                    response = await http.get("/api/search", params={"q": stream[i % len(stream)], "k": 24})
+                    i += 7
+                out["status"][response.status_code] += 1
             except httpx.HTTPError as exc:
-                errors.append(f"{exc.__class__.__name__} {q}")
-            latencies.append((time.perf_counter() - started) * 1000)
+                out["status"][exc.__class__.__name__] += 1
+            out["latencies"].append((time.perf_counter() - started) * 1000)
 
 
-async def run(base: str, seconds: float, clients: int) -> tuple[list[float], list[str], float]:
-    latencies: list[float] = []
-    errors: list[str] = []
-    started = time.monotonic()
-    deadline = started + seconds
-    await asyncio.gather(*(client(base, deadline, latencies, errors, i) for i in range(clients)))
-    return latencies, errors, time.monotonic() - started
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("shop", nargs="?", default=str(SHOPS / "myntra-full"))
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2, help="server processes")
-    args = parser.parse_args()
+def run_phase(shop_path: Path, stream: list[str], photos: list[bytes], seconds: float, clients: int, cache: bool) -> dict:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "daogou.cli", "serve", args.shop, "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)])
+    env = {**os.environ, "DAOGOU_SEARCH_CACHE": "2048" if cache else "0"}
+    server = subprocess.Popen([sys.executable, "-m", "daogou.cli", "serve", str(shop_path), "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
             try:
-                if httpx.get(base + "/api/health", timeout=2).status_code == 200:
+                if httpx.get(base + "/api/ready", timeout=30).status_code == 200:
                     break
             except httpx.HTTPError:
-                time.sleep(0.5)
+                pass
+            time.sleep(0.5)
         else:
-            raise SystemExit("server did not start")
-        httpx.get(base + "/api/search", params={"q": "warm up"}, timeout=60)
-        latencies, errors, elapsed = asyncio.run(run(base, args.seconds, args.clients))
+            raise SystemExit("server did not become ready")
+        for q in ("warm up", "黑色男士运动鞋", "red dress"):  # models loaded in both workers before timing
+            for _ in range(4):
+                httpx.get(base + "/api/search", params={"q": q}, timeout=60)
+        pids = server_pids(server.pid)
+        out: dict = {"latencies": [], "status": Counter()}
+        cpu_before, started = cpu_seconds(pids), time.monotonic()
+        deadline = started + seconds
+
+        async def all_clients() -> None:
+            await asyncio.gather(*(client(base, deadline, stream, photos, i, out) for i in range(clients)))
+
+        asyncio.run(all_clients())
+        elapsed, cpu = time.monotonic() - started, cpu_seconds(pids) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=30)
-    figures = {"server_workers": args.workers, "clients": args.clients, "seconds": round(elapsed, 1), "requests": len(latencies), "requests_per_s": round(len(latencies) / elapsed, 1),
-               "latency": percentiles(latencies), "errors": len(errors), "error_samples": errors[:5]}
-    print(figures)
-    write_result("load", figures)
+    answered = sum(v for k, v in out["status"].items() if isinstance(k, int))
+    return {
+        "result_cache": cache,
+        "requests": answered,
+        "requests_per_s": round(answered / elapsed, 1),
+        "latency": percentiles(out["latencies"]),
+        "server_cpu_ms_per_request": round(1000 * cpu / max(1, answered), 2),
+        "status": {str(k): v for k, v in out["status"].items()},
+        "server_errors_5xx": sum(v for k, v in out["status"].items() if isinstance(k, int) and k >= 500),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--products", type=int, default=2000)
+    parser.add_argument("--queries", type=int, default=2000)
+    args = parser.parse_args()
+    shop = myntra_shop(f"myntra-{args.products}", limit=args.products)
+    shop_path = shop.path
+    shop.close()
+    catalog = query_log(shop_path, args.queries * 3 // 4)
+    distinct = list(dict.fromkeys(catalog + homedepot_terms(args.queries - len(catalog))))
+    random.Random(SEED).shuffle(distinct)  # popularity rank independent of how the query was made
+    weights = [1 / rank**ZIPF_S for rank in range(1, len(distinct) + 1)]
+    stream = random.Random(SEED).choices(distinct, weights=weights, k=20_000)
+    photos = photo_bytes(shop_path)
+    phases = [run_phase(shop_path, stream, photos, args.seconds, args.clients, cache) for cache in (False, True)]
+    for p in phases:
+        print(p)
+    write_result("load", {"products": args.products, "distinct_queries": len(distinct), "zipf_s": ZIPF_S, "photo_share": 0.1,
+                          "clients": args.clients, "seconds": args.seconds, "server_workers": 2, "without_cache": phases[0], "with_cache": phases[1]})
 
 
 if __name__ == "__main__":
