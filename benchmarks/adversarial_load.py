@@ -15,15 +15,12 @@ import argparse
 import asyncio
 import io
 import random
-import socket
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import httpx
-from common import SHOPS, myntra_shop, percentiles, write_result
+from common import myntra_shop, percentiles, served, write_result
 from PIL import Image
 
 ZH = ["黑色男士运动鞋", "白色T恤", "粉色女士上衣", "蓝色牛仔裤", "红色连衣裙", "女士手提包", "男士手表", "灰色卫衣", "休闲鞋", "太阳镜"]
@@ -168,22 +165,7 @@ def main() -> None:
     shop.close()
     queries = query_log(shop_path, args.queries)
     photos = photo_bytes(shop_path)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "daogou.cli", "serve", str(shop_path), "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(base + "/api/ready", timeout=30).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            raise SystemExit("server did not become ready")
+    with served(shop_path) as (base, server):
         for q in queries[:20]:
             httpx.get(base + "/api/search", params={"q": q}, timeout=60)
         pids = [server.pid]
@@ -191,9 +173,6 @@ def main() -> None:
         print("without attacker", quiet)
         attacked = asyncio.run(phase(base, args.seconds, args.clients, queries, photos, True, pids))
         print("with attacker", attacked)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     ratio = round(attacked["normal_latency"]["p99_ms"] / quiet["normal_latency"]["p99_ms"], 2)
     figures = {"products": args.products, "distinct_queries": len(queries), "photo_share": 0.1, "clients": args.clients, "seconds_per_phase": args.seconds,
                "server_workers": 2, "without_attacker": quiet, "with_attacker": attacked, "normal_p99_ratio_attacked_vs_quiet": ratio}

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
+import socket
+import subprocess
 import statistics
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -43,3 +48,31 @@ def write_result(name: str, data: dict) -> Path:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {path}")
     return path
+
+
+@contextmanager
+def served(shop_path: Path, workers: int = 2, env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`daogou serve` on a free loopback port in its own process tree; yields (base URL, process) once /api/ready
+    answers, and stops it afterwards. `env` adds DAOGOU_* overrides for this server only."""
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "daogou.cli", "serve", str(shop_path), "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(base + "/api/ready", timeout=30).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        else:
+            raise SystemExit("server did not become ready")
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -17,16 +17,13 @@ import asyncio
 import csv
 import os
 import random
-import socket
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import httpx
 from adversarial_load import photo_bytes, query_log, server_pids
-from common import myntra_shop, percentiles, write_result
+from common import myntra_shop, percentiles, served, write_result
 
 from daogou.demo import data_roots
 
@@ -84,23 +81,7 @@ async def client(base: str, deadline: float, stream: list[str], photos: list[byt
 
 
 def run_phase(shop_path: Path, stream: list[str], photos: list[bytes], seconds: float, clients: int, cache: bool) -> dict:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "DAOGOU_SEARCH_CACHE": "2048" if cache else "0"}
-    server = subprocess.Popen([sys.executable, "-m", "daogou.cli", "serve", str(shop_path), "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(base + "/api/ready", timeout=30).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            raise SystemExit("server did not become ready")
+    with served(shop_path, env={"DAOGOU_SEARCH_CACHE": "2048" if cache else "0"}) as (base, server):
         for q in ("warm up", "黑色男士运动鞋", "red dress"):  # models loaded in both workers before timing
             for _ in range(4):
                 httpx.get(base + "/api/search", params={"q": q}, timeout=60)
@@ -114,9 +95,6 @@ def run_phase(shop_path: Path, stream: list[str], photos: list[bytes], seconds: 
 
         asyncio.run(all_clients())
         elapsed, cpu = time.monotonic() - started, cpu_seconds(pids) - cpu_before
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     answered = sum(v for k, v in out["status"].items() if isinstance(k, int))
     return {
         "result_cache": cache,
