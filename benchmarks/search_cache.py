@@ -15,7 +15,7 @@ import time
 from common import myntra_shop, percentiles, write_result
 from search_latency import queries
 
-from daogou.search.cache import LRU
+from daogou.lru import LRU
 
 SEED = 42
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from daogou.search.cache import LRU
+from daogou.lru import LRU
 from PIL import Image
 
 from daogou.errors import BadQuery

@@ -25,6 +25,7 @@ from daogou.catalog.store import CatalogStore
 from daogou.config import Settings
 from daogou.errors import BadQuery, IndexMissing, UnknownProduct
 from daogou.index.attributes import AttributeIndex
+from daogou.lru import LRU
 from daogou.index.builder import load_terms, load_value_vectors
 from daogou.index.lexical import LexicalIndex
 from daogou.index.tokenize import fold, words
@@ -33,7 +34,6 @@ from daogou.models import artifacts
 from daogou.models.align import AlignmentHeads, image_side
 from daogou.models.protocols import TextEncoder
 from daogou.models.registry import image_encoder, text_encoder
-from daogou.search.cache import LRU, VECTOR_ENTRIES
 from daogou.search.fusion import rrf
 from daogou.search.inputs import ImageSource, clean_text, load_image
 from daogou.search.results import Hit, SearchResult, Signal
@@ -48,6 +48,8 @@ FACET_FIELDS = ("type", "colour", "gender", "brand")
 #: Weight of the review-quality nudge, in RRF units (1.0 = one retriever's rank-1 vote).
 REVIEW_WEIGHT = 0.3
 RETRIEVERS = ("bm25", "text_vector", "aligned_image", "image_vector", "aligned_text")
+#: Query vectors a searcher keeps (1.5 KB each); whole results are bounded by the `search_cache` setting.
+VECTOR_ENTRIES = 8192
 #: How many image neighbours vote on a query photo's type and gender, and the share the winner needs.
 VOTERS, TYPE_QUORUM, GENDER_QUORUM = 20, 0.4, 0.6
 

@@ -25,9 +25,12 @@ from importlib.resources import files
 import numpy as np
 
 from daogou.index.tokenize import words as segment
+from daogou.lru import LRU
 from daogou.models.protocols import TextEncoder
 from daogou.understand.vocabulary import Vocabulary
 
+#: Phrase vectors kept per inference object (a few unknown words each query).
+PHRASE_ENTRIES = 4096
 #: Fields a phrase may be inferred for (hard filters whose values are short names).
 INFERRED_FIELDS = ("type", "colour", "gender")
 #: Cosine floors per field for the encoder's nearest value; chosen on the Myntra dev set by
@@ -108,6 +111,8 @@ class ValueInference:
         #: the encoder's lock when it is shared with the searcher (its native code is not re-entrant)
         self._lock = lock or threading.Lock()
         self._vectors = vectors
+        #: phrase vectors: the same unknown words recur across queries
+        self._phrase_vectors: LRU[np.ndarray] = LRU(PHRASE_ENTRIES)
 
     @property
     def vectors(self) -> dict[str, tuple[list[str], np.ndarray]]:
@@ -174,7 +179,7 @@ class ValueInference:
         if self.encoder is None or not self.vectors:
             return {}
         phrases = [p for p, _ in self._phrases(piece)]
-        queries = _encode(self.encoder, tuple(phrases), self._lock)
+        queries = self._encode(tuple(phrases))
         out = {}
         for name, (values, matrix) in self.vectors.items():
             if name in taken or not len(values):
@@ -183,6 +188,15 @@ class ValueInference:
             row = int(np.unravel_index(int(np.argmax(scores)), scores.shape)[0])
             out[name] = (float(scores.max()), values[row])
         return out
+
+    def _encode(self, phrases: tuple[str, ...]) -> np.ndarray:
+        assert self.encoder is not None
+        vectors = self._phrase_vectors.get(phrases)
+        if vectors is None:
+            with self._lock:
+                vectors = self.encoder.encode_queries(list(phrases))
+            self._phrase_vectors.put(phrases, vectors)
+        return vectors
 
     def _nearest(self, piece: str, shade: str | None, taken: set[str]) -> Inference | None:
         """The field whose nearest value clears its floor by the widest margin."""
@@ -209,20 +223,3 @@ def value_vectors(encoder: TextEncoder, vocabulary: Vocabulary, lock: threading.
             with lock or threading.Lock():
                 out[name] = (values, encoder.encode_queries([v.replace("/", " / ").lower() for v in values]))
     return out
-
-
-_CACHE: dict[tuple[int, tuple[str, ...]], np.ndarray] = {}
-_CACHE_LIMIT = 4096
-
-
-def _encode(encoder: TextEncoder, phrases: tuple[str, ...], lock: threading.Lock) -> np.ndarray:
-    """Phrase vectors, cached per encoder (the same unknown words recur across queries)."""
-    key = (id(encoder), phrases)
-    hit = _CACHE.get(key)
-    if hit is None:
-        with lock:
-            hit = encoder.encode_queries(list(phrases))
-        if len(_CACHE) >= _CACHE_LIMIT:
-            _CACHE.clear()
-        _CACHE[key] = hit
-    return hit

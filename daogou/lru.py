@@ -1,8 +1,9 @@
-"""Bounded least-recently-used caches for one searcher: query vectors, and whole text results.
+"""A bounded least-recently-used mapping: the one cache shape of the project (query vectors and whole results in
+the searcher, phrase vectors in query inference).
 
-Why: real query streams repeat (a head of popular queries and a long tail), and encoding a query is most of a
-text search's CPU. A searcher lives exactly as long as one index generation, so its caches go with it when the
-index changes; results are also keyed by the store's catalog version, so an edited price is never served stale.
+Why one small class: real query streams repeat (a head of popular queries and a long tail) and encoding text is
+most of a search's CPU; every cache must also stay bounded in a long-running server. Who owns an instance decides
+when it is dropped (a searcher's caches go with its index generation).
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ from collections.abc import Hashable
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
-
-#: Query vectors kept (1.5 KB each); whole results are bounded by the `search_cache` setting (a few KB each).
-VECTOR_ENTRIES = 8192
 
 
 class LRU(Generic[V]):
