@@ -143,3 +143,17 @@ def train_classifier(data: Dataset, models_dir: Path, target: str, variant: str,
     artifacts.save(model, models_dir / f"classify-{target}")
     atomic.write_text(models_dir / f"classify-{target}.json", __import__("json").dumps(card, indent=2, ensure_ascii=False, default=str))
     return card
+
+
+def train_classification(store: CatalogStore, settings: Settings, models_dir: Path, inputs: dict[str, str], target: str = "type",
+                         variant: str = "feature-logreg", show_progress: bool = True):  # type: ignore[no-untyped-def]
+    """Train and store the fusion classifier for one attribute; returns its TrainReport (held-out figures)."""
+    from daogou.training import TrainReport
+
+    if variant not in VARIANTS:
+        raise DaogouError(f"unknown variant {variant!r}; known: {sorted(VARIANTS)}")
+    started = time.perf_counter()
+    data = build_dataset(store, settings, models_dir / "cache", target, "title", show_progress=show_progress)
+    card = train_classifier(data, models_dir, target, variant, {"text": "title + description", "inputs": inputs})
+    path = str(artifacts.path_for(models_dir / f"classify-{target}"))
+    return TrainReport(f"classify-{target}", path, card["split"]["train"], card["split"]["test"], card["metrics"], round(time.perf_counter() - started, 1))  # type: ignore[index]

@@ -20,7 +20,6 @@ from daogou.assistant import Assistant, Reply, Services
 from daogou.assistant.policy import PolicyIndex, read_document
 from daogou.assistant.rewording import rewriter
 from daogou.assistant.service import sections_from_store
-from daogou.models import artifacts
 from daogou.catalog.events import EVENT_PRESETS, EventMapping, read_events
 from daogou.catalog.importers import RowError, read_catalog
 from daogou.catalog.presets import PRESETS, ColumnMapping
@@ -34,10 +33,10 @@ from daogou.models.align import AlignmentHeads
 from daogou.pipeline.run import encode_catalog
 from daogou.search.engine import Searcher
 from daogou.search.showcase import FrontPage, Showcase
-from daogou.classifying import VARIANTS, build_dataset, train_classifier
-from daogou.training import TrainReport, file_corpus, public_corpora, shop_reviews_corpus, train_alignment, train_attribute, train_sentiment
-from daogou.understand.reviews import ReviewSummary, summarise
-from daogou.catalog.reviews import REVIEW_PRESETS, read_reviews
+from daogou.classifying import train_classification
+from daogou.training import TrainReport, train_alignment, train_attribute
+from daogou.understand.review_service import ReviewService
+from daogou.understand.reviews import ReviewSummary
 from daogou.search.inputs import ImageSource
 from daogou.recommend.data import Interactions
 from daogou.recommend.models import HybridRecommender, Scored
@@ -95,7 +94,7 @@ class Shop:
         self._searcher: Searcher | None = None
         self._searcher_stamp: tuple[float, ...] = ()
         self.recommendations = RecommendService(self.store, self.settings, self.models_dir, lambda: self.searcher, self._index_stamp)
-        self._sentiment = None
+        self.reviews = ReviewService(self.store, self.models_dir)
         self._assistant: tuple[Assistant, int] | None = None
         self._showcase = Showcase(self.store)
         self._lock = threading.Lock()
@@ -278,25 +277,13 @@ class Shop:
         elif what == "colour":
             report = train_attribute(self.store, self.settings, self.models_dir, "colour")
         elif what == "sentiment":
-            # the shop's own rated reviews first, then a file the user names, then the public sets where present
-            corpora = [shop_reviews_corpus(self.store)]
-            if params.get("data"):
-                corpora.append(file_corpus(Path(str(params["data"]))))
-            if params.get("public", True):
-                corpora += public_corpora(params.get("max_per_language"))  # type: ignore[arg-type]
-            report = train_sentiment(self.models_dir, corpora)
-            self._sentiment = None
+            data = params.get("data")
+            report = self.reviews.train(str(data) if data else None, bool(params.get("public", True)), params.get("max_per_language"))  # type: ignore[arg-type]
         elif what == "recommend":
             return self.recommendations.train()
         elif what == "classify":
-            target = str(params.get("target", "type"))
-            variant = str(params.get("variant", "feature-logreg"))
-            if variant not in VARIANTS:
-                raise DaogouError(f"unknown variant {variant!r}; known: {sorted(VARIANTS)}")
-            started = time.perf_counter()
-            data = build_dataset(self.store, self.settings, self.models_dir / "cache", target, "title", show_progress=bool(params.get("show_progress", True)))
-            card = train_classifier(data, self.models_dir, target, variant, {"text": "title + description", "inputs": self._inputs()})
-            report = TrainReport(f"classify-{target}", str(artifacts.path_for(self.models_dir / f"classify-{target}")), card["split"]["train"], card["split"]["test"], card["metrics"], round(time.perf_counter() - started, 1))  # type: ignore[index]
+            report = train_classification(self.store, self.settings, self.models_dir, self._inputs(), str(params.get("target", "type")),
+                                          str(params.get("variant", "feature-logreg")), bool(params.get("show_progress", True)))
         else:
             raise DaogouError(f"unknown training target {what!r}; use 'align', 'colour', 'classify', 'sentiment' or 'recommend'")
         self._build_indexes()
@@ -439,39 +426,17 @@ class Shop:
 
     def import_reviews(self, source: Path | str, preset: str = "generic") -> RecordsReport:
         """Import reviews; bad rows are reported by line; a review already stored is not added twice."""
-        if preset not in REVIEW_PRESETS:
-            raise ImportFailed(f"unknown reviews preset {preset!r}; known: {sorted(REVIEW_PRESETS)}")
-        reviews, errors = read_reviews(source, REVIEW_PRESETS[preset])
-        added, repeated = self.store.add_reviews(reviews)
-        known = self.store.get_many(sorted({r.product_id for r in reviews}))
-        unknown = len({r.product_id for r in reviews} - set(known))
+        added, repeated, unknown, errors = self.reviews.import_file(source, preset)
         return RecordsReport(str(source), added, repeated, unknown, errors)
 
     def positive_proba(self, texts: list[str]) -> list[float]:
-        """Probability that each text is positive: the trained model, or the lexicon/Bayes baselines before training."""
-        from daogou.understand.sentiment import clean, is_chinese, snownlp_positive, vader_positive
-
-        if artifacts.exists(self.models_dir / "sentiment"):
-            if self._sentiment is None:
-                self._sentiment = artifacts.load(self.models_dir / "sentiment")
-            column = list(self._sentiment.classes_).index(1)
-            return [float(p) for p in self._sentiment.predict_proba(texts)[:, column]]
-        texts = clean(texts)
-        zh = [i for i, t in enumerate(texts) if is_chinese(t)]
-        en = [i for i, t in enumerate(texts) if not is_chinese(t)]
-        out = [0.5] * len(texts)
-        for rows, scorer in ((zh, snownlp_positive), (en, vader_positive)):
-            if rows:
-                for i, p in zip(rows, scorer([texts[i] for i in rows])):
-                    out[i] = float(p)
-        return out
+        """Probability that each text is positive (see understand/review_service.py)."""
+        return self.reviews.positive_proba(texts)
 
     def review_summary(self, product_id: str) -> ReviewSummary:
         """Sentiment, aspects with counts, fit direction and the supporting sentences for one product's reviews."""
-        reviews = self.store.reviews_of(product_id)
-        if not reviews:
-            raise UnknownProduct(f"no reviews for product {product_id!r}")
-        return summarise(product_id, reviews, self.positive_proba)
+        return self.reviews.summary(product_id)
+
 
 def open(path: Path | str) -> Shop:  # noqa: A001 - mirrors the documented `daogou.open(...)`
     """Open the shop at `path`."""
