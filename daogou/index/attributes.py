@@ -41,6 +41,16 @@ class AttributeIndex:
         self.spelling.setdefault(key, {}).setdefault(low, value)
         self.by_id.setdefault(pid, {})[key] = self.spelling[key][low]
 
+    def add_predictions(self, predicted: dict[str, dict[str, list[object]]]) -> None:
+        """Fill values predicted at index time (field → product id → [value, confidence]) where the catalog has none."""
+        for name, table in predicted.items():
+            for pid, (value, _confidence) in table.items():
+                self.add_value(pid, name, str(value))
+
+    def value_table(self) -> dict[str, list[str]]:
+        """Every field's distinct values as the catalog spells them (what a query vocabulary is built from)."""
+        return {name: list(self.catalog_values(name)) for name in self.fields()}
+
     def add_value(self, pid: str, name: str, value: str) -> bool:
         """Add a predicted value for a product that has none for `name`; catalog values always win."""
         if pid not in self.ids or not value or name.lower() in self.by_id.get(pid, {}):

@@ -136,11 +136,9 @@ class GenerationBuilder:
 
     def _value_vectors(self, folder: Path, predictions: dict[str, dict[str, list[object]]]) -> int:
         """Embed every type/colour/gender value once per generation, so a query's unknown words meet them cheaply."""
-        attributes = AttributeIndex(list(self.store.iter_products()))
-        for name, table in predictions.items():
-            for pid, (value, _confidence) in table.items():
-                attributes.add_value(pid, name, str(value))
-        vocabulary = Vocabulary({f: attributes.catalog_values(f).keys() for f in attributes.fields()})
+        attributes = AttributeIndex(self.store.iter_products())
+        attributes.add_predictions(predictions)
+        vocabulary = Vocabulary(attributes.value_table())
         vectors = value_vectors(text_encoder(self.settings.text_model), vocabulary)
         arrays: dict[str, np.ndarray] = {}
         for name, (values, matrix) in vectors.items():

@@ -66,6 +66,8 @@ class Plan:
     relaxed: list[str] = field(default_factory=list)
     #: filters guessed for words no lexicon knew (understand/inference.py): let go of before anything understood
     guessed: set[str] = field(default_factory=set)
+    #: per filtered field, the lower-cased values the shopper named exactly (ranked before the rest of the family)
+    preferred: dict[str, set[str]] = field(default_factory=dict)
 
     def constrained(self) -> bool:
         return bool(self.filters or self.exclude or self.price_min is not None or self.price_max is not None)
@@ -115,10 +117,8 @@ class Searcher:
         self.review_quality: dict[str, float] = json.loads(reviews_path.read_text(encoding="utf-8")) if reviews_path.exists() else {}
         products = list(store.iter_products())
         self.attributes = AttributeIndex(products)
-        for field_name, table in self.predicted.items():
-            for pid, (value, _confidence) in table.items():
-                self.attributes.add_value(pid, field_name, str(value))
-        vocabulary = Vocabulary({f: self.attributes.catalog_values(f).keys() for f in self.attributes.fields()}, self.attributes.prices.values())
+        self.attributes.add_predictions(self.predicted)
+        vocabulary = Vocabulary(self.attributes.value_table(), self.attributes.prices.values())
         self.inference = ValueInference(vocabulary, self.text_encoder, load_value_vectors(index_dir), lock=self._encode_lock)
         self.parser = QueryParser(vocabulary, self.inference)
 
@@ -194,7 +194,7 @@ class Searcher:
         use = retrievers or set(RETRIEVERS)
         weights = self._weights(text is not None, image_vector is not None)
         fused = self._with_reviews(rrf(self._retrieve(text, parsed, image_vector, colour_vector, plan, allowed, use), weights=weights))
-        fused = self._exact_first(fused, parsed, plan)
+        fused = self._exact_first(fused, plan)
         query_words = list(dict.fromkeys(words(parsed.text))) if parsed else []  # segmented once per request
         hits = self._hits(fused[:k], parsed, plan, query_words)
         # Fewer exact matches than asked for: follow them with close matches, dropping one understood slot at a time.
@@ -256,6 +256,7 @@ class Searcher:
         if parsed is not None:
             plan.filters = {k: v for k, v in parsed.filters.items() if k in self.attributes.values and k not in drop}
             plan.guessed = {s.field for s in parsed.slots if s.inferred and s.field in plan.filters}
+            plan.preferred = {name: {v.lower() for v in values} for name, values in parsed.preferred.items() if name in plan.filters}
             plan.exclude = {k: v for k, v in parsed.exclusions.items() if k in self.attributes.values and k not in drop}
             if "price" not in drop:
                 plan.price_min, plan.price_max = parsed.price_min, parsed.price_max
@@ -290,6 +291,7 @@ class Searcher:
                 plan.filters.pop(name)
                 plan.inferred.pop(name, None)
                 plan.guessed.discard(name)
+                plan.preferred.pop(name, None)
             else:
                 continue
             plan.relaxed.append(name)
@@ -377,17 +379,16 @@ class Searcher:
         stored = self.terms.get(product.id)
         return set(stored.split()) if stored is not None else {fold(w) for w in words(product.passage())}
 
-    def _exact_first(self, fused: list[tuple[str, float, dict[str, Signal]]], parsed: ParsedQuery | None, plan: Plan) -> list[tuple[str, float, dict[str, Signal]]]:
+    def _exact_first(self, fused: list[tuple[str, float, dict[str, Signal]]], plan: Plan) -> list[tuple[str, float, dict[str, Signal]]]:
         """Products with the exact value the shopper said ("pink": Pink) before the rest of its family (Light Pink).
 
         A stable sort on how many such values a product has, so the fused order holds within each group.
         """
-        preferred = {name: {v.lower() for v in values} for name, values in (parsed.preferred if parsed else {}).items() if name in plan.filters}
-        if not preferred:
+        if not plan.preferred:
             return fused
 
         def said(item: str) -> int:
-            return sum((self.attributes.value_of(item, name) or "").lower() in values for name, values in preferred.items())
+            return sum((self.attributes.value_of(item, name) or "").lower() in values for name, values in plan.preferred.items())
 
         return sorted(fused, key=lambda entry: -said(entry[0]))
 
@@ -395,7 +396,6 @@ class Searcher:
 
     def _hits(self, fused: list[tuple[str, float, dict[str, Signal]]], parsed: ParsedQuery | None, plan: Plan, query_words: Sequence[str] = ()) -> list[Hit]:
         products = self.store.get_many([item for item, _, _ in fused])
-        preferred = {name: {v.lower() for v in values} for name, values in (parsed.preferred if parsed else {}).items()}
         hits = []
         for item, score, signals in fused:
             product = products.get(item)
@@ -408,7 +408,7 @@ class Searcher:
                 if value is None or value.lower() not in {v.lower() for v in values}:
                     continue
                 matched_slots.append(f"{name}={value}")
-                if name in preferred and value.lower() not in preferred[name]:
+                if name in plan.preferred and value.lower() not in plan.preferred[name]:
                     family.append(name)
                 if name not in product.attributes and name in self.predicted and product.id in self.predicted[name]:
                     predicted[name] = round(float(self.predicted[name][product.id][1]), 3)
