@@ -22,7 +22,7 @@ from daogou.classifying import modalities_for
 from daogou.config import Settings
 from daogou.index.attributes import AttributeIndex
 from daogou.index.lexical import LexicalIndex
-from daogou.index.tokenize import fold, words
+from daogou.index.tokenize import fold
 from daogou.index.vectors import FaissIndex
 from daogou.models import artifacts
 from daogou.models.align import AlignmentHeads, image_side
@@ -81,8 +81,12 @@ class GenerationBuilder:
         atomic.write_text(folder / "predicted.json", json.dumps(predictions, ensure_ascii=False))
         indexed["predicted_colour"] = len(predictions.get("colour", {}))
         indexed["attribute_values"] = self._value_vectors(folder, predictions)
-        indexed["lexical"] = LexicalIndex.build(folder / "lexical", self.store.iter_products())
-        terms = {p.id: " ".join(sorted({fold(w) for w in words(p.passage())})) for p in self.store.iter_products()}
+        terms: dict[str, str] = {}
+
+        def keep_terms(pid: str, segmented: list[str]) -> None:
+            terms[pid] = " ".join(sorted({fold(w) for w in segmented}))
+
+        indexed["lexical"] = LexicalIndex.build(folder / "lexical", self.store.iter_products(), keep_terms)
         atomic.write_text(folder / TERMS, json.dumps(terms, ensure_ascii=False))
         indexed["terms"] = len(terms)
         return indexed

@@ -9,7 +9,7 @@ the engine instead of after it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +53,11 @@ class LexicalIndex:
         self.searcher = self.index.searcher()
 
     @staticmethod
-    def build(directory: Path, products: Iterable[Product]) -> int:
-        """(Re)build the index from `products` in a temporary directory, then swap it in atomically."""
+    def build(directory: Path, products: Iterable[Product], segmented: Callable[[str, list[str]], None] | None = None) -> int:
+        """(Re)build the index from `products` in a temporary directory, then swap it in atomically.
+
+        `segmented(product_id, words)` sees each product's words as they are indexed, so a caller that needs them
+        too (the explanation terms) does not segment the whole catalog a second time."""
         count = 0
 
         def fill(tmp: Path) -> None:
@@ -64,7 +67,10 @@ class LexicalIndex:
             for product in products:
                 doc = tantivy.Document()
                 doc.add_text("id", product.id)
-                doc.add_text("body", " ".join(words(product.passage())))
+                body = words(product.passage())
+                if segmented is not None:
+                    segmented(product.id, body)
+                doc.add_text("body", " ".join(body))
                 for name, value in product.attributes.items():
                     doc.add_text("attr", filter_term(name, value))
                 writer.add_document(doc)
