@@ -12,6 +12,7 @@ negation cue right before a slot turns it into an exclusion; prices come from pa
 from __future__ import annotations
 
 import re
+from itertools import groupby
 from dataclasses import asdict, dataclass, field
 
 from daogou.understand.lexicon import (
@@ -187,17 +188,15 @@ class QueryParser:
 
     def _infer(self, tokens: list[_Token], parsed: ParsedQuery) -> list[Slot]:
         """Slots for runs of tokens nothing resolved (not stop words, not after a negation)."""
-        spans: list[str] = []
-        run: list[_Token] = []
-        for token in [*tokens, None]:
-            unknown = token is not None and not token.resolved and token.surface not in STOPWORDS and not token.surface.isdigit()
-            unknown = unknown and token.surface not in NEGATION_ZH and token.surface not in NEGATION_EN  # type: ignore[union-attr]
-            if unknown and (not run or run[-1].zh == token.zh):  # type: ignore[union-attr]
-                run.append(token)  # type: ignore[arg-type]
-                continue
-            if run:
-                spans.append(("" if run[0].zh else " ").join(t.surface for t in run))
-            run = [token] if unknown else []  # type: ignore[list-item]
+        def unknown(token: _Token) -> bool:
+            skip = token.surface in STOPWORDS or token.surface in NEGATION_ZH or token.surface in NEGATION_EN or token.surface.isdigit()
+            return not token.resolved and not skip
+
+        spans = [
+            ("" if zh else " ").join(t.surface for t in run)
+            for (is_unknown, zh), group in groupby(tokens, key=lambda t: (unknown(t), t.zh))
+            if is_unknown and (run := list(group))
+        ]
         taken = {s.field for s in parsed.slots}
         assert self.inference is not None
         return [
