@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import csv
 import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -95,3 +100,31 @@ def hm_shop(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Shop:
     shop.train("recommend")  # the blend weight search; requests never run it (they use the default blend)
     yield shop
     shop.close()
+
+
+@contextmanager
+def _uvicorn_in_thread(app, **config: object) -> Iterator[int]:  # type: ignore[no-untyped-def]
+    """Serve `app` with uvicorn on a free loopback port in a daemon thread; yields the port once it is started."""
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.1)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def serve_in_thread() -> Callable[..., object]:
+    """The uvicorn-in-a-thread server as a context manager, for tests that need a real socket (browser, slow clients)."""
+    return _uvicorn_in_thread

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import threading
 import time
 from pathlib import Path
 
@@ -22,25 +20,11 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is n
 
 
 @pytest.fixture(scope="module")
-def server(myntra_shop: Shop):  # type: ignore[no-untyped-def]
-    import uvicorn
-
+def server(myntra_shop: Shop, serve_in_thread):  # type: ignore[no-untyped-def]
     from daogou.serve.app import create_app
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(myntra_shop.path, admin_token=""), host="127.0.0.1", port=port, log_level="warning")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if instance.started:
-            break
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(create_app(myntra_shop.path, admin_token="")) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")

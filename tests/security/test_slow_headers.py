@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import socket
-import threading
 import time
 
 import pytest
-import uvicorn
 
 from daogou.serve import protocol
 from daogou.serve.protocol import DeadlineH11Protocol
@@ -18,19 +16,9 @@ async def _app(scope, receive, send):  # type: ignore[no-untyped-def]
     await send({"type": "http.response.body", "body": b"ok"})
 
 
-def test_slow_header_connections_are_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_slow_header_connections_are_closed(monkeypatch: pytest.MonkeyPatch, serve_in_thread) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(protocol, "HEADER_TIMEOUT_S", 1.0)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(_app, host="127.0.0.1", port=port, http=DeadlineH11Protocol, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    try:
+    with serve_in_thread(_app, http=DeadlineH11Protocol, lifespan="off") as port:
         slow = socket.create_connection(("127.0.0.1", port))
         slow.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")  # headers never finished
         slow.settimeout(5)
@@ -42,6 +30,3 @@ def test_slow_header_connections_are_closed(monkeypatch: pytest.MonkeyPatch) -> 
         fine.settimeout(5)
         assert b"200 OK" in fine.recv(200)
         fine.close()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
