@@ -20,7 +20,7 @@ from daogou.assistant import Assistant, Reply, Services
 from daogou.assistant.policy import PolicyIndex, read_document
 from daogou.assistant.rewording import rewriter
 from daogou.assistant.service import sections_from_store
-from daogou.catalog.events import EVENT_PRESETS, EventMapping, read_events
+from daogou.catalog.events import EVENT_PRESETS, read_events
 from daogou.catalog.importers import RowError, read_catalog
 from daogou.catalog.presets import PRESETS, ColumnMapping
 from daogou.catalog.schema import Product
@@ -359,13 +359,10 @@ class Shop:
         """Import views / carts / purchases. Bad rows are reported by line; re-importing the same file adds nothing."""
         if preset not in EVENT_PRESETS:
             raise ImportFailed(f"unknown events preset {preset!r}; known: {sorted(EVENT_PRESETS)}")
-        base = EVENT_PRESETS[preset]
-        if mapping:
-            allowed = {"user", "product", "timestamp", "price", "kind", "encoding"}
-            unknown = set(mapping) - allowed
-            if unknown:
-                raise ImportFailed(f"unknown event mapping fields {sorted(unknown)}; use {sorted(allowed)}")
-            base = EventMapping(**{**base.__dict__, **mapping})
+        try:
+            base = EVENT_PRESETS[preset].with_overrides(mapping or {})
+        except ValueError as exc:
+            raise ImportFailed(str(exc)) from exc
         events, errors = read_events(source, base)
         added, duplicates = self.store.add_interactions(events)
         known = self.store.get_many(sorted({e.product_id for e in events}))

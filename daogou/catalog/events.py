@@ -7,7 +7,7 @@ Parquet all work and every skipped row says where and why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -27,6 +27,14 @@ class EventMapping:
     kind: str = ""
     default_kind: str = "purchase"
     encoding: str = "utf-8-sig"
+
+    def with_overrides(self, overrides: dict[str, str]) -> EventMapping:
+        """A copy with `field=column` overrides applied (the events twin of ColumnMapping.with_overrides)."""
+        allowed = {"user", "product", "timestamp", "price", "kind", "encoding"}
+        unknown = set(overrides) - allowed
+        if unknown:
+            raise ValueError(f"unknown event mapping fields {sorted(unknown)}; use {sorted(allowed)}")
+        return replace(self, **overrides)
 
 
 EVENT_PRESETS: dict[str, EventMapping] = {
