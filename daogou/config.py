@@ -51,6 +51,11 @@ class Settings:
     #: replies; every id, price, number and negation must survive or the template reply is sent. Empty: off.
     llm_url: str = ""
     llm_model: str = "default"
+    #: Speech-to-text model for voice search: "whisper-base" (bundled in pip packages), a local CTranslate2
+    #: Whisper folder, or a hub id ("large-v3") for users who have the weights.
+    speech_model: str = "whisper-base"
+    #: Seconds of audio the speech encoder reads at least (30 = Whisper's own window; shorter is faster).
+    speech_window_s: float = 15.0
     #: Host names the server answers to (comma-separated; "*" for any). Add the shop's domain when serving publicly.
     allowed_hosts: str = "localhost,127.0.0.1,::1,[::1]"
 

@@ -44,6 +44,8 @@ from daogou.recommend.preferences import Preferences
 from daogou.recommend.service import RECOMMEND_CARD, RecommendService
 from daogou.recommend.session import Recommendation, SessionRecommender
 from daogou.search.results import Hit, SearchResult
+from daogou.speech import VoiceService, WhisperRecognizer
+from daogou.speech.vocabulary import CatalogWords
 
 __all__ = ["RECOMMEND_CARD", "Shop", "open"]  # RECOMMEND_CARD: tests and tools name the stored blend through the shop
 
@@ -97,6 +99,8 @@ class Shop:
         self.reviews = ReviewService(self.store, self.models_dir)
         self._assistant: tuple[Assistant, int] | None = None
         self._showcase = Showcase(self.store)
+        #: voice search and voice turns (daogou/speech/); the model loads on the first recording
+        self.voice = VoiceService(CatalogWords(lambda: self.searcher), WhisperRecognizer(settings.speech_model, settings.speech_window_s))
         self._lock = threading.Lock()
 
     # -- lifecycle ----------------------------------------------------------------------------------

@@ -1,0 +1,73 @@
+"""VoiceService: a recording in, the words the shopper meant out (then searched or chatted like typed words).
+
+Why one service: the API, the CLI and the assistant all need the same steps in the same order:
+vet and decode → find the speech → recognise with the shop's words as the prompt → normalise →
+repair Mandarin homophones by pinyin. The model loads once per process, on the first recording.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from daogou.speech.audio import NothingHeard, SpeechFinder, decode
+from daogou.speech.correction import Correction, PinyinCorrector
+from daogou.speech.normalise import normalise
+from daogou.speech.recognizer import LANGUAGES, SpeechToText, WhisperRecognizer
+from daogou.speech.vocabulary import ShopWords
+
+#: Whisper's own "this was not speech" rule: likely silence and an unsure hypothesis together.
+NO_SPEECH_PROB = 0.6
+LOW_LOGPROB = -1.0
+_WORDLESS = re.compile(r"^[\W_♪♫]*$")
+
+
+@dataclass
+class Transcript:
+    """What was heard and what will be searched for."""
+
+    text: str  # normalised and corrected: what the shop acts on (the shopper may edit it)
+    heard: str  # the recogniser's own words
+    language: str
+    corrections: list[Correction] = field(default_factory=list)
+    seconds: float = 0.0  # length of the recording
+    took_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class VoiceService:
+    """Speech to shop words. `words` gives the current catalog's words (re-read when the catalog changes)."""
+
+    def __init__(self, words: Callable[[], ShopWords], recognizer: SpeechToText | None = None, bias: bool = True) -> None:
+        self.words = words
+        self.recognizer = recognizer or WhisperRecognizer()
+        self.bias = bias
+        self.finder = SpeechFinder()
+        self._corrector: tuple[ShopWords, PinyinCorrector] | None = None
+
+    def _correct(self, words: ShopWords, text: str) -> tuple[str, list[Correction]]:
+        if self._corrector is None or self._corrector[0] is not words:
+            self._corrector = (words, PinyinCorrector(words.zh))
+        return self._corrector[1].correct(text)
+
+    def transcribe(self, data: bytes, language: str | None = None) -> Transcript:
+        """Transcribe one recording; `language` "zh"/"en" skips detection (the page's locale, when known)."""
+        started = time.perf_counter()
+        if language is not None and language not in LANGUAGES:
+            raise ValueError(f"language must be one of {LANGUAGES}")
+        speech = self.finder.find(decode(data))
+        words = self.words() if self.bias else None
+        prompts = {lang: words.prompt(lang) for lang in LANGUAGES} if words is not None else None
+        heard = self.recognizer.transcribe(speech.samples, language, prompts)
+        if _WORDLESS.match(heard.text) or (heard.no_speech_prob > NO_SPEECH_PROB and heard.avg_logprob < LOW_LOGPROB):
+            raise NothingHeard("didn't catch that: please say it again, closer to the microphone")
+        text = normalise(heard.text, heard.language)
+        fixes: list[Correction] = []
+        if words is not None and heard.language == "zh":
+            text, fixes = self._correct(words, text)
+        took = (time.perf_counter() - started) * 1000
+        return Transcript(text, heard.text, heard.language, fixes, round(speech.seconds, 2), round(took, 1))
