@@ -20,6 +20,7 @@ from rich.table import Table
 from daogou.catalog.importers import parse_mapping
 from daogou.errors import DaogouError
 from daogou.search.results import SearchResult
+from daogou.speech import Transcript
 from daogou.shop import ImportReport, RecordsReport, Shop
 
 app = typer.Typer(help="daogou 导购 — a self-hosted multimodal AI shopping guide.", no_args_is_help=True, add_completion=False)
@@ -141,10 +142,16 @@ def index(shop: ShopDir, workers: Annotated[int | None, typer.Option(help="encod
         err.print(f"  not encoded {pid}: {reason}")
 
 
-def _print_result(result: SearchResult, as_json: bool) -> None:
+def _print_result(result: SearchResult, as_json: bool, transcript: Transcript | None = None) -> None:
     if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        data = result.to_dict()
+        if transcript is not None:
+            data.update(transcript=transcript.text, language=transcript.language, heard=transcript.heard)
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
+    if transcript is not None:
+        fixed = "".join(f"  ({c.heard} → {c.meant})" for c in transcript.corrections)
+        console.print(f"heard ({transcript.language}, {transcript.took_ms:.0f} ms): [bold]{transcript.text}[/bold]{fixed}")
     understood = ""
     if result.understood:
         chips = result.understood.get("chips") or []
@@ -170,6 +177,14 @@ def _parse_filters(items: list[str] | None) -> dict[str, list[str]]:
     return filters
 
 
+def _read_file(path: Path) -> bytes:
+    """A small input file's bytes, or a one-line error (not a traceback) when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise DaogouError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
 @app.command()
 @friendly
 def search(
@@ -180,10 +195,20 @@ def search(
     filter_: Annotated[list[str] | None, typer.Option("--filter", help="NAME=VALUE[,VALUE], e.g. gender=Men")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
     understand: Annotated[bool, typer.Option(help="turn colours, types, genders, prices... in the words into filters")] = True,
+    voice: Annotated[Path | None, typer.Option(help="a recording of the query (wav, webm, ogg, mp3, m4a; at most 30 s)")] = None,
+    lang: Annotated[str | None, typer.Option(help="language of the recording: zh or en (default: detected)")] = None,
 ) -> None:
-    """Search the shop by words, by photo, or both (a photo plus words: "like this but in blue")."""
+    """Search the shop by words, by voice, by photo, or a photo plus words ("like this but in blue")."""
     with Shop.open(shop) as s:
-        _print_result(s.search(text=query, image=image, k=k, filters=_parse_filters(filter_), understand=understand), as_json)
+        transcript = None
+        if voice is not None:
+            if query:
+                raise DaogouError("give the words or --voice, not both")
+            if lang not in (None, "zh", "en"):
+                raise DaogouError("--lang must be zh or en")
+            transcript = s.voice.transcribe(_read_file(voice), lang)
+            query = transcript.text
+        _print_result(s.search(text=query, image=image, k=k, filters=_parse_filters(filter_), understand=understand), as_json, transcript)
 
 
 @app.command("import-docs")

@@ -105,14 +105,16 @@ class FairAdmission:
 class AdmissionMiddleware:
     """Pure ASGI: requests to `expensive` paths pass through FairAdmission, keyed by client address."""
 
-    def __init__(self, app, admission: FairAdmission, expensive: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app, admission: FairAdmission, expensive: tuple[str, ...], exclude: tuple[str, ...] = ()) -> None:  # type: ignore[no-untyped-def]
         self.app = app
         self.admission = admission
         self.expensive = expensive
+        #: paths under `expensive` that another admission governs (voice has its own, so it cannot starve text)
+        self.exclude = exclude
 
     async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
         path = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith(self.expensive):
+        if scope["type"] != "http" or not path.startswith(self.expensive) or (self.exclude and path.startswith(self.exclude)):
             await self.app(scope, receive, send)
             return
         client = (scope.get("client") or ("unknown", 0))[0]

@@ -40,6 +40,8 @@ from daogou.serve.observability import Metrics, RequestLog
 from daogou.serve.guards import FORM_OVERHEAD, AdminGate, EdgeGuard
 from daogou.search.results import Hit, SearchResult
 from daogou.shop import Shop
+from daogou.speech import AudioRefused, NothingHeard, Transcript
+from daogou.speech.audio import MAX_AUDIO_BYTES
 
 STATIC = Path(__file__).parent / "static"
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
@@ -68,6 +70,11 @@ ADMIN_RESPONSES = {
 }
 #: Routes that run models or scan the catalog: admitted a few at a time, fairly between clients.
 EXPENSIVE = ("/api/search", "/api/products", "/api/recommend", "/api/chat", "/api/parse")
+#: Voice routes: admitted one recording at a time on their own, so voice uploads cannot take the text slots.
+VOICE = ("/api/search/voice", "/api/chat/voice", "/api/speech")
+#: Declared types a recording may come with (browsers send audio/webm, video/webm for MediaRecorder output;
+#: curl sends application/octet-stream); the decoder, not the label, decides what it is.
+AUDIO_TYPES = ("audio/", "video/webm", "video/mp4", "video/ogg", "application/ogg", "application/octet-stream")
 STATUS = {BadQuery: 400, ImportFailed: 400, UnknownProduct: 404, IndexMissing: 409}
 
 
@@ -92,6 +99,33 @@ def _read_photo_upload(image: UploadFile) -> bytes:
     if len(data) > MAX_IMAGE_BYTES:
         raise HTTPException(413, f"photo is larger than {MAX_IMAGE_BYTES // 1_000_000} MB")
     return data
+
+
+def _read_audio_upload(audio: UploadFile) -> bytes:
+    """The bytes of an uploaded recording, refused by declared type (415) or size (413) before decoding."""
+    declared = (audio.content_type or "application/octet-stream").split(";")[0].strip().lower()
+    if not declared.startswith(AUDIO_TYPES):
+        raise HTTPException(415, f"unsupported content type {audio.content_type!r}; send a recording (WAV, WebM, Ogg, MP3, M4A)")
+    data = audio.file.read(MAX_AUDIO_BYTES + 1)
+    if len(data) > MAX_AUDIO_BYTES:
+        raise HTTPException(413, f"recording is larger than {MAX_AUDIO_BYTES // (1024 * 1024)} MB")
+    return data
+
+
+def _transcribe(shop: Shop, audio: UploadFile, language: str | None) -> Transcript:
+    """A recording's transcript, or the 4xx that says why there is none (never a 500)."""
+    data = _read_audio_upload(audio)
+    try:
+        return shop.voice.transcribe(data, language)
+    except AudioRefused as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+    except NothingHeard as exc:
+        raise HTTPException(422, str(exc)) from exc
+
+
+def _transcript_json(transcript: Transcript) -> dict[str, object]:
+    return {"transcript": transcript.text, "heard": transcript.heard, "language": transcript.language,
+            "corrections": [{"heard": c.heard, "meant": c.meant} for c in transcript.corrections], "speech_ms": transcript.took_ms}
 
 
 def _hit_json(hit: Hit) -> dict[str, object]:
@@ -177,7 +211,9 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         return JSONResponse({"detail": str(exc)}, status_code=STATUS.get(type(exc), 400))
 
     gate = AdminGate(token)
-    app.add_middleware(AdmissionMiddleware, admission=admission, expensive=EXPENSIVE)  # type: ignore[arg-type]
+    app.add_middleware(AdmissionMiddleware, admission=admission, expensive=EXPENSIVE, exclude=VOICE)  # type: ignore[arg-type]
+    voice_admission = FairAdmission(slots=1, per_client=2, max_queue=16, max_wait_s=10.0)
+    app.add_middleware(AdmissionMiddleware, admission=voice_admission, expensive=VOICE)  # type: ignore[arg-type]
     hosts = [h.strip() for h in shop.settings.allowed_hosts.split(",") if h.strip()]
     if hosts and "*" not in hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)  # a DNS-rebinding page cannot reach a loopback shop
@@ -185,7 +221,7 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         EdgeGuard,  # type: ignore[arg-type]
         gate=gate,
         body_caps={"/api/admin/import": MAX_CATALOG_BYTES + FORM_OVERHEAD, "/api/search/image": MAX_IMAGE_BYTES + FORM_OVERHEAD,
-                   "/api/chat/photo": MAX_IMAGE_BYTES + FORM_OVERHEAD},
+                   "/api/chat/photo": MAX_IMAGE_BYTES + FORM_OVERHEAD, **{route: MAX_AUDIO_BYTES + FORM_OVERHEAD for route in VOICE}},
     )
 
     app.add_middleware(RequestLog, metrics=metrics)  # type: ignore[arg-type]
@@ -266,6 +302,26 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         except BadQuery as exc:
             status = 413 if "pixels" in str(exc) or "MB" in str(exc) else 400
             raise HTTPException(status, str(exc)) from exc
+
+    @app.post("/api/speech", responses={413: {"description": "recording too long or too large"}, 415: {"description": "not a recording"},
+                                        422: {"description": "no speech heard"}})
+    def speech(
+        audio: Annotated[UploadFile, File(description="a recording: WAV, WebM/Opus, Ogg, MP3 or M4A, at most 30 s")],
+        lang: Annotated[Literal["zh", "en"] | None, Form(description="the language spoken; default: detected")] = None,
+    ) -> dict[str, object]:
+        """What was said, in the shop's words (the storefront shows it, editable, before searching)."""
+        return _transcript_json(_transcribe(shop, audio, lang))
+
+    @app.post("/api/search/voice", responses={413: {"description": "recording too long or too large"}, 415: {"description": "not a recording"},
+                                              422: {"description": "no speech heard"}})
+    def search_voice(
+        audio: Annotated[UploadFile, File(description="a recording: WAV, WebM/Opus, Ogg, MP3 or M4A, at most 30 s")],
+        lang: Annotated[Literal["zh", "en"] | None, Form(description="the language spoken; default: detected")] = None,
+        k: Annotated[int, Form(ge=1, le=200)] = 24,
+    ) -> dict[str, object]:
+        """Search by voice: the same results as the transcript typed, plus what was heard."""
+        transcript = _transcribe(shop, audio, lang)
+        return {**_result_json(shop.search(transcript.text, k=k)), **_transcript_json(transcript)}
 
     @app.get("/api/parse")
     def parse(q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)]) -> dict[str, object]:
@@ -397,6 +453,17 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
             return shop.chat(text, session_id=session_id, image=data, language=language).to_dict()
         except BadQuery as exc:
             raise HTTPException(413 if "pixels" in str(exc) or "MB" in str(exc) else 400, str(exc)) from exc
+
+    @app.post("/api/chat/voice", responses={413: {"description": "recording too long or too large"}, 415: {"description": "not a recording"},
+                                            422: {"description": "no speech heard"}})
+    def chat_voice(
+        audio: Annotated[UploadFile, File(description="a recording: WAV, WebM/Opus, Ogg, MP3 or M4A, at most 30 s")],
+        session_id: Annotated[str | None, Form(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
+        language: Annotated[Literal["zh", "en"] | None, Form(description="the language spoken and replied in; default: detected")] = None,
+    ) -> dict[str, object]:
+        """A spoken turn: transcribed with the shop's words, then the same turn as typed (the reply carries the transcript)."""
+        transcript = _transcribe(shop, audio, language)
+        return {**shop.chat(transcript.text, session_id=session_id, language=language).to_dict(), **_transcript_json(transcript)}
 
     @app.get("/api/admin/chat/{session_id}", dependencies=[Depends(admin)], responses=ADMIN_RESPONSES)
     def chat_session(session_id: str) -> dict[str, object]:

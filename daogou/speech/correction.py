@@ -21,6 +21,25 @@ COMMON = 2000
 FUNCTION_CHARS = frozenset("一二三四五六七八九十两几个件条双只的了是在我你他她它们这那不也就都要有和与把被给吗呢吧啊")
 
 
+#: What follows a spoken amount; Whisper mishears them (以内 → 一类) and then the price is lost.
+PRICE_CUES = ("以内", "以下", "以上", "左右", "之内")
+_AFTER_AMOUNT = re.compile(r"(\d+(?:\.\d+)?\s*(?:块钱|块|元)?)([\u4e00-\u9fff]{2})")
+
+
+def _fuzzy(sounds: list[str]) -> tuple[str, ...]:
+    """Sounds with the confusions of many Mandarin speakers folded (l/n, zh/z, ch/c, sh/s)."""
+    out = []
+    for s in sounds:
+        for a, b in (("zh", "z"), ("ch", "c"), ("sh", "s")):
+            if s.startswith(a):
+                s = b + s[len(a):]
+        out.append("n" + s[1:] if s.startswith("l") else s)
+    return tuple(out)
+
+
+_CUE_SOUNDS: dict[tuple[str, ...], str] = {}
+
+
 @dataclass(frozen=True)
 class Correction:
     heard: str
@@ -51,12 +70,13 @@ class PinyinCorrector:
         return jieba.dt.FREQ
 
     def correct(self, text: str) -> tuple[str, list[Correction]]:
-        """The text with misheard shop words replaced, and what was replaced."""
+        """The text with misheard shop words (and price bounds after an amount) replaced, and what was replaced."""
         if not _HAN.search(text) or len(text) > 400:
             return text, []
+        fixes: list[Correction] = []
+        text = _AFTER_AMOUNT.sub(lambda m: m.group(1) + _price_cue(m.group(2), fixes), text)
         sounds = _sounds(text)
         out: list[str] = []
-        fixes: list[Correction] = []
         i = 0
         while i < len(text):
             step = 1
@@ -78,3 +98,14 @@ class PinyinCorrector:
                 out.append(text[i])
             i += step
         return "".join(out), fixes
+
+
+def _price_cue(heard: str, fixes: list[Correction]) -> str:
+    """`heard` (two characters after an amount) as the price bound it sounds like, if it sounds like one."""
+    if not _CUE_SOUNDS:
+        _CUE_SOUNDS.update({_fuzzy(_sounds(cue)): cue for cue in PRICE_CUES})
+    cue = _CUE_SOUNDS.get(_fuzzy(_sounds(heard)))
+    if cue is None or cue == heard:
+        return heard
+    fixes.append(Correction(heard, cue))
+    return cue

@@ -49,7 +49,8 @@ def normalise(text: str, language: str) -> str:
     text = _TRAILING.sub("", text)
     if language == "zh" or re.search(r"[\u4e00-\u9fff]", text):
         text = _amounts(_t2s().convert(text))
-        text = re.sub(r"[，。、！？]", " ", text)
+        text = re.sub(r"[，。、！？,]", " ", text)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # 2,000 → 2000
     text = re.sub(r"[,;:!?]+(?=\s|$)|(?<=[a-z])\.(?=\s|$)", " ", text)  # prompts make Whisper list words with commas
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    return re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff\d])|(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff])", "", text)  # typed Chinese has no spaces
