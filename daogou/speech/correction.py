@@ -3,7 +3,9 @@
 Why pinyin: Whisper base hears the sounds of "衬衫" right but writes other characters with them
 ("趁山"); by characters nothing matches, by sound it is the shop's word. Longest words first, so
 "休闲裤" wins over "休闲". A run that is already a common word of its own (jieba's dictionary) is
-left alone, and so is a run holding a function word or numeral, so "上一个" does not become "上衣个".
+left alone, and so is a two-character run holding a function word or numeral, so "上一个" does not become
+"上衣个" (a longer run such as "脸一群" is still the shop's "连衣裙"). Runs no exact sound matches get a second
+chance with the l/n, z/zh, c/ch, s/sh confusions of many Mandarin speakers folded ("中色" → "棕色").
 """
 
 from __future__ import annotations
@@ -57,9 +59,12 @@ class PinyinCorrector:
     def __init__(self, words: tuple[str, ...], max_len: int = 5) -> None:
         self.max_len = max_len
         self.by_sound: dict[tuple[str, ...], str] = {}
+        #: the same with the l/n, z/zh, c/ch, s/sh confusions folded: a second chance for runs no exact sound matched
+        self.by_fuzzy: dict[tuple[str, ...], str] = {}
         for word in words:  # most-stocked first: the first word with a sound keeps it
             if 2 <= len(word) <= max_len and all(_HAN.match(ch) for ch in word):
                 self.by_sound.setdefault(tuple(_sounds(word)), word)
+                self.by_fuzzy.setdefault(_fuzzy(_sounds(word)), word)
         self.known = set(words)
 
     @cached_property
@@ -88,8 +93,10 @@ class PinyinCorrector:
                     step = size
                     out.append(run)
                     break
-                word = self.by_sound.get(tuple(sounds[i : i + size]))
-                if word and self._frequency.get(run, 0) < COMMON and not FUNCTION_CHARS.intersection(run):
+                heard = sounds[i : i + size]
+                word = self.by_sound.get(tuple(heard)) or self.by_fuzzy.get(_fuzzy(heard))
+                grammar = size == 2 and FUNCTION_CHARS.intersection(run)  # "上一": grammar; "脸一群": a misheard 连衣裙
+                if word and self._frequency.get(run, 0) < COMMON and not grammar:
                     out.append(word)
                     fixes.append(Correction(run, word))
                     step = size

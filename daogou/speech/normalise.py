@@ -3,7 +3,7 @@
 Why: Whisper writes Mandarin in traditional characters as often as simplified ("換一首歌"), spells
 prices as words ("五百块以内") and ends sentences with a full stop; the query parser reads simplified
 Chinese, digits and no punctuation. Only numerals that are amounts become digits, so "一件" and
-"看一下" stay as they were said.
+"看一下" stay as they were said. A word looped by the recogniser ("女士 女士 女士") is said once.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ _NUMERAL = re.compile(r"[零一二两三四五六七八九十百千万点]+")
 _AMOUNT_AFTER = re.compile(r"^(?:块|元|圆|刀|美元|卢比|以内|以下|以上|左右|之内|到|至)")
 _UNIT = re.compile(r"[十百千万]")
 _TRAILING = re.compile(r"[\s。．.，,！!？?、…]+$")
+#: Whisper's loops on unclear audio: a Chinese word said again and again, an English word three times or more.
+_ZH_REPEAT = re.compile(r"([\u4e00-\u9fff]{2,4})(?:\s*\1)+")
+_EN_REPEAT = re.compile(r"\b(\w+)(?:\s+\1\b){2,}", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -52,5 +55,5 @@ def normalise(text: str, language: str) -> str:
         text = re.sub(r"[，。、！？,]", " ", text)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # 2,000 → 2000
     text = re.sub(r"[,;:!?]+(?=\s|$)|(?<=[a-z])\.(?=\s|$)", " ", text)  # prompts make Whisper list words with commas
-    text = " ".join(text.split())
+    text = _EN_REPEAT.sub(r"\1", _ZH_REPEAT.sub(r"\1", " ".join(text.split())))
     return re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff\d])|(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff])", "", text)  # typed Chinese has no spaces

@@ -64,11 +64,14 @@ class WhisperRecognizer:
     or a hub id such as "large-v3" for users who have the weights. Loaded once, on first use.
     """
 
-    def __init__(self, model: str = BUNDLED, window_s: float = 15.0, beam_size: int = 5, threads: int = 1) -> None:
+    def __init__(self, model: str = BUNDLED, window_s: float = 15.0, beam_size: int = 5, threads: int = 1,
+                 repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0) -> None:
         self.model = model
         self.window_s = window_s
         self.beam_size = beam_size
         self.threads = threads
+        self.repetition_penalty = repetition_penalty
+        self.no_repeat_ngram_size = no_repeat_ngram_size
         self._whisper = None
         self._lock = threading.Lock()
 
@@ -108,6 +111,7 @@ class WhisperRecognizer:
         result = whisper.model.generate(
             encoded, [tokens], beam_size=self.beam_size, max_length=min(whisper.max_length, len(tokens) + 16 + int(seconds * 12)),
             suppress_blank=True, suppress_tokens=[-1], return_scores=True, return_no_speech_prob=True,
+            repetition_penalty=self.repetition_penalty, no_repeat_ngram_size=self.no_repeat_ngram_size,
         )[0]
         ids = [t for t in (result.sequences_ids[0] if result.sequences_ids else []) if t < tokenizer.eot]
         text = tokenizer.decode(ids).replace("\ufffd", "").strip()  # a character cut at the end

@@ -22,6 +22,10 @@ from daogou.speech.vocabulary import ShopWords
 NO_SPEECH_PROB = 0.6
 LOW_LOGPROB = -1.0
 _WORDLESS = re.compile(r"^[\W_♪♫]*$")
+#: Slower than this (Chinese characters or English words per second of speech) a transcript has lost words:
+#: a list of words as the prompt sometimes makes Whisper stop after the first one ("灰色T恤" → "灰色").
+MIN_RATE = {"zh": 2.5, "en": 1.2}
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass
@@ -63,6 +67,10 @@ class VoiceService:
         words = self.words() if self.bias else None
         prompts = {lang: words.prompt(lang) for lang in LANGUAGES} if words is not None else None
         heard = self.recognizer.transcribe(speech.samples, language, prompts)
+        if prompts is not None and _lost_words(heard.text, heard.language, speech.speaking_s):
+            plain = self.recognizer.transcribe(speech.samples, heard.language, None)  # the same window, no prompt
+            if _length(plain.text, heard.language) * 0.7 > _length(heard.text, heard.language):
+                heard = plain
         if _WORDLESS.match(heard.text) or (heard.no_speech_prob > NO_SPEECH_PROB and heard.avg_logprob < LOW_LOGPROB):
             raise NothingHeard("didn't catch that: please say it again, closer to the microphone")
         text = normalise(heard.text, heard.language)
@@ -71,3 +79,13 @@ class VoiceService:
             text, fixes = self._correct(words, text)
         took = (time.perf_counter() - started) * 1000
         return Transcript(text, heard.text, heard.language, fixes, round(speech.seconds, 2), round(took, 1))
+
+
+def _length(text: str, language: str) -> int:
+    """Characters (Chinese) or words (English) in a normalised transcript."""
+    text = normalise(text, language)
+    return len(_HAN.findall(text)) + len(_HAN.sub(" ", text).split()) if language == "zh" else len(text.split())
+
+
+def _lost_words(text: str, language: str, seconds: float) -> bool:
+    return _length(text, language) < MIN_RATE.get(language, 1.0) * max(seconds, 0.5)

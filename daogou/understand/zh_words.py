@@ -171,5 +171,20 @@ ZH_USAGE: dict[str, list[str]] = {
     "夏季": ["summer"], "夏天": ["summer"], "冬季": ["winter"], "冬天": ["winter"], "秋季": ["fall"], "秋天": ["fall"], "春季": ["spring"], "春天": ["spring"],
 }
 
+#: International brands by the Chinese names shoppers say (a catalog spells them in Latin letters); each resolves
+#: only where the catalog sells the brand.
+ZH_BRANDS: dict[str, list[str]] = {
+    "耐克": ["nike"], "阿迪达斯": ["adidas"], "阿迪": ["adidas"], "彪马": ["puma"], "李维斯": ["levis", "levi's"], "锐步": ["reebok"],
+    "斐乐": ["fila"], "匡威": ["converse"], "万斯": ["vans"], "新百伦": ["new balance"], "亚瑟士": ["asics"], "斯凯奇": ["skechers"],
+    "优衣库": ["uniqlo"], "飒拉": ["zara"], "李宁": ["li-ning", "li ning"], "安踏": ["anta"], "卡西欧": ["casio"], "天梭": ["tissot"],
+    "浪琴": ["longines"], "欧米茄": ["omega"], "劳力士": ["rolex"], "雷朋": ["ray-ban", "rayban"], "贝纳通": ["united colors of benetton", "benetton"],
+    "牧马人": ["wrangler"], "添柏岚": ["timberland"], "北面": ["the north face"], "哥伦比亚": ["columbia"], "卡帕": ["kappa"], "茵宝": ["umbro"],
+    "美津浓": ["mizuno"], "迪卡侬": ["decathlon"], "杰克琼斯": ["jack & jones", "jack and jones"], "汤米": ["tommy hilfiger"],
+    "拉夫劳伦": ["ralph lauren"], "古驰": ["gucci"], "普拉达": ["prada"], "香奈儿": ["chanel"], "迪奥": ["dior"], "路易威登": ["louis vuitton"],
+    "蔻驰": ["coach"], "欧莱雅": ["l'oreal", "loreal"], "兰蔻": ["lancome"], "雅诗兰黛": ["estee lauder"], "飞利浦": ["philips"], "戴森": ["dyson"],
+    "三星": ["samsung"], "华为": ["huawei"], "小米": ["xiaomi", "mi"], "索尼": ["sony"], "宜家": ["ikea"], "乐高": ["lego"], "费雪": ["fisher-price"],
+    "花花公子": ["playboy"], "鳄鱼": ["lacoste"], "马球": ["u.s. polo assn.", "polo"], "箭牌": ["arrow"],
+}
+
 #: Everything above, longest keys matched first by the parser.
-ZH_TO_EN: dict[str, list[str]] = {**ZH_USAGE, **ZH_PRODUCTS, **ZH_GENDERS, **ZH_COLOURS}
+ZH_TO_EN: dict[str, list[str]] = {**ZH_USAGE, **ZH_PRODUCTS, **ZH_GENDERS, **ZH_COLOURS, **ZH_BRANDS}
