@@ -109,8 +109,11 @@ def overlap(shop, rows: list[dict]) -> dict[str, object]:
         spoken = [h.id for h in shop.search(r["text"], k=10).hits] if r["text"] else []
         r["overlap"] = len(set(typed) & set(spoken)) / max(1, len(typed))
         per_lang[r["lang"]].append(r["overlap"])
-    return {lang: {"median": round(statistics.median(v), 3), "mean": round(statistics.fmean(v), 3), "share_at_least_0.7": round(sum(x >= 0.7 for x in v) / len(v), 3)}
-            for lang, v in per_lang.items() if v}
+    out: dict[str, object] = {lang: {"median": round(statistics.median(v), 3), "mean": round(statistics.fmean(v), 3), "share_at_least_0.7": round(sum(x >= 0.7 for x in v) / len(v), 3)}
+                              for lang, v in per_lang.items() if v}
+    voices = sorted({r["voice"] for r in rows})
+    out["median_by_voice"] = {v: round(statistics.median([r["overlap"] for r in rows if r["voice"] == v]), 3) for v in voices}
+    return out
 
 
 def main() -> None:
