@@ -68,6 +68,15 @@ def test_pinyin_repairs_homophones_but_not_grammar() -> None:
     assert fix.correct("no chinese here") == ("no chinese here", [])
 
 
+def test_brands_are_respelled_as_the_catalog_spells_them() -> None:
+    from daogou.speech.correction import BrandSpeller
+
+    speller = BrandSpeller(("Wrangler", "ADIDAS", "Levis", "United Colors of Benetton"), {"shirts", "shoes", "women"})
+    assert speller.correct("Rangler 男士衬衫")[0] == "Wrangler 男士衬衫"
+    assert speller.correct("Addidas shoes for women")[0] == "ADIDAS shoes for women"
+    assert speller.correct("white shirts") == ("white shirts", [])  # known words and unlike words stay
+
+
 def test_shop_words_come_from_the_catalog_most_stocked_first() -> None:
     counts = {"type": {"Shirts": 50, "Jeggings": 3}, "colour": {"Black": 80, "Navy Blue": 5}, "brand": {"Roadster": 9}, "year": {"2012": 99}}
     known = {"shirts": ("Shirts",), "shirt": ("Shirts",), "black": ("Black",), "navy blue": ("Navy Blue",), "jeggings": ("Jeggings",)}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from pypinyin import Style, lazy_pinyin
+from rapidfuzz import fuzz, process
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 #: Words at least this common in jieba's dictionary are real words, not mishearings.
@@ -116,3 +117,36 @@ def _price_cue(heard: str, fixes: list[Correction]) -> str:
         return heard
     fixes.append(Correction(heard, cue))
     return cue
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
+#: How alike (rapidfuzz ratio, 0-100) a heard Latin word must be to a brand to be taken for it ("Rangler" → Wrangler).
+BRAND_LIKENESS = 80
+
+
+class BrandSpeller:
+    """Replace Latin words that are near-misses of one-word brand names the shop sells.
+
+    Why: Whisper spells a brand it does not know by its sound ("Reback", "Addidas"); a brand filter needs the
+    catalog's spelling. Words the shop or the query parser knows as they are ("shirts", "women") are left alone.
+    """
+
+    def __init__(self, brands: tuple[str, ...], known: set[str]) -> None:
+        self.brands = {b.lower(): b for b in brands if b.isascii() and " " not in b and len(b) >= 4}
+        self.known = {w.lower() for w in known}
+
+    def correct(self, text: str) -> tuple[str, list[Correction]]:
+        fixes: list[Correction] = []
+
+        def spell(match: re.Match[str]) -> str:
+            word = match.group(0)
+            low = word.lower()
+            if low in self.brands or low in self.known or not self.brands:
+                return word
+            best = process.extractOne(low, list(self.brands), scorer=fuzz.ratio, score_cutoff=BRAND_LIKENESS)
+            if best is None:
+                return word
+            fixes.append(Correction(word, self.brands[best[0]]))
+            return self.brands[best[0]]
+
+        return _LATIN_WORD.sub(spell, text), fixes

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from daogou.speech.audio import NothingHeard, SpeechFinder, decode
-from daogou.speech.correction import Correction, PinyinCorrector
+from daogou.speech.correction import BrandSpeller, Correction, PinyinCorrector
 from daogou.speech.normalise import normalise
 from daogou.speech.recognizer import LANGUAGES, SpeechToText, WhisperRecognizer
 from daogou.speech.vocabulary import ShopWords
+from daogou.understand.lexicon import EN_SYNONYMS
 
 #: Whisper's own "this was not speech" rule: likely silence and an unsure hypothesis together.
 NO_SPEECH_PROB = 0.6
@@ -51,12 +52,18 @@ class VoiceService:
         self.recognizer = recognizer or WhisperRecognizer()
         self.bias = bias
         self.finder = SpeechFinder()
-        self._corrector: tuple[ShopWords, PinyinCorrector] | None = None
+        self._correctors: tuple[ShopWords, PinyinCorrector, BrandSpeller] | None = None
 
-    def _correct(self, words: ShopWords, text: str) -> tuple[str, list[Correction]]:
-        if self._corrector is None or self._corrector[0] is not words:
-            self._corrector = (words, PinyinCorrector(words.zh))
-        return self._corrector[1].correct(text)
+    def _correct(self, words: ShopWords, text: str, language: str) -> tuple[str, list[Correction]]:
+        """Brands by spelling (any language: "Rangler 男士衬衫"), then Mandarin homophones by pinyin."""
+        if self._correctors is None or self._correctors[0] is not words:
+            known = {w for value in words.en for w in value.split()} | set(EN_SYNONYMS) | {w for phrases in EN_SYNONYMS.values() for p in phrases for w in p.split()}
+            self._correctors = (words, PinyinCorrector(words.zh), BrandSpeller(words.brands, known))
+        text, fixes = self._correctors[2].correct(text)
+        if language == "zh":
+            text, more = self._correctors[1].correct(text)
+            fixes += more
+        return text, fixes
 
     def transcribe(self, data: bytes, language: str | None = None) -> Transcript:
         """Transcribe one recording; `language` "zh"/"en" skips detection (the page's locale, when known)."""
@@ -75,8 +82,8 @@ class VoiceService:
             raise NothingHeard("didn't catch that: please say it again, closer to the microphone")
         text = normalise(heard.text, heard.language)
         fixes: list[Correction] = []
-        if words is not None and heard.language == "zh":
-            text, fixes = self._correct(words, text)
+        if words is not None:
+            text, fixes = self._correct(words, text, heard.language)
         took = (time.perf_counter() - started) * 1000
         return Transcript(text, heard.text, heard.language, fixes, round(speech.seconds, 2), round(took, 1))
 

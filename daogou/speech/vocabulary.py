@@ -34,6 +34,8 @@ class ShopWords:
     #: the prompt's words: one per catalog value of PROMPT_FIELDS, most-stocked first
     prompt_en: tuple[str, ...] = ()
     prompt_zh: tuple[str, ...] = ()
+    #: brand names as the catalog spells them (Latin ones are repaired by spelling, see correction.py)
+    brands: tuple[str, ...] = ()
 
     @classmethod
     def from_catalog(cls, counts: Mapping[str, Mapping[str, int]], resolves: Callable[[str], tuple[str, ...]]) -> "ShopWords":
@@ -65,8 +67,9 @@ class ShopWords:
         by_stock = sorted(wanted, key=lambda v: (-wanted[v], v))
         prompt_zh = dict.fromkeys(said_as.get(v, v if v.isascii() and len(v.split()) == 1 else "") for v in by_stock)
         en = sorted((v for v in weight if not _CJK.search(v)), key=lambda v: (-weight[v], v))
+        brands = sorted((v for field, values in counts.items() if field.lower() == "brand" for v in values), key=lambda v: (-weight.get(v, 0), v))
         return cls(tuple(en), tuple(sorted(zh, key=lambda w: (-zh[w], w))), tuple(v for v in by_stock if not _CJK.search(v)),
-                   tuple(w for w in prompt_zh if w))
+                   tuple(w for w in prompt_zh if w), tuple(brands))
 
     def prompt(self, language: str) -> str:
         """A short list of the shop's words for Whisper to continue from (its 'initial prompt').
