@@ -46,3 +46,29 @@ def test_sasrec_learns_what_comes_next() -> None:
     assert top[0][0] == target and not set(i for i, _ in top) & set(history)
     again = SASRecRecommender(max_len=10, dim=32, layers=1, heads=1, dropout=0.1, epochs=40, patience=3, eval_every=2, batch_size=64, lr=3e-3, seed=1, threads=1)
     assert full_ranking(again.fit(train, n_items, valid).scores, test, ks=(1, 5)) == result  # same seed, same figures
+
+
+def test_sequence_files_import_as_ordered_purchases(tmp_path, data_dir) -> None:  # type: ignore[no-untyped-def]
+    from daogou.shop import Shop
+
+    path = tmp_path / "seq.txt"
+    long = " ".join(str(i % 50 + 1) for i in range(10_000))
+    path.write_text(f"u1 3 3 5 7\nu2 9\nu3\n\nu4 {long}\n", encoding="utf-8")
+    shop = Shop.init(tmp_path / "shop")
+    report = shop.import_events(path, preset="sequence")
+    events = shop.store.load_interactions()
+    by_user: dict[str, list[str]] = {}
+    for event in sorted(events, key=lambda e: (e.user_id, e.timestamp)):
+        by_user.setdefault(event.user_id, []).append(event.product_id)
+    assert by_user["u1"] == ["3", "5", "7"]  # the repeated 3 is one purchase; order kept
+    assert by_user["u2"] == ["9"]  # a one-item user is still a user
+    assert len(by_user["u4"]) == 2000
+    assert [e.line for e in report.errors] == [3, 5]  # no items; history cut
+    assert report.unknown_products == report.added  # no catalog here: every product id is reported as unknown
+    again = shop.import_events(path, preset="sequence")
+    assert again.added == 0  # re-importing the same file adds nothing
+    real = tmp_path / "beauty-head.txt"
+    real.write_text("".join((data_dir / "amazon_beauty_s3rec" / "Beauty.txt").read_text(encoding="utf-8").splitlines(keepends=True)[:300]), encoding="utf-8")
+    head = shop.import_events(real, preset="sequence")
+    assert head.added == sum(len(line.split()) - 1 for line in real.read_text(encoding="utf-8").splitlines()) and not head.errors
+    shop.close()
