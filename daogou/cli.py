@@ -303,7 +303,7 @@ def _print_records(report: RecordsReport, noun: str) -> None:
 def import_events(
     shop: ShopDir,
     events: Annotated[Path, typer.Argument(help="CSV, TSV, JSONL or Parquet of views / carts / purchases")],
-    preset: Annotated[str, typer.Option(help="hm | generic (user_id, product_id, timestamp, price, kind)")] = "generic",
+    preset: Annotated[str, typer.Option(help="hm | generic (user_id, product_id, timestamp, price, kind) | sequence (\"user item item ...\" per line, in order)")] = "generic",
     map_: Annotated[list[str] | None, typer.Option("--map", help="FIELD=COLUMN for user, product, timestamp, price, kind")] = None,
 ) -> None:
     """Import user behaviour; bad rows are reported with file and line; re-importing a file adds nothing."""
