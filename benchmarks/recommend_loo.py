@@ -56,7 +56,6 @@ def run(name: str, args: argparse.Namespace) -> dict[str, object]:
                                                               + f" ({r['seconds']:.0f} s)", flush=True))
     # the served path: histories include the validation item when scoring the test item
     sas_ranks = ranks(model.scores, test)
-    started = time.perf_counter()
     latencies = []
     for history, _ in test[:500]:
         t0 = time.perf_counter()
@@ -71,7 +70,6 @@ def run(name: str, args: argparse.Namespace) -> dict[str, object]:
     }
     out["sasrec_vs_popularity_ndcg20"] = paired_bootstrap(dict(enumerate(per_user_ndcg(sas_ranks))), dict(enumerate(per_user_ndcg(pop_ranks))))
     print(name, json.dumps({k: v for k, v in out.items() if k in ("popularity", "sasrec")}, indent=1))
-    _ = started
     return out
 
 
@@ -87,11 +85,12 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
-    previous = RESULTS / "recommend_loo.json"
+    fresh = {name: run(name, args) for name in args.sets.split(",")}
+    previous = RESULTS / "recommend_loo.json"  # read at the end: runs of the two sets may overlap
     result = json.loads(previous.read_text()) if previous.exists() else {}
-    for name in args.sets.split(","):
-        result[name] = run(name, args)
-    result.pop("benchmark", None), result.pop("when", None), result.pop("machine", None)
+    result.update(fresh)
+    for key in ("benchmark", "when", "machine"):
+        result.pop(key, None)
     write_result("recommend_loo", result)
 
 
