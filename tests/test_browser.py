@@ -211,3 +211,27 @@ def test_mic_button_records_shows_transcript_and_results(server: str, browser) -
     assert titles and sum("Shoe" in t for t in titles[:5]) >= 4, titles[:5]
     page.screenshot(path=str(ARTIFACTS / "voice-search.png"), full_page=False)
     page.close()
+
+
+def test_chat_mic_sends_a_spoken_turn(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """In the chat panel, hold its mic while the fake microphone says "黑色男士运动鞋": the transcript is sent as
+    the shopper's turn and the guide answers it (with products or a clarifying question)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server + "/")
+    page.evaluate("localStorage.setItem('daogou.lang', 'zh')")
+    page.reload()
+    page.click("#chat-open")
+    box = page.locator("#chat-mic").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.wait_for_selector("#chat-mic.recording")
+    time.sleep(3.0)
+    page.mouse.up()
+    page.wait_for_selector(".msg.me", timeout=30000)
+    said = page.locator(".msg.me").first.inner_text()
+    assert "运动鞋" in said, said
+    page.wait_for_selector(".msg.bot[data-act]", timeout=30000)
+    assert page.locator(".msg.bot[data-act]").first.get_attribute("data-act") in {"show", "ask"}
+    page.screenshot(path=str(ARTIFACTS / "chat-voice.png"), full_page=False)
+    page.close()
