@@ -182,21 +182,32 @@ def test_chat_panel_asks_shows_and_compares(server: str, browser) -> None:  # ty
     page.close()
 
 
-def test_mic_button_records_shows_transcript_and_results(server: str, browser) -> None:  # type: ignore[no-untyped-def]
-    """Hold the mic button while the fake microphone says "黑色男士运动鞋", release: the transcript appears in the
-    box (editable) with what was heard, then the results of that search."""
+def chinese_page(browser, server: str):  # type: ignore[no-untyped-def]
+    """A storefront page with the Chinese interface (so voice is sent as zh)."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(server + "/")
     page.evaluate("localStorage.setItem('daogou.lang', 'zh')")
     page.reload()
-    page.wait_for_selector("#mic")
-    box = page.locator("#mic").bounding_box()
+    return page
+
+
+def hold_to_speak(page, button: str, seconds: float = 3.0) -> None:  # type: ignore[no-untyped-def]
+    """Press and hold a mic button while the fake microphone plays its clip, then release."""
+    page.wait_for_selector(button)
+    box = page.locator(button).bounding_box()
     assert box is not None
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.down()
-    page.wait_for_selector("#mic.recording")
-    time.sleep(3.0)  # hold while the clip plays
+    page.wait_for_selector(f"{button}.recording")
+    time.sleep(seconds)
     page.mouse.up()
+
+
+def test_mic_button_records_shows_transcript_and_results(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """Hold the mic button while the fake microphone says "黑色男士运动鞋", release: the transcript appears in the
+    box (editable) with what was heard, then the results of that search."""
+    page = chinese_page(browser, server)
+    hold_to_speak(page, "#mic")
     deadline = time.time() + 30
     while time.time() < deadline and not page.input_value("#q"):
         time.sleep(0.2)
@@ -216,18 +227,9 @@ def test_mic_button_records_shows_transcript_and_results(server: str, browser) -
 def test_chat_mic_sends_a_spoken_turn(server: str, browser) -> None:  # type: ignore[no-untyped-def]
     """In the chat panel, hold its mic while the fake microphone says "黑色男士运动鞋": the transcript is sent as
     the shopper's turn and the guide answers it (with products or a clarifying question)."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(server + "/")
-    page.evaluate("localStorage.setItem('daogou.lang', 'zh')")
-    page.reload()
+    page = chinese_page(browser, server)
     page.click("#chat-open")
-    box = page.locator("#chat-mic").bounding_box()
-    assert box is not None
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.wait_for_selector("#chat-mic.recording")
-    time.sleep(3.0)
-    page.mouse.up()
+    hold_to_speak(page, "#chat-mic")
     page.wait_for_selector(".msg.me", timeout=30000)
     said = page.locator(".msg.me").first.inner_text()
     assert "运动鞋" in said, said

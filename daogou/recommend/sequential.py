@@ -18,6 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from daogou.evaluate.sequential import full_ranking
+
 
 class _SASRec(nn.Module):
     def __init__(self, n_items: int, max_len: int, dim: int, layers: int, heads: int, dropout: float) -> None:
@@ -100,8 +102,6 @@ class SASRecRecommender:
                 steps += 1
             record = {"epoch": epoch, "loss": total / max(steps, 1), "seconds": time.perf_counter() - started}
             if valid and epoch % self.eval_every == 0:
-                from daogou.evaluate.sequential import full_ranking  # noqa: PLC0415 - evaluation imports the model's users
-
                 record["valid_ndcg20"] = full_ranking(self.scores, valid, ks=(20,))["ndcg@20"]
                 if record["valid_ndcg20"] > best:
                     best, stale = record["valid_ndcg20"], 0

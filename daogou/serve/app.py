@@ -75,7 +75,11 @@ VOICE = ("/api/search/voice", "/api/chat/voice", "/api/speech")
 #: Declared types a recording may come with (browsers send audio/webm, video/webm for MediaRecorder output;
 #: curl sends application/octet-stream); the decoder, not the label, decides what it is.
 AUDIO_TYPES = ("audio/", "video/webm", "video/mp4", "video/ogg", "application/ogg", "application/octet-stream")
-STATUS = {BadQuery: 400, ImportFailed: 400, UnknownProduct: 404, IndexMissing: 409}
+STATUS = {BadQuery: 400, ImportFailed: 400, UnknownProduct: 404, IndexMissing: 409, NothingHeard: 422}
+#: What the voice routes may answer besides success (documented for clients).
+VOICE_RESPONSES = {413: {"description": "recording too long or too large"}, 415: {"description": "not a recording"},
+                   422: {"description": "no speech heard"}}
+AudioFile = Annotated[UploadFile, File(description="a recording: WAV, WebM/Opus, Ogg, MP3 or M4A, at most 30 s")]
 
 
 def read_photo(stored: str) -> bytes | None:
@@ -113,14 +117,9 @@ def _read_audio_upload(audio: UploadFile) -> bytes:
 
 
 def _transcribe(shop: Shop, audio: UploadFile, language: str | None) -> Transcript:
-    """A recording's transcript, or the 4xx that says why there is none (never a 500)."""
-    data = _read_audio_upload(audio)
-    try:
-        return shop.voice.transcribe(data, language)
-    except AudioRefused as exc:
-        raise HTTPException(exc.status, str(exc)) from exc
-    except NothingHeard as exc:
-        raise HTTPException(422, str(exc)) from exc
+    """A recording's transcript; a refused recording or one with no speech becomes its 4xx in the DaogouError
+    handler (AudioRefused carries its status, NothingHeard is 422), never a 500."""
+    return shop.voice.transcribe(_read_audio_upload(audio), language)
 
 
 def _transcript_json(transcript: Transcript) -> dict[str, object]:
@@ -208,7 +207,8 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
 
     @app.exception_handler(DaogouError)
     def _daogou_error(_request: Request, exc: DaogouError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=STATUS.get(type(exc), 400))
+        status = exc.status if isinstance(exc, AudioRefused) else STATUS.get(type(exc), 400)  # a refused recording says why: 413/415/400
+        return JSONResponse({"detail": str(exc)}, status_code=status)
 
     gate = AdminGate(token)
     app.add_middleware(AdmissionMiddleware, admission=admission, expensive=EXPENSIVE, exclude=VOICE)  # type: ignore[arg-type]
@@ -303,19 +303,17 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
             status = 413 if "pixels" in str(exc) or "MB" in str(exc) else 400
             raise HTTPException(status, str(exc)) from exc
 
-    @app.post("/api/speech", responses={413: {"description": "recording too long or too large"}, 415: {"description": "not a recording"},
-                                        422: {"description": "no speech heard"}})
+    @app.post("/api/speech", responses=VOICE_RESPONSES)  # type: ignore[arg-type]
     def speech(
-        audio: Annotated[UploadFile, File(description="a recording: WAV, WebM/Opus, Ogg, MP3 or M4A, at most 30 s")],
+        audio: AudioFile,
         lang: Annotated[Literal["zh", "en"] | None, Form(description="the language spoken; default: detected")] = None,
     ) -> dict[str, object]:
         """What was said, in the shop's words (the storefront shows it, editable, before searching)."""
         return _transcript_json(_transcribe(shop, audio, lang))
 
-    @app.post("/api/search/voice", responses={413: {"description": "recording too long or too large"}, 415: {"description": "not a recording"},
-                                              422: {"description": "no speech heard"}})
+    @app.post("/api/search/voice", responses=VOICE_RESPONSES)  # type: ignore[arg-type]
     def search_voice(
-        audio: Annotated[UploadFile, File(description="a recording: WAV, WebM/Opus, Ogg, MP3 or M4A, at most 30 s")],
+        audio: AudioFile,
         lang: Annotated[Literal["zh", "en"] | None, Form(description="the language spoken; default: detected")] = None,
         k: Annotated[int, Form(ge=1, le=200)] = 24,
     ) -> dict[str, object]:
@@ -454,10 +452,9 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         except BadQuery as exc:
             raise HTTPException(413 if "pixels" in str(exc) or "MB" in str(exc) else 400, str(exc)) from exc
 
-    @app.post("/api/chat/voice", responses={413: {"description": "recording too long or too large"}, 415: {"description": "not a recording"},
-                                            422: {"description": "no speech heard"}})
+    @app.post("/api/chat/voice", responses=VOICE_RESPONSES)  # type: ignore[arg-type]
     def chat_voice(
-        audio: Annotated[UploadFile, File(description="a recording: WAV, WebM/Opus, Ogg, MP3 or M4A, at most 30 s")],
+        audio: AudioFile,
         session_id: Annotated[str | None, Form(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
         language: Annotated[Literal["zh", "en"] | None, Form(description="the language spoken and replied in; default: detected")] = None,
     ) -> dict[str, object]:

@@ -40,9 +40,6 @@ def _fuzzy(sounds: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-_CUE_SOUNDS: dict[tuple[str, ...], str] = {}
-
-
 @dataclass(frozen=True)
 class Correction:
     heard: str
@@ -108,10 +105,11 @@ class PinyinCorrector:
         return "".join(out), fixes
 
 
+_CUE_SOUNDS = {_fuzzy(_sounds(cue)): cue for cue in PRICE_CUES}
+
+
 def _price_cue(heard: str, fixes: list[Correction]) -> str:
     """`heard` (two characters after an amount) as the price bound it sounds like, if it sounds like one."""
-    if not _CUE_SOUNDS:
-        _CUE_SOUNDS.update({_fuzzy(_sounds(cue)): cue for cue in PRICE_CUES})
     cue = _CUE_SOUNDS.get(_fuzzy(_sounds(heard)))
     if cue is None or cue == heard:
         return heard

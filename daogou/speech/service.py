@@ -72,15 +72,15 @@ class VoiceService:
             raise ValueError(f"language must be one of {LANGUAGES}")
         speech = self.finder.find(decode(data))
         words = self.words() if self.bias else None
-        prompts = {lang: words.prompt(lang) for lang in LANGUAGES} if words is not None else None
-        heard = self.recognizer.transcribe(speech.samples, language, prompts)
-        if prompts is not None and _lost_words(heard.text, heard.language, speech.speaking_s):
+        heard = self.recognizer.transcribe(speech.samples, language, words.prompts if words is not None else None)
+        text = normalise(heard.text, heard.language)
+        if words is not None and _length(text, heard.language) < MIN_RATE.get(heard.language, 1.0) * max(speech.speaking_s, 0.5):
             plain = self.recognizer.transcribe(speech.samples, heard.language, None)  # the same window, no prompt
-            if _length(plain.text, heard.language) * 0.7 > _length(heard.text, heard.language):
-                heard = plain
+            plain_text = normalise(plain.text, heard.language)
+            if _length(plain_text, heard.language) * 0.7 > _length(text, heard.language):
+                heard, text = plain, plain_text
         if _WORDLESS.match(heard.text) or (heard.no_speech_prob > NO_SPEECH_PROB and heard.avg_logprob < LOW_LOGPROB):
             raise NothingHeard("didn't catch that: please say it again, closer to the microphone")
-        text = normalise(heard.text, heard.language)
         fixes: list[Correction] = []
         if words is not None:
             text, fixes = self._correct(words, text, heard.language)
@@ -90,9 +90,4 @@ class VoiceService:
 
 def _length(text: str, language: str) -> int:
     """Characters (Chinese) or words (English) in a normalised transcript."""
-    text = normalise(text, language)
     return len(_HAN.findall(text)) + len(_HAN.sub(" ", text).split()) if language == "zh" else len(text.split())
-
-
-def _lost_words(text: str, language: str, seconds: float) -> bool:
-    return _length(text, language) < MIN_RATE.get(language, 1.0) * max(seconds, 0.5)

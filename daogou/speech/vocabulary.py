@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from daogou.understand.lexicon import ZH_TO_EN
@@ -70,6 +71,11 @@ class ShopWords:
         brands = sorted((v for field, values in counts.items() if field.lower() == "brand" for v in values), key=lambda v: (-weight.get(v, 0), v))
         return cls(tuple(en), tuple(sorted(zh, key=lambda w: (-zh[w], w))), tuple(v for v in by_stock if not _CJK.search(v)),
                    tuple(w for w in prompt_zh if w), tuple(brands))
+
+    @cached_property
+    def prompts(self) -> dict[str, str]:
+        """The prompt per language, built once per catalog (not per recording)."""
+        return {language: self.prompt(language) for language in ("zh", "en")}
 
     def prompt(self, language: str) -> str:
         """A short list of the shop's words for Whisper to continue from (its 'initial prompt').

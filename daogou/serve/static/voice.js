@@ -5,10 +5,10 @@
 "use strict";
 
 const VOICE_I18N = {
-  en: { mic: "Voice", micTitle: "Hold to speak (or click to start and stop)", listening: "Listening… release to search",
+  en: { micTitle: "Hold to speak (or click to start and stop)", listening: "Listening… release to search",
         recognising: "Recognising…", heard: (text) => `Heard “${text}” — searching… (edit it to change)`,
         edited: "Edit the words and press Search", noMic: "No microphone available on this device or page" },
-  zh: { mic: "语音", micTitle: "按住说话（或点击开始、再次点击结束）", listening: "正在听…松开即搜索",
+  zh: { micTitle: "按住说话（或点击开始、再次点击结束）", listening: "正在听…松开即搜索",
         recognising: "识别中…", heard: (text) => `听到“${text}”——即将搜索…（可修改）`,
         edited: "修改文字后点击搜索", noMic: "此设备或页面无法使用麦克风" },
 };
@@ -16,14 +16,12 @@ const vt = (key) => VOICE_I18N[state.lang][key];
 const MAX_RECORDING_MS = 30000;
 const RUN_AFTER_MS = 1200;
 const MIN_RECORDING_MS = 300;
-const voice = { recorder: null, chunks: [], started: 0, pending: null, holding: false, button: null, onHeard: null };
+const voice = { recorder: null, chunks: [], started: 0, pending: null, holding: false };
 
 function voiceStatus(text) { $("voice-status").textContent = text; $("voice-status").hidden = !text; }
 
 async function startRecording(button, onHeard) {
   if (voice.recorder) return;
-  voice.button = button;
-  voice.onHeard = onHeard;
   clearTimeout(voice.pending);
   if (!navigator.mediaDevices || !window.MediaRecorder) { voiceStatus(vt("noMic")); return; }
   let stream;
