@@ -1,75 +1,92 @@
-"""Sequential recommendation on Amazon Beauty and Sports (S3-Rec files), leave-one-out, full ranking.
+"""Recommendation on Amazon Beauty and Sports (S3-Rec files), leave-one-out, full ranking, through the serving path.
 
-Models: popularity (counted without the test items: every user's sequence minus its last item) and the
-SASRec-family model of daogou/recommend/sequential.py, chosen by the validation item (early stopping on
-validation NDCG@20), then scored once on the test item. Published full-ranking rows on the same files
-(restated in the ICSRec repository's performance.md) are printed beside ours for comparison.
+For each set a shop is built the way a user would (benchmarks/.shops/amazon-<set>): products imported with the
+`amazon_s3rec` preset and indexed (text vectors of the short titles), behaviour imported with the `sequence`
+preset from the sequence file **minus each user's last item** (the test item; written to a temporary file),
+then `shop.train("recommend")` trains the sequential model (early stopping on each user's second-last item,
+the validation item) and fits the hybrid's weights on that validation item. Every figure is then what the shop
+serves: the hybrid row is `shop.recommend(user, 20)`, the other rows are the same fitted components the hybrid
+holds (popularity therefore counts every purchase except the test items). The test item is ranked against every
+item the user has not had (full ranking: a served list never holds what the user has).
 
-Usage: python benchmarks/recommend_loo.py [--sets beauty,sports] [--epochs 200] [--threads 2]
+Published full-ranking rows on the same files (restated in the ICSRec repository's performance.md) are printed
+beside ours. Usage: python benchmarks/recommend_loo.py [--sets beauty,sports] [--threads 2] [--epochs 200]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 import time
-from collections import Counter
+from pathlib import Path
 
-import numpy as np
+from common import RESULTS, ROOT, SHOPS, write_result
 
-from common import RESULTS, ROOT, write_result
-
-from daogou.evaluate.metrics import paired_bootstrap
-from daogou.evaluate.sequential import full_ranking, loo_splits, metrics_from_ranks, per_user_ndcg, ranks, read_sequences
-from daogou.recommend.sequential import SASRecRecommender
+from daogou.evaluate.loo_eval import evaluate_loo
+from daogou.shop import Shop
 
 DATA = ROOT.parent.parent / "shared" / "data"
-FILES = {"beauty": DATA / "amazon_beauty_s3rec" / "Beauty.txt", "sports": DATA / "amazon_sports_s3rec" / "Sports_and_Outdoors.txt"}
+SETS = {
+    "beauty": (DATA / "amazon_beauty_s3rec" / "Beauty.txt", DATA / "amazon_beauty_s3rec" / "Beauty_item_textid.txt"),
+    "sports": (DATA / "amazon_sports_s3rec" / "Sports_and_Outdoors.txt", DATA / "amazon_sports_s3rec" / "Sports_and_Outdoors_item_textid.txt"),
+}
 PUBLISHED = {  # HR@20 / NDCG@20, full ranking, test item
     "beauty": {"SASRec": (0.0894, 0.0386), "DuoRec": (0.1228, 0.0536), "ICSRec": (0.1298, 0.0663)},
     "sports": {"SASRec": (0.0500, 0.0224), "DuoRec": (0.0696, 0.0302), "ICSRec": (0.0794, 0.0393)},
 }
 
 
-def popularity(sequences: list[list[int]], n_items: int):  # type: ignore[no-untyped-def]
-    counts = Counter(i for seq in sequences for i in seq[:-1])
-    row = np.zeros(n_items + 1, dtype=np.float32)
-    for item, n in counts.items():
-        row[item] = n
-    row[0] = -np.inf
-    return lambda histories: np.tile(row, (len(histories), 1))
+def build_shop(name: str, users: int | None) -> tuple[Shop, dict[str, str], dict[str, list[str]]]:
+    """The shop with every product and all behaviour but the test items; (shop, user → test item, user → history)."""
+    sequences_path, items_path = SETS[name]
+    lines = [line.split() for line in sequences_path.read_text(encoding="utf-8").splitlines() if line.split()]
+    lines = lines[:users] if users else lines
+    truth = {parts[0]: parts[-1] for parts in lines}
+    histories = {parts[0]: parts[1:-1] for parts in lines}
+    path = SHOPS / (f"amazon-{name}" + (f"-{users}" if users else ""))
+    fresh = not (path / "index" / "CURRENT").exists()
+    shop = Shop.init(path, exist_ok=True)
+    if fresh:
+        print(shop.import_catalog(items_path, preset="amazon_s3rec"))
+        shop.index(show_progress=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        train_file = Path(tmp) / "train.txt"
+        train_file.write_text("".join(f"{user} {' '.join(items)}\n" for user, items in histories.items()), encoding="utf-8")
+        report = shop.import_events(train_file, preset="sequence")
+        print(f"{name}: {report.added} events added ({report.already_imported} already imported)")
+    return shop, truth, histories
 
 
 def run(name: str, args: argparse.Namespace) -> dict[str, object]:
-    sequences = read_sequences(str(FILES[name]))
-    n_items = max(i for seq in sequences for i in seq)
-    train, valid, test = loo_splits(sequences)
-    print(f"{name}: {len(sequences)} users, {n_items} items, {sum(map(len, sequences))} interactions")
-    out: dict[str, object] = {"users": len(sequences), "items": n_items, "published_hr20_ndcg20": PUBLISHED[name]}
-    pop = popularity(sequences, n_items)
-    pop_ranks = ranks(pop, test)
-    out["popularity"] = {"test": metrics_from_ranks(pop_ranks)}
-    model = SASRecRecommender(epochs=args.epochs, threads=args.threads, dropout=args.dropout, dim=args.dim, patience=args.patience,
-                              seed=args.seed, batch_size=args.batch_size, lr=args.lr)
-    model.fit(train, n_items, valid, progress=lambda r: print(f"  {name} epoch {r['epoch']}: loss {r['loss']:.3f}"
-                                                              + (f", valid NDCG@20 {r['valid_ndcg20']:.4f}" if "valid_ndcg20" in r else "")
-                                                              + f" ({r['seconds']:.0f} s)", flush=True))
-    # the served path: histories include the validation item when scoring the test item
-    sas_ranks = ranks(model.scores, test)
-    latencies = []
-    for history, _ in test[:500]:
-        t0 = time.perf_counter()
-        model.recommend(history, 20)
-        latencies.append((time.perf_counter() - t0) * 1000)
-    out["sasrec"] = {
-        "params": {k: getattr(model, k) for k in ("max_len", "dim", "layers", "heads", "dropout", "lr", "batch_size", "patience", "seed", "threads")},
-        "valid": full_ranking(model.scores, valid), "test": metrics_from_ranks(sas_ranks),
-        "epochs_run": len(model.history_), "fit_seconds": round(model.fit_seconds_, 1),
-        "recommend_ms_p50": round(float(np.median(latencies)), 2), "recommend_ms_p99": round(float(np.percentile(latencies, 99)), 2),
-        "latency_threads": args.threads,
+    shop, truth, histories = build_shop(name, args.users)
+    shop.settings.sequential_threads = args.threads
+    shop.settings.sequential_epochs = args.epochs
+
+    def progress(record: dict[str, float]) -> None:
+        valid = f", valid NDCG@20 {record['valid_ndcg20']:.4f}" if "valid_ndcg20" in record else ""
+        print(f"  {name} epoch {record['epoch']:.0f}: loss {record['loss']:.3f}{valid} ({record['seconds']:.0f} s)", flush=True)
+
+    started = time.perf_counter()
+    report = shop.train("recommend", progress=progress)
+    train_seconds = time.perf_counter() - started
+    hybrid, _data = shop.recommender()
+    served = {n: m.recommend for n, m in hybrid.models_.items()}  # type: ignore[attr-defined]
+    served["hybrid"] = lambda user, k: shop.recommend(user, k)[0]
+    result = evaluate_loo(served, truth, 20)
+    repeats = sum(1 for user in list(truth)[:2000] for r in shop.recommend(user, 20)[0] if r.item in set(histories[user]))
+    sequential = shop.recommendations.sequential()
+    card = json.loads((shop.models_dir / "sequential.json").read_text()) if sequential else {}
+    out: dict[str, object] = {
+        "users": len(truth), "published_hr20_ndcg20": PUBLISHED[name], **result,
+        "weights": hybrid.weights_, "validation_ndcg@20": hybrid.validation_map_,
+        "train_recommend_seconds": round(train_seconds, 1), "train_metrics": report.metrics,
+        "sequential": {k: card.get(k) for k in ("params", "epochs_run", "fit_seconds", "best_valid_ndcg20", "threads")},
+        "served_items_already_had_first_2000_users": repeats,
     }
-    out["sasrec_vs_popularity_ndcg20"] = paired_bootstrap(dict(enumerate(per_user_ndcg(sas_ranks))), dict(enumerate(per_user_ndcg(pop_ranks))))
-    print(name, json.dumps({k: v for k, v in out.items() if k in ("popularity", "sasrec")}, indent=1))
+    shop.close()
+    print(name, json.dumps({k: out[k] for k in ("rows", "weights", "best_single")}, indent=1))
+    print(name, "hybrid vs best single:", out.get("hybrid_vs_best_single_ndcg@20"))
     return out
 
 
@@ -77,15 +94,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sets", default="beauty,sports")
     parser.add_argument("--epochs", type=int, default=200)
-    parser.add_argument("--patience", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--dropout", type=float, default=0.5)
-    parser.add_argument("--dim", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--batch-size", type=int, default=256)
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--users", type=int, default=0, help="only the first N users (a quick check; figures not comparable)")
     args = parser.parse_args()
     fresh = {name: run(name, args) for name in args.sets.split(",")}
+    if args.users:
+        print("--users given: results not written")
+        return
     previous = RESULTS / "recommend_loo.json"  # read at the end: runs of the two sets may overlap
     result = json.loads(previous.read_text()) if previous.exists() else {}
     result.update(fresh)

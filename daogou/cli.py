@@ -77,7 +77,7 @@ def _print_import(report: ImportReport) -> None:
 def import_(
     shop: ShopDir,
     catalog: Annotated[Path, typer.Argument(help="CSV, TSV, JSONL or Parquet file")],
-    preset: Annotated[str | None, typer.Option(help="myntra | hm | flipkart")] = None,
+    preset: Annotated[str | None, typer.Option(help="myntra | hm | flipkart | amazon_s3rec (the *_item_textid.txt of the S3-Rec Amazon sets)")] = None,
     map_: Annotated[list[str] | None, typer.Option("--map", help="FIELD=COLUMN, e.g. title=name or attr.colour=Colour")] = None,
     encoding: Annotated[str | None, typer.Option(help="text encoding of the file, e.g. latin-1")] = None,
     limit: Annotated[int | None, typer.Option(help="import only the first N good rows")] = None,
@@ -266,9 +266,9 @@ train_app = typer.Typer(help="Train the shop's own heads on its catalog (seeded 
 app.add_typer(train_app, name="train")
 
 
-def _train(shop: Path, what: str) -> None:
+def _train(shop: Path, what: str, **params: object) -> None:
     with Shop.open(shop) as s:
-        report = s.train(what)
+        report = s.train(what, **params)
     console.print(f"trained {report.name} on {report.train_items} {'events' if what == 'recommend' else 'examples'} in {report.seconds:.1f} s → {report.path}")
     for name, value in report.metrics.items():
         console.print(f"  {name}: {value}")
@@ -493,8 +493,18 @@ def train_sentiment_cmd(
 @train_app.command("recommend")
 @friendly
 def train_recommend(shop: ShopDir) -> None:
-    """The hybrid recommender's blend weights, fitted on the last 3 weeks of behaviour; rerun after big imports."""
-    _train(shop, "recommend")
+    """The sequential model (stops early on each user's last item), then the hybrid's blend weights, fitted on the
+    last 3 weeks of behaviour (or each user's last item when events have no real times); rerun after big imports."""
+    from rich.progress import Progress
+
+    with Progress(console=err) as bar:
+        task = bar.add_task("sequential model", total=None)
+
+        def progress(record: dict[str, float]) -> None:
+            valid = f", valid NDCG@20 {record['valid_ndcg20']:.4f}" if "valid_ndcg20" in record else ""
+            bar.update(task, advance=1, description=f"sequential model: epoch {record['epoch']:.0f}, loss {record['loss']:.3f}{valid}")
+
+        _train(shop, "recommend", progress=progress)
 
 
 @train_app.command("classify")
@@ -566,11 +576,18 @@ def eval_recommend(
     days: Annotated[int, typer.Option(help="the last DAYS of events are the test set")] = 7,
     origins: Annotated[int, typer.Option(min=1, max=52, help="repeat the split on this many consecutive test windows and pool them")] = 1,
     out: Annotated[Path | None, typer.Option(help="report folder (default: SHOP/reports)")] = None,
+    protocol: Annotated[str, typer.Option(help="time: the last DAYS held out | loo: each user's last product held out, full ranking")] = "time",
 ) -> None:
-    """Recall@12, MAP@12, nDCG@12, coverage and cold-start recall of every recommender on a time split."""
+    """Every recommender on a time split (Recall@12, MAP@12, nDCG@12, coverage, cold-start recall) or leave-one-out
+    (HR and NDCG at 5/10/20 of each user's last product, the hybrid scored through the serving path)."""
     from daogou.evaluate.recommend_eval import evaluate_recommenders, rolling_evaluation
     from daogou.evaluate.report import write_report
 
+    if protocol not in ("time", "loo"):
+        raise DaogouError(f"--protocol must be time or loo, got {protocol!r}")
+    if protocol == "loo":
+        _eval_recommend_loo(shop, out)
+        return
     with Shop.open(shop) as s:
         catalog = {p.id for p in s.store.iter_products()}
         events = s.store.load_interactions()
@@ -586,6 +603,28 @@ def eval_recommend(
         columns = ["recall@12", "map@12", "ndcg@12", "coverage", "cold_start_recall@12"]
         paths = write_report(out or s.path / "reports", "recommend_eval", data, [{"variant": r["model"], **{c: r[c] for c in columns}} for r in rows], columns, title)
     _print_rows(f"{title} — {rows[0]['test_users'] if rows else 0} test users", rows, ["model", *columns, "fit_s"])
+    console.print(f"report: {paths['md']}  plot: {paths['png']}")
+
+
+def _eval_recommend_loo(shop: Path, out: Path | None) -> None:
+    from rich.progress import Progress
+
+    from daogou.evaluate.report import write_report
+
+    with Shop.open(shop) as s, Progress(console=err) as bar:
+        task = bar.add_task("sequential model", total=None)
+
+        def progress(record: dict[str, float]) -> None:
+            bar.update(task, advance=1, description=f"sequential model: epoch {record['epoch']:.0f}, loss {record['loss']:.3f}")
+
+        result = s.recommendations.evaluate_loo(progress)
+        rows = result["rows"]
+        columns = ["hr@5", "ndcg@5", "hr@10", "ndcg@10", "hr@20", "ndcg@20"]
+        title = "recommenders, each user's last product held out (full ranking)"
+        paths = write_report(out or s.path / "reports", "recommend_loo", result, [{"variant": r["model"], **{c: r[c] for c in columns}} for r in rows], columns, title)  # type: ignore[union-attr]
+    _print_rows(f"{title} — {result['test_users']} test users", rows, ["model", *columns, "latency_ms_p50"])  # type: ignore[arg-type]
+    if "best_single" in result:
+        console.print(f"hybrid vs best single ({result['best_single']}), NDCG@20: {result['hybrid_vs_best_single_ndcg@20']}")
     console.print(f"report: {paths['md']}  plot: {paths['png']}")
 
 

@@ -56,6 +56,11 @@ class Settings:
     speech_model: str = "whisper-base"
     #: Seconds of audio the speech encoder reads at least (30 = Whisper's own window; shorter is faster).
     speech_window_s: float = 15.0
+    #: Most training epochs of the sequential recommender (`daogou train recommend`; it stops early on validation);
+    #: 0 leaves the sequential model out.
+    sequential_epochs: int = 200
+    #: CPU threads the sequential recommender trains with.
+    sequential_threads: int = 2
     #: Host names the server answers to (comma-separated; "*" for any). Add the shop's domain when serving publicly.
     allowed_hosts: str = "localhost,127.0.0.1,::1,[::1]"
 

@@ -274,7 +274,7 @@ class Shop:
         "align": image↔text heads; "colour": photo → colour head; "classify": the fusion classifier for
         params["target"] (an attribute such as "type"), variant params["variant"] (default "feature-logreg");
         "sentiment": the review sentiment model on the shop's rated reviews, params["data"] (a CSV) and, unless
-        params["public"] is False, the public review sets where present; "recommend": the hybrid recommender's blend weights.
+        params["public"] is False, the public review sets where present; "recommend": the sequential model and the hybrid's blend weights (params["progress"] gets each epoch).
         """
         if what == "align":
             report = train_alignment(self.store, self.settings, self.models_dir, **params)
@@ -284,7 +284,7 @@ class Shop:
             data = params.get("data")
             report = self.reviews.train(str(data) if data else None, bool(params.get("public", True)), params.get("max_per_language"))  # type: ignore[arg-type]
         elif what == "recommend":
-            return self.recommendations.train()
+            return self.recommendations.train(params.get("progress"))  # type: ignore[arg-type]
         elif what == "classify":
             report = train_classification(self.store, self.settings, self.models_dir, self._inputs(), str(params.get("target", "type")),
                                           str(params.get("variant", "feature-logreg")), bool(params.get("show_progress", True)))
@@ -355,7 +355,7 @@ class Shop:
         def title_of(product_id: str) -> str:
             return self.product(product_id).title
 
-        return SessionRecommender(similar, title_of).recommend(viewed, k)
+        return SessionRecommender(similar, title_of, next_items=self.recommendations.next_items()).recommend(viewed, k)
 
     # -- behaviour and recommendations --------------------------------------------------------------
 

@@ -27,6 +27,9 @@ def _data_root() -> Path | None:
 DATA = _data_root()
 # FastAPI's TestClient sends Host: testserver; real deployments list their own names in allowed_hosts.
 os.environ.setdefault("DAOGOU_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+# The shops of the tests train their sequential recommender for a few epochs only: its quality is judged by
+# tests/test_next_item.py (own epochs) and benchmarks/recommend_loo.py; here it must only take part, quickly.
+os.environ.setdefault("DAOGOU_SEQUENTIAL_EPOCHS", "4")
 needs_data = pytest.mark.skipif(DATA is None, reason="../shared/data is not on this machine")
 
 

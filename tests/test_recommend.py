@@ -156,7 +156,7 @@ def test_time_split_evaluation_table(hm_shop: Shop) -> None:
     catalog = {p.id for p in hm_shop.store.iter_products()}
     rows = evaluate_recommenders(hm_shop.store.load_interactions(), catalog, hm_shop.recommender_factories())
     by = {r["model"]: r for r in rows}
-    assert set(by) == {"popularity", "category", "itemknn", "als", "bpr", "content", "hybrid"}
+    assert set(by) == {"popularity", "category", "itemknn", "recent_knn", "als", "bpr", "content", "sequential", "hybrid"}
     assert by["popularity"]["test_users"] > 0
     assert all(0 <= r["map@12"] <= 1 and 0 <= r["coverage"] <= 1 for r in rows)
     for name in ("popularity", "category", "itemknn", "als", "bpr"):

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from daogou import atomic
 from daogou.catalog.presets import ColumnMapping, Row
+from daogou.catalog.s3rec import s3rec_rows
 from daogou.catalog.schema import Product
 from daogou.errors import ImportFailed
 from daogou.images import UnsafeImage, sniff
@@ -236,7 +237,8 @@ def read_catalog(
     seen: set[str] = set()
     base = Path(image_dir) if image_dir is not None else path.parent
     try:
-        for line, row in raw_rows(path, mapping.encoding):
+        rows = s3rec_rows(path) if mapping.layout == "s3rec" else raw_rows(path, mapping.encoding)
+        for line, row in rows:
             if limit is not None and len(result.products) >= limit:
                 break
             if isinstance(row, Exception):

@@ -38,6 +38,8 @@ class ColumnMapping:
     attributes: dict[str, str] = field(default_factory=dict)
     derive: Callable[[Row], dict[str, str]] | None = None
     encoding: str = "utf-8-sig"
+    #: "rows": a CSV/JSONL/Parquet table; "s3rec": the item files of the S3-Rec Amazon sets (catalog/s3rec.py)
+    layout: str = "rows"
 
     def with_overrides(self, overrides: dict[str, str]) -> "ColumnMapping":
         """A copy with `field=column` overrides applied; `attr.NAME=column` adds an attribute column."""
@@ -195,4 +197,7 @@ PRESETS: dict[str, ColumnMapping] = {
         default_currency="INR",
         derive=_flipkart_tree,
     ),
+    # Amazon Beauty / Sports of the S3-Rec papers: the integer item id (as in the behaviour file), the short
+    # title text, the ASIN and the anonymous brand/category ids ("a12 a40 a41")
+    "amazon_s3rec": ColumnMapping(id="item_id", title="text", attributes={"asin": "asin", "tags": "attributes"}, layout="s3rec"),
 }

@@ -71,6 +71,30 @@ class Interactions:
         return list(self._by_user.get(user, []))
 
 
+def sequences(data: Interactions) -> dict[str, list[str]]:
+    """Each user's products in time order (stable for equal times), a repeat straight after itself dropped."""
+    out: dict[str, list[str]] = {}
+    for user in data.users:
+        ordered = [e.product_id for e in sorted(data.history(user), key=lambda e: e.timestamp)]
+        out[user] = [p for i, p in enumerate(ordered) if i == 0 or p != ordered[i - 1]]
+    return out
+
+
+def hold_out_last(data: Interactions, min_history: int = 1) -> tuple[Interactions, dict[str, str]]:
+    """(the events without each user's last product, user → that product) for users with more than
+    `min_history` products: the leave-one-out split when order is all the data says (no real times)."""
+    truth: dict[str, str] = {}
+    kept: list[Interaction] = []
+    for user in data.users:
+        history = sorted(data.history(user), key=lambda e: e.timestamp)
+        if len({e.product_id for e in history}) > min_history:
+            last = history[-1].product_id
+            truth[user] = last
+            history = [e for e in history if e.product_id != last]
+        kept.extend(history)
+    return Interactions.from_events(kept), truth
+
+
 def time_split(events: Sequence[Interaction], days: int = 7) -> tuple[list[Interaction], list[Interaction]]:
     """(train, test): test holds the events of the last `days` days."""
     if not events:

@@ -10,6 +10,7 @@ from __future__ import annotations
 #: code → language → template; {about} is a product title in quotes, {category} and {days} come from the model.
 TEMPLATES: dict[str, dict[str, str]] = {
     "bought": {"en": "because you bought {about}", "zh": "因为你买过{about}"},
+    "next_after": {"en": "often bought next after {about}", "zh": "买了{about}的人接着常买它"},
     "similar_taste": {"en": "people with similar taste bought it", "zh": "品味相近的顾客买了它"},
     "bought_together": {"en": "bought together with {about}", "zh": "常与{about}一起购买"},
     "similar_style": {"en": "similar in style to {about}", "zh": "与{about}风格相似"},

@@ -119,6 +119,16 @@ class SASRecRecommender:
         self.fit_seconds_ = time.perf_counter() - started
         return self
 
+    def load_state(self, state: dict[str, torch.Tensor], n_items: int) -> "SASRecRecommender":
+        """Weights saved from a fitted model (same hyper-parameters), ready to score without training."""
+        self.n_items_ = n_items
+        self.model_ = _SASRec(n_items, self.max_len, self.dim, self.layers, self.heads, self.dropout)
+        self.model_.load_state_dict(state)
+        self.model_.eval()
+        self.history_ = []
+        self.fit_seconds_ = 0.0
+        return self
+
     @torch.no_grad()
     def scores(self, histories: Sequence[Sequence[int]]) -> np.ndarray:
         """Scores of every item id (column 0 is padding, -inf) after each history."""

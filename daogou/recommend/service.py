@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +19,10 @@ from daogou import atomic
 from daogou.catalog.store import CatalogStore
 from daogou.config import Settings
 from daogou.errors import BadQuery, DaogouError, IndexMissing
-from daogou.recommend.data import Interactions
+from daogou.recommend.data import Interactions, hold_out_last
 from daogou.recommend.models import CategoryPopularityRecommender, ContentRecommender, HybridRecommender, ImplicitRecommender, PopularityRecommender, Scored
+from daogou.recommend.next_item import NextItemRecommender
+from daogou.recommend.recency_knn import RecentItemKNN
 from daogou.recommend.preferences import Preferences, apply_preferences, user_price_band
 from daogou.recommend.reasons import LANGUAGES
 from daogou.training import TrainReport
@@ -29,6 +31,15 @@ from daogou.training import TrainReport
 RECOMMEND_CARD = "recommend.json"
 #: blend used before `daogou train recommend`: the content model was the best single model on validation weeks
 DEFAULT_BLEND = {"content": 1.0, "category": 0.5, "popularity": 0.25, "itemknn": 0.0, "als": 0.0, "bpr": 0.0}
+
+
+def validation_mode(data: Interactions, days: int = 7, folds: int = 3) -> str:
+    """"weeks" when the behaviour spans the validation weeks and a week before them; else "last" (each
+    user's last item): sequence files carry order, not time, and a few days of events make no weeks."""
+    times = [e.timestamp for e in data.events]
+    if times and (max(times) - min(times)).days >= days * (folds + 1):
+        return "weeks"
+    return "last"
 
 
 class RecommendService:
@@ -41,6 +52,7 @@ class RecommendService:
         self._searcher = searcher
         self._index_stamp = index_stamp
         self._fitted: tuple[HybridRecommender, Interactions] | None = None
+        self._sequential: tuple[int, NextItemRecommender] | None = None
         self._stamp: tuple[object, ...] = ()
         self._lock = threading.Lock()
 
@@ -65,22 +77,50 @@ class RecommendService:
         return text_ids, joined / norms
 
     def factories(self) -> dict[str, object]:
-        """Every recommender of recommend/models.py, ready to fit on an Interactions set."""
-        base = self._base()
-        return {**base, "hybrid": lambda d: HybridRecommender(dict(base)).fit(d)}
+        """Every recommender, ready to fit on an Interactions set (for evaluation: each one trains on what it is given)."""
+        base = self._base(training=True)
+        return {**base, "hybrid": lambda d: HybridRecommender(dict(base), validation=validation_mode(d)).fit(d)}
 
-    def _base(self) -> dict[str, Callable[[Interactions], object]]:
-        """The single models the hybrid blends, each as a factory over an Interactions set."""
+    def _train_sequential(self, data: Interactions, progress: Callable[[dict[str, float]], None] | None = None) -> NextItemRecommender:
+        return NextItemRecommender(self.settings.sequential_epochs, self.settings.sequential_threads).fit(data, progress)
+
+    def _base(self, sequential: NextItemRecommender | None = None, training: bool = False) -> dict[str, Callable[[Interactions], object]]:
+        """The single models the hybrid blends, each as a factory over an Interactions set.
+
+        The sequential model takes minutes to an hour to train, so serving never trains it: it is the model
+        `daogou train recommend` saved (or `sequential`), reading whatever behaviour it is given, and absent
+        before training. With `training` (evaluation) it trains on the data it is given, like the others.
+        """
         ids, vectors = self.content_vectors()
         categories = {p.id: str(p.attributes.get("category") or p.attributes.get("type") or "") for p in self.store.iter_products()}
-        return {
+        base: dict[str, Callable[[Interactions], object]] = {
             "popularity": lambda d: PopularityRecommender().fit(d),
             "category": lambda d: CategoryPopularityRecommender().fit(d, categories),
             "itemknn": lambda d: ImplicitRecommender("itemknn").fit(d),
+            "recent_knn": lambda d: RecentItemKNN().fit(d),
             "als": lambda d: ImplicitRecommender("als").fit(d),
             "bpr": lambda d: ImplicitRecommender("bpr").fit(d),
             "content": lambda d: ContentRecommender().fit(d, ids, vectors),
         }
+        if training:
+            if self.settings.sequential_epochs > 0:
+                base["sequential"] = self._train_sequential
+            return base
+        sequential = sequential or self.sequential()
+        if sequential is not None:
+            base["sequential"] = sequential.with_data
+        return base
+
+    def sequential(self, data: Interactions | None = None) -> NextItemRecommender | None:
+        """The trained sequential model (models/sequential.*), loaded once per training, or None before training."""
+        weights = self.models_dir / "sequential.pt"
+        stamp = weights.stat().st_mtime_ns if weights.exists() else None
+        if stamp is None:
+            return None
+        if self._sequential is None or self._sequential[0] != stamp:
+            loaded = NextItemRecommender.load(self.models_dir, data or self.behaviour())
+            self._sequential = (stamp, loaded) if loaded is not None else None
+        return self._sequential[1] if self._sequential else None
 
     def behaviour(self) -> Interactions:
         """All events for products in the catalog (events for removed products are left out)."""
@@ -103,7 +143,7 @@ class RecommendService:
                 data = self.behaviour()
                 card = self.models_dir / RECOMMEND_CARD
                 weights = json.loads(card.read_text(encoding="utf-8"))["weights"] if card.exists() else DEFAULT_BLEND
-                self._fitted = (HybridRecommender(self._base(), weights=weights).fit(data), data)
+                self._fitted = (HybridRecommender(self._base(self.sequential(data)), weights=weights).fit(data), data)
                 self._stamp = stamp
             return self._fitted
 
@@ -111,17 +151,39 @@ class RecommendService:
         """Whether the hybrid's weights were fitted on this shop (`daogou train recommend`)."""
         return (self.models_dir / RECOMMEND_CARD).exists()
 
-    def train(self) -> TrainReport:
-        """Search the blend weights on the validation weeks, keep the fitted hybrid, store the weights."""
+    def next_items(self) -> Callable[[Sequence[str], int], list[str]] | None:
+        """The trained sequential model as a function of an anonymous session's views, or None before training."""
+        try:
+            sequential = self.sequential()
+        except DaogouError:  # no behaviour imported: nothing was trained either
+            return None
+        if sequential is None:
+            return None
+        return lambda viewed, k: [s.item for s in sequential.recommend_after(viewed, k)]
+
+    def train(self, progress: Callable[[dict[str, float]], None] | None = None) -> TrainReport:
+        """Train the sequential model (early stopping on each user's last item), then search the blend weights on
+        validation (the last weeks, or each user's last item when the behaviour has no real times), keep the
+        fitted hybrid, store both."""
         started = time.perf_counter()
         data = self.behaviour()
-        model = HybridRecommender(self._base(), weights=None).fit(data)
-        metrics: dict[str, float] = {f"weight_{name}": weight for name, weight in model.weights_.items()}
+        sequential = None
+        metrics: dict[str, float] = {}
+        if self.settings.sequential_epochs > 0:
+            sequential = self._train_sequential(data, progress)
+            sequential.save(self.models_dir)
+            self._sequential = None
+            metrics["sequential_valid_ndcg@20"] = round(sequential.model_.best_valid_, 5)
+        mode = validation_mode(data)
+        model = HybridRecommender(self._base(sequential), weights=None, validation=mode).fit(data)
+        metrics.update({f"weight_{name}": weight for name, weight in model.weights_.items()})
+        objective = "validation_ndcg@20" if mode == "last" else "validation_map@12"
         if model.validation_map_ is not None:
-            metrics["validation_map@12"] = round(model.validation_map_, 5)
+            metrics[objective] = round(model.validation_map_, 5)
         card = {
             "weights": model.weights_,
-            "validation_map@12": model.validation_map_,
+            objective: model.validation_map_,
+            "validation": mode,
             "validation_folds": model.validation_folds,
             "validation_days": model.validation_days,
             "events": len(data.events),
@@ -140,6 +202,10 @@ class RecommendService:
         if not 1 <= k <= 200:
             raise BadQuery(f"k must be between 1 and 200, got {k}")
         model, data = self.fitted()
+        return self.serve(model, data, user, k, preferences)
+
+    def serve(self, model: HybridRecommender, data: Interactions, user: str, k: int = 12, preferences: Preferences | None = None) -> tuple[list[Scored], str]:
+        """What `recommend` answers with a given fitted hybrid: the one serving path, shared with the evaluation."""
         prefs = preferences or Preferences()
         wanted = k * 5 if prefs.active() else k
         note = ""
@@ -154,6 +220,27 @@ class RecommendService:
         band = prefs.price_band or user_price_band(data.history(user))
         chosen = apply_preferences(recs, prefs, attributes, band)[:k]
         return chosen, note
+
+    def evaluate_loo(self, progress: Callable[[dict[str, float]], None] | None = None, k: int = 20) -> dict[str, object]:
+        """Leave-one-out evaluation of what this shop serves: each user's last product held out, every model
+        (the sequential one included) trained on the rest as `train` would, the hybrid scored through `serve`."""
+        from daogou.evaluate.loo_eval import evaluate_loo
+
+        data = self.behaviour()
+        inner, truth = hold_out_last(data, min_history=2)
+        fit_seconds: dict[str, float] = {}
+        started = time.perf_counter()
+        sequential = self._train_sequential(inner, progress) if self.settings.sequential_epochs > 0 else None
+        fit_seconds["sequential"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        hybrid = HybridRecommender(self._base(sequential), validation=validation_mode(inner)).fit(inner)
+        fit_seconds["hybrid"] = round(time.perf_counter() - started, 1)
+        served = {name: model.recommend for name, model in hybrid.models_.items()}  # type: ignore[attr-defined]
+        served["hybrid"] = lambda user, n: self.serve(hybrid, inner, user, n)[0]
+        result = evaluate_loo(served, truth, k)
+        result.update({"weights": hybrid.weights_, "validation_ndcg@20": hybrid.validation_map_, "fit_seconds": fit_seconds,
+                       "users": len(data.users), "test_users": len(truth)})
+        return result
 
     def explain(self, recs: list[Scored]) -> list[dict[str, str]]:
         """Each recommendation's reason worded in every storefront language, products named by title."""

@@ -15,6 +15,8 @@ from daogou.recommend.reasons import LANGUAGES, describe, quoted
 
 #: similar(product_id, k, exclude) → ranked (id, title, score) triples; supplied by the shop.
 SimilarFn = Callable[[str, int, set[str]], Sequence[tuple[str, str, float]]]
+#: next_items(viewed, k) → ranked product ids the sequential model expects next (viewed ones left out).
+NextFn = Callable[[Sequence[str], int], Sequence[str]]
 
 
 @dataclass
@@ -29,16 +31,21 @@ class Recommendation:
 
 
 class SessionRecommender:
-    """Weighted reciprocal-rank fusion of each viewed product's neighbours, newest view weighted highest."""
+    """Weighted reciprocal-rank fusion of each viewed product's neighbours, newest view weighted highest, and,
+    once the shop has trained its sequential model, of what that model expects after the whole session
+    (weighted `next_weight`: the order of views says what comes next, which look-alikes do not)."""
 
     def __init__(
-        self, similar: SimilarFn, title_of: Callable[[str], str] | None = None, max_views: int = 5, decay: float = 0.7, rrf_k: int = 60
+        self, similar: SimilarFn, title_of: Callable[[str], str] | None = None, max_views: int = 5, decay: float = 0.7, rrf_k: int = 60,
+        next_items: NextFn | None = None, next_weight: float = 2.0,
     ) -> None:
         self.similar = similar
         self.title_of = title_of or (lambda product_id: product_id)
         self.max_views = max_views
         self.decay = decay
         self.rrf_k = rrf_k
+        self.next_items = next_items
+        self.next_weight = next_weight
 
     def recommend(self, viewed: Sequence[str], k: int = 12) -> tuple[list[Recommendation], list[str]]:
         """(recommendations, ignored ids). Views are oldest first; unknown ids are ignored, not fatal."""
@@ -60,11 +67,23 @@ class SessionRecommender:
                 scores[item] = scores.get(item, 0.0) + contribution
                 titles[item] = title
                 sources.setdefault(item, {})[product_id] = sources.get(item, {}).get(product_id, 0.0) + contribution
+        following: set[str] = set()
+        if self.next_items is not None and recent:
+            for rank, item in enumerate(self.next_items(list(viewed), k * 2), start=1):
+                if item in seen:
+                    continue
+                contribution = self.next_weight / (self.rrf_k + rank)
+                scores[item] = scores.get(item, 0.0) + contribution
+                sources.setdefault(item, {})[recent[0]] = sources.get(item, {}).get(recent[0], 0.0) + contribution
+                following.add(item)
         ranked = sorted(scores, key=lambda i: (-scores[i], i))[:k]
         out = []
         for item in ranked:
+            if item not in titles:
+                titles[item] = self.title_of(item)
             because = sorted(sources[item], key=lambda s: -sources[item][s])
             title = self.title_of(because[0])
-            reasons = {lang: describe("viewed", {"about": quoted(title, lang)}, lang) for lang in LANGUAGES}
+            code = "next_after" if item in following else "viewed"
+            reasons = {lang: describe(code, {"about": quoted(title, lang)}, lang) for lang in LANGUAGES}
             out.append(Recommendation(item, titles[item], round(scores[item], 6), reasons["en"], because, reasons))
         return out, ignored
