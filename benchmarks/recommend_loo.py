@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import tempfile
 import time
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 from common import RESULTS, ROOT, SHOPS, write_result
 
 from daogou.evaluate.loo_eval import evaluate_loo
+from daogou.recommend.session import SessionRecommender
 from daogou.shop import Shop
 
 DATA = ROOT.parent.parent / "shared" / "data"
@@ -35,6 +37,13 @@ PUBLISHED = {  # HR@20 / NDCG@20, full ranking, test item
     "beauty": {"SASRec": (0.0894, 0.0386), "DuoRec": (0.1228, 0.0536), "ICSRec": (0.1298, 0.0663)},
     "sports": {"SASRec": (0.0500, 0.0224), "DuoRec": (0.0696, 0.0302), "ICSRec": (0.0794, 0.0393)},
 }
+
+
+class _Item:
+    """A served session recommendation seen as a ranked item."""
+
+    def __init__(self, item: str) -> None:
+        self.item = item
 
 
 def build_shop(name: str, users: int | None) -> tuple[Shop, dict[str, str], dict[str, list[str]]]:
@@ -74,6 +83,17 @@ def run(name: str, args: argparse.Namespace) -> dict[str, object]:
     served = {n: m.recommend for n, m in hybrid.models_.items()}  # type: ignore[attr-defined]
     served["hybrid"] = lambda user, k: shop.recommend(user, k)[0]
     result = evaluate_loo(served, truth, 20)
+    # anonymous shoppers: each user's history replayed as a session's views (no account), on a seeded sample
+    sample = sorted(random.Random(42).sample(sorted(truth), min(args.session_users, len(truth))))
+    session_truth = {u: truth[u] for u in sample}
+
+    def content_session(user: str, k: int) -> list:
+        similar = lambda p, n, ex: [(h.id, h.title, h.score) for h in shop.searcher.similar(p, n, ex)]  # noqa: E731
+        return [_Item(r.id) for r in SessionRecommender(similar).recommend(histories[user], k)[0]]
+
+    sessions = evaluate_loo({"session_content_only": content_session,
+                             "session_served": lambda u, k: [_Item(r.id) for r in shop.recommend_for_session(histories[u], k)[0]]},
+                            session_truth, 20, hybrid="session_served")
     repeats = sum(1 for user in list(truth)[:2000] for r in shop.recommend(user, 20)[0] if r.item in set(histories[user]))
     sequential = shop.recommendations.sequential()
     card = json.loads((shop.models_dir / "sequential.json").read_text()) if sequential else {}
@@ -83,10 +103,12 @@ def run(name: str, args: argparse.Namespace) -> dict[str, object]:
         "train_recommend_seconds": round(train_seconds, 1), "train_metrics": report.metrics,
         "sequential": {k: card.get(k) for k in ("params", "epochs_run", "fit_seconds", "best_valid_ndcg20", "threads")},
         "served_items_already_had_first_2000_users": repeats,
+        "sessions": {"users": len(sample), **sessions},
     }
     shop.close()
     print(name, json.dumps({k: out[k] for k in ("rows", "weights", "best_single")}, indent=1))
     print(name, "hybrid vs best single:", out.get("hybrid_vs_best_single_ndcg@20"))
+    print(name, "sessions:", json.dumps(sessions))
     return out
 
 
@@ -95,6 +117,7 @@ def main() -> None:
     parser.add_argument("--sets", default="beauty,sports")
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--session-users", type=int, default=5000)
     parser.add_argument("--users", type=int, default=0, help="only the first N users (a quick check; figures not comparable)")
     args = parser.parse_args()
     fresh = {name: run(name, args) for name in args.sets.split(",")}
