@@ -54,10 +54,12 @@ class NextItemRecommender:
     def _codes(self, products: Sequence[str]) -> list[int]:
         return [self.code_[p] for p in products if p in self.code_]
 
-    def with_data(self, data: Interactions) -> "NextItemRecommender":
-        """The same trained model serving newer behaviour: new histories are read, unknown products ignored."""
+    def with_data(self, data: Interactions, catalog: set[str] | None = None) -> "NextItemRecommender":
+        """The same trained model serving newer behaviour: new histories are read, products it never saw ignored,
+        and (given the `catalog`'s ids) products removed since training never recommended."""
         twin = NextItemRecommender(self.epochs, self.threads, **self.params)
         twin.data_, twin.sequences_, twin.items_, twin.code_, twin.model_ = data, sequences(data), self.items_, self.code_, self.model_
+        twin.gone_ = [self.code_[p] for p in self.items_ if p not in catalog] if catalog is not None else []
         return twin
 
     def _ranked(self, history: Sequence[str], k: int, exclude: set[str]) -> list[Scored]:
@@ -67,6 +69,7 @@ class NextItemRecommender:
         row = self.model_.scores([codes])[0]
         banned = [self.code_[p] for p in exclude if p in self.code_]
         row[banned] = -np.inf
+        row[getattr(self, "gone_", [])] = -np.inf
         top = np.argpartition(-row, min(k, row.size - 1))[:k]
         top = top[np.argsort(-row[top], kind="stable")]
         about = history[-1]

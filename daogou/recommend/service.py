@@ -108,7 +108,8 @@ class RecommendService:
             return base
         sequential = sequential or self.sequential()
         if sequential is not None:
-            base["sequential"] = sequential.with_data
+            catalog = set(self._searcher().attributes.ids)  # type: ignore[attr-defined]
+            base["sequential"] = lambda d: sequential.with_data(d, catalog)
         return base
 
     def sequential(self, data: Interactions | None = None) -> NextItemRecommender | None:
@@ -159,7 +160,8 @@ class RecommendService:
             return None
         if sequential is None:
             return None
-        return lambda viewed, k: [s.item for s in sequential.recommend_after(viewed, k)]
+        serving = sequential.with_data(sequential.data_, set(self._searcher().attributes.ids))  # type: ignore[attr-defined]
+        return lambda viewed, k: [s.item for s in serving.recommend_after(viewed, k)]
 
     def train(self, progress: Callable[[dict[str, float]], None] | None = None) -> TrainReport:
         """Train the sequential model (early stopping on each user's last item), then search the blend weights on

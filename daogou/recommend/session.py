@@ -68,19 +68,23 @@ class SessionRecommender:
                 titles[item] = title
                 sources.setdefault(item, {})[product_id] = sources.get(item, {}).get(product_id, 0.0) + contribution
         following: set[str] = set()
-        if self.next_items is not None and recent:
-            for rank, item in enumerate(self.next_items(list(viewed), k * 2), start=1):
+        known = [p for p in recent if p not in ignored]
+        if self.next_items is not None and known:
+            for rank, item in enumerate(self.next_items([p for p in viewed if p not in ignored], k * 2), start=1):
                 if item in seen:
                     continue
                 contribution = self.next_weight / (self.rrf_k + rank)
                 scores[item] = scores.get(item, 0.0) + contribution
-                sources.setdefault(item, {})[recent[0]] = sources.get(item, {}).get(recent[0], 0.0) + contribution
+                sources.setdefault(item, {})[known[0]] = sources.get(item, {}).get(known[0], 0.0) + contribution
                 following.add(item)
         ranked = sorted(scores, key=lambda i: (-scores[i], i))[:k]
         out = []
         for item in ranked:
             if item not in titles:
-                titles[item] = self.title_of(item)
+                try:
+                    titles[item] = self.title_of(item)
+                except UnknownProduct:  # removed from the catalog since the sequential model was trained
+                    continue
             because = sorted(sources[item], key=lambda s: -sources[item][s])
             title = self.title_of(because[0])
             code = "next_after" if item in following else "viewed"
