@@ -10,7 +10,7 @@ holds (popularity therefore counts every purchase except the test items). The te
 item the user has not had (full ranking: a served list never holds what the user has).
 
 Published full-ranking rows on the same files (restated in the ICSRec repository's performance.md) are printed
-beside ours. Usage: python benchmarks/recommend_loo.py [--sets beauty,sports] [--threads 2] [--epochs 200]
+beside ours. Usage: python benchmarks/recommend_loo.py [--sets beauty,sports] [--threads 2] [--epochs 200] [--blend-only]
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def run(name: str, args: argparse.Namespace) -> dict[str, object]:
         print(f"  {name} epoch {record['epoch']:.0f}: loss {record['loss']:.3f}{valid} ({record['seconds']:.0f} s)", flush=True)
 
     started = time.perf_counter()
-    report = shop.train("recommend", progress=progress)
+    report = shop.train("recommend", progress=progress, sequential=not args.blend_only)
     train_seconds = time.perf_counter() - started
     hybrid, _data = shop.recommender()
     served = {n: m.recommend for n, m in hybrid.models_.items()}  # type: ignore[attr-defined]
@@ -117,6 +117,7 @@ def main() -> None:
     parser.add_argument("--sets", default="beauty,sports")
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--blend-only", action="store_true", help="keep the shop's trained sequential model, refit the blend")
     parser.add_argument("--session-users", type=int, default=5000)
     parser.add_argument("--users", type=int, default=0, help="only the first N users (a quick check; figures not comparable)")
     args = parser.parse_args()

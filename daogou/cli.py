@@ -492,7 +492,10 @@ def train_sentiment_cmd(
 
 @train_app.command("recommend")
 @friendly
-def train_recommend(shop: ShopDir) -> None:
+def train_recommend(
+    shop: ShopDir,
+    blend_only: Annotated[bool, typer.Option(help="keep the trained sequential model; refit only the blend (after new behaviour)")] = False,
+) -> None:
     """The sequential model (stops early on each user's last item), then the hybrid's blend weights, fitted on the
     last 3 weeks of behaviour (or each user's last item when events have no real times); rerun after big imports."""
     from rich.progress import Progress
@@ -504,7 +507,7 @@ def train_recommend(shop: ShopDir) -> None:
             valid = f", valid NDCG@20 {record['valid_ndcg20']:.4f}" if "valid_ndcg20" in record else ""
             bar.update(task, advance=1, description=f"sequential model: epoch {record['epoch']:.0f}, loss {record['loss']:.3f}{valid}")
 
-        _train(shop, "recommend", progress=progress)
+        _train(shop, "recommend", progress=progress, sequential=not blend_only)
 
 
 @train_app.command("classify")

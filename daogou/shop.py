@@ -284,7 +284,7 @@ class Shop:
             data = params.get("data")
             report = self.reviews.train(str(data) if data else None, bool(params.get("public", True)), params.get("max_per_language"))  # type: ignore[arg-type]
         elif what == "recommend":
-            return self.recommendations.train(params.get("progress"))  # type: ignore[arg-type]
+            return self.recommendations.train(params.get("progress"), bool(params.get("sequential", True)))  # type: ignore[arg-type]
         elif what == "classify":
             report = train_classification(self.store, self.settings, self.models_dir, self._inputs(), str(params.get("target", "type")),
                                           str(params.get("variant", "feature-logreg")), bool(params.get("show_progress", True)))

@@ -158,7 +158,8 @@ def test_compiled_validation_ranks_exactly_like_the_served_fusion() -> None:
         lists[f"u{u}"] = {name: [Scored(str(i), 1.0, "popular") for i in rng.choice(items, 25, replace=False)] for name in ("a", "b", "c")}
         truth[f"u{u}"] = {str(rng.choice(items))}
     hybrid = HybridRecommender({name: lambda d: None for name in ("a", "b", "c")}, validation="last")  # type: ignore[misc,return-value]
-    compiled = [hybrid._compile(truth, lists)]
+    compiled = [hybrid._reciprocal(hybrid._compile(truth, lists), hybrid.rrf_k)]
+    hybrid.rrf_k_ = hybrid.rrf_k
     for weights in ({"a": 1.0}, {"a": 1.0, "b": 1.0}, {"a": 0.5, "b": 2.0, "c": 1.0}, {"a": 0.0, "c": 0.25}):
         served = {u: [s.item for s in hybrid._fuse(lists[u], weights, 20)] for u in truth}
         assert hybrid._objective(compiled, weights) == pytest.approx(mean_ndcg(served, truth, 20), abs=1e-12)

@@ -317,6 +317,7 @@ class HybridRecommender:
         validation: str = "weeks",
         validation_users: int = 5000,
         random_state: int = 42,
+        rrf_grid: Sequence[int] = (10, 30, 60),
     ) -> None:
         self.factories = factories
         self.validation = validation
@@ -328,6 +329,7 @@ class HybridRecommender:
         self.validation_folds = validation_folds
         self.candidates = candidates
         self.rrf_k = rrf_k
+        self.rrf_grid = rrf_grid
         self.passes = passes
 
     def _fuse(self, lists: dict[str, list[Scored]], weights: dict[str, float], k: int) -> list[Scored]:
@@ -338,7 +340,7 @@ class HybridRecommender:
             if weight <= 0:
                 continue
             for rank, s in enumerate(ranked, start=1):
-                contribution = weight / (self.rrf_k + rank)
+                contribution = weight / (getattr(self, "rrf_k_", self.rrf_k) + rank)
                 scores[s.item] = scores.get(s.item, 0.0) + contribution
                 if s.item not in reasons or contribution > reasons[s.item][0]:
                     reasons[s.item] = (contribution, s)
@@ -387,9 +389,9 @@ class HybridRecommender:
         return {u: {held_out[u]} for u in users}, lists
 
     def _compile(self, truth: dict[str, set[str]], lists: dict[str, dict[str, list[Scored]]]) -> list[tuple[np.ndarray, int]]:
-        """Per validation user: (models × candidates matrix of 1/(rrf_k + rank), the held-out item's column or -1),
-        candidates in item-id order. The weight search then scores a blend with one product per user instead of
-        re-fusing lists (thousands of users × a hundred trials)."""
+        """Per validation user: (models × candidates matrix of ranks, 0 where a model did not list the candidate;
+        the held-out item's column or -1), candidates in item-id order. The weight search then scores a blend with
+        one product per user instead of re-fusing lists (thousands of users × a hundred trials)."""
         names = list(self.factories)
         compiled = []
         for user, relevant in truth.items():
@@ -399,9 +401,14 @@ class HybridRecommender:
             matrix = np.zeros((len(names), len(candidates)))
             for row, name in enumerate(names):
                 for rank, scored in enumerate(lists[user].get(name, []), start=1):
-                    matrix[row, column[scored.item]] += 1.0 / (self.rrf_k + rank)
+                    matrix[row, column[scored.item]] = rank
             compiled.append((matrix, column.get(target, -1)))
         return compiled
+
+    @staticmethod
+    def _reciprocal(compiled: list[tuple[np.ndarray, int]], rrf_k: int) -> list[tuple[np.ndarray, int]]:
+        """The compiled rank matrices as reciprocal-rank contributions 1/(rrf_k + rank) (0 where unranked)."""
+        return [(np.where(ranks > 0, 1.0 / (rrf_k + ranks), 0.0), target) for ranks, target in compiled]
 
     def _objective(self, folds: list, weights: dict[str, float]) -> float:
         """Mean MAP@12 over the validation weeks; NDCG@20 of the held-out item in leave-one-out validation
@@ -449,6 +456,17 @@ class HybridRecommender:
                 break
         return weights, best
 
+    def _search_last(self, compiled: list[tuple[np.ndarray, int]], names: list[str]) -> None:
+        """Leave-one-out validation also picks the fusion constant: a small rrf_k trusts each model's top ranks
+        more (the sequential model's first guesses), a large one flattens every list."""
+        best: tuple[float, dict[str, float], int] | None = None
+        for rrf_k in self.rrf_grid or (self.rrf_k,):
+            weights, score = self._search([self._reciprocal(compiled, rrf_k)], names)
+            if best is None or score > best[0] + 1e-12:
+                best = (score, weights, rrf_k)
+        assert best is not None
+        self.validation_map_, self.weights_, self.rrf_k_ = best
+
     def fit(self, data: Interactions) -> "HybridRecommender":
         """Fit the weights on validation weeks (unless `weights` fixes them), then every model on all of `data`."""
         if self.validation not in ("weeks", "last"):
@@ -456,12 +474,14 @@ class HybridRecommender:
         names = list(self.factories)
         self.validation_map_: float | None = None
         self.models_ = {name: factory(data) for name, factory in self.factories.items()}
+        self.rrf_k_ = self.rrf_k
         if self.weights is not None:
             self.weights_ = {name: float(self.weights.get(name, 0.0)) for name in names}
         else:
-            folds = [self._compile(*self._last_fold(data, self.models_))] if self.validation == "last" else self._folds(data)
             self.weights_ = {name: 1.0 for name in names}
-            if folds:
+            if self.validation == "last":
+                self._search_last(self._compile(*self._last_fold(data, self.models_)), names)
+            elif folds := self._folds(data):
                 self.weights_, self.validation_map_ = self._search(folds, names)
         self.data_ = data
         return self

@@ -143,8 +143,9 @@ class RecommendService:
             if self._fitted is None or stamp != self._stamp:
                 data = self.behaviour()
                 card = self.models_dir / RECOMMEND_CARD
-                weights = json.loads(card.read_text(encoding="utf-8"))["weights"] if card.exists() else DEFAULT_BLEND
-                self._fitted = (HybridRecommender(self._base(self.sequential(data)), weights=weights).fit(data), data)
+                fitted = json.loads(card.read_text(encoding="utf-8")) if card.exists() else {"weights": DEFAULT_BLEND}
+                hybrid = HybridRecommender(self._base(self.sequential(data)), weights=fitted["weights"], rrf_k=int(fitted.get("rrf_k", 60)))
+                self._fitted = (hybrid.fit(data), data)
                 self._stamp = stamp
             return self._fitted
 
@@ -163,15 +164,15 @@ class RecommendService:
         serving = sequential.with_data(sequential.data_, set(self._searcher().attributes.ids))  # type: ignore[attr-defined]
         return lambda viewed, k: [s.item for s in serving.recommend_after(viewed, k)]
 
-    def train(self, progress: Callable[[dict[str, float]], None] | None = None) -> TrainReport:
+    def train(self, progress: Callable[[dict[str, float]], None] | None = None, sequential_too: bool = True) -> TrainReport:
         """Train the sequential model (early stopping on each user's last item), then search the blend weights on
         validation (the last weeks, or each user's last item when the behaviour has no real times), keep the
-        fitted hybrid, store both."""
+        fitted hybrid, store both. `sequential_too=False` keeps the trained sequential model and refits the blend."""
         started = time.perf_counter()
         data = self.behaviour()
-        sequential = None
+        sequential = None if sequential_too else self.sequential(data)
         metrics: dict[str, float] = {}
-        if self.settings.sequential_epochs > 0:
+        if sequential_too and self.settings.sequential_epochs > 0:
             sequential = self._train_sequential(data, progress)
             sequential.save(self.models_dir)
             self._sequential = None
@@ -184,6 +185,7 @@ class RecommendService:
             metrics[objective] = round(model.validation_map_, 5)
         card = {
             "weights": model.weights_,
+            "rrf_k": model.rrf_k_,
             objective: model.validation_map_,
             "validation": mode,
             "validation_folds": model.validation_folds,
