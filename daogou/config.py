@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from daogou import atomic
 from daogou.errors import ConfigError
 
 CONFIG_NAME = "daogou.toml"
@@ -122,3 +123,20 @@ def load_settings(shop_dir: Path | str) -> Settings:
     if unknown:
         raise ConfigError(f"{path}: unknown settings {sorted(unknown)}")
     return settings
+
+
+def update_settings_file(shop_dir: Path | str, **changes: object) -> None:
+    """Change settings in the shop's daogou.toml, keeping the file's other values (environment overrides are not
+    written: they belong to the process that set them)."""
+    shop_dir = Path(shop_dir)
+    path = shop_dir / CONFIG_NAME
+    data = tomllib.loads(path.read_text(encoding="utf-8")).get("shop", {}) if path.exists() else {}
+    types = {f.name: f.type for f in fields(Settings)}
+    kinds = {"int": int, "float": float, "str": str}
+    settings = Settings(shop_dir=shop_dir)
+    for name, raw in {**data, **changes}.items():
+        if name not in types or name == "shop_dir":
+            raise ConfigError(f"unknown setting {name!r}")
+        setattr(settings, name, _coerce(name, raw, kinds.get(str(types[name]), str)))
+    atomic.write_text(path, settings.to_toml())
+

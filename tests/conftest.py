@@ -131,3 +131,28 @@ def _uvicorn_in_thread(app, **config: object) -> Iterator[int]:  # type: ignore[
 def serve_in_thread() -> Callable[..., object]:
     """The uvicorn-in-a-thread server as a context manager, for tests that need a real socket (browser, slow clients)."""
     return _uvicorn_in_thread
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """A PostgreSQL server for the whole session (see tests/pg_server.py), or None where there is none."""
+    from pg_server import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The same store test on SQLite and on PostgreSQL (skipped where no PostgreSQL can be started)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'c.db'}"
+        return
+    server = request.getfixturevalue("postgres_url")
+    if server is None:
+        pytest.skip("no PostgreSQL here: set DAOGOU_PG_URL or install postgresql (initdb, pg_ctl)")
+    from pg_server import fresh_database
+
+    with fresh_database(server) as url:
+        yield url
+

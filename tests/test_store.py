@@ -9,8 +9,8 @@ from daogou.catalog.store import MIGRATIONS, CatalogStore, store_meta
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> CatalogStore:
-    s = CatalogStore(f"sqlite:///{tmp_path / 'c.db'}")
+def store(store_url: str) -> CatalogStore:
+    s = CatalogStore(store_url)
     yield s
     s.close()
 

@@ -1,0 +1,92 @@
+"""A throwaway PostgreSQL server on loopback for the store tests, or the one DAOGOU_PG_URL names.
+
+Why a real server: SQLite forgives what PostgreSQL does not (types, transaction rules, upsert syntax), so the
+store's contract is only tested when the same tests also run on PostgreSQL. The server is Debian's
+(`initdb`/`pg_ctl` on PATH or under /usr/lib/postgresql), started as the `postgres` user when the tests run as
+root (PostgreSQL refuses to run as root), with its socket and data in a private temporary folder, fsync off.
+Tests skip cleanly where neither a binary nor a URL is available.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def _binary(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return candidates[-1] if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def postgres_server() -> Iterator[str | None]:
+    """Yield a SQLAlchemy URL of a PostgreSQL server's maintenance database, or None when none can be had."""
+    if os.environ.get("DAOGOU_PG_URL"):
+        yield os.environ["DAOGOU_PG_URL"]
+        return
+    initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
+    if not initdb or not pg_ctl:
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="daogou-pg-"))
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        try:
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            yield None
+            return
+        os.chown(folder, user.pw_uid, user.pw_gid)
+        prefix = ["runuser", "-u", "postgres", "--"]
+    data, port = folder / "data", _free_port()
+    try:
+        subprocess.run([*prefix, initdb, "-D", str(data), "-U", "daogou", "--auth=trust", "-E", "UTF8", "--no-locale"],
+                       check=True, capture_output=True, timeout=120)
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"],
+                       check=True, capture_output=True, timeout=120)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
+        shutil.rmtree(folder, ignore_errors=True)
+        yield None
+        return
+    try:
+        yield f"postgresql+psycopg://daogou@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True, timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def fresh_database(server_url: str) -> Iterator[str]:
+    """A new empty database on the server for one test, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, _ = server_url.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
