@@ -58,7 +58,9 @@ class NextItemRecommender:
         """The same trained model serving newer behaviour: new histories are read, products it never saw ignored,
         and (given the `catalog`'s ids) products removed since training never recommended."""
         twin = NextItemRecommender(self.epochs, self.threads, **self.params)
-        twin.data_, twin.sequences_, twin.items_, twin.code_, twin.model_ = data, sequences(data), self.items_, self.code_, self.model_
+        # the same behaviour (a session request re-masking the catalog) keeps its histories: re-reading them is per-user work
+        histories = self.sequences_ if data is self.data_ else sequences(data)
+        twin.data_, twin.sequences_, twin.items_, twin.code_, twin.model_ = data, histories, self.items_, self.code_, self.model_
         twin.gone_ = [self.code_[p] for p in self.items_ if p not in catalog] if catalog is not None else []
         return twin
 
