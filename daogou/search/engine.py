@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import pickle
 import threading
 import time
 from collections import Counter
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from daogou.catalog.schema import Product
 from daogou.catalog.store import CatalogStore
 from daogou.config import Settings
 from daogou.errors import BadQuery, IndexMissing, UnknownProduct
@@ -50,6 +52,8 @@ REVIEW_WEIGHT = 0.3
 RETRIEVERS = ("bm25", "text_vector", "aligned_image", "image_vector", "aligned_text")
 #: Query vectors a searcher keeps (1.5 KB each); whole results are bounded by the `search_cache` setting.
 VECTOR_ENTRIES = 8192
+#: products kept in memory between requests (~2 KB each): the head of a catalog that searches keep returning
+PRODUCT_ENTRIES = 20_000
 #: How many image neighbours vote on a query photo's type and gender, and the share the winner needs.
 VOTERS, TYPE_QUORUM, GENDER_QUORUM = 20, 0.4, 0.6
 
@@ -96,8 +100,11 @@ class Searcher:
         self._encode_lock = threading.Lock()
         #: query vectors by text (a relaxed retry of the same request, and repeated queries, reuse them)
         self.vectors_cache: LRU[np.ndarray] = LRU(VECTOR_ENTRIES)
-        #: whole text results, by request and catalog version (this searcher serves one index generation)
-        self.results_cache: LRU[SearchResult] = LRU(settings.search_cache)
+        #: whole text results, by request and catalog version (this searcher serves one index generation), pickled:
+        #: a caller may change what it gets, and unpickling is ~10x cheaper than a deep copy
+        self.results_cache: LRU[bytes] = LRU(settings.search_cache)
+        #: products as the store gave them, by (catalog version, id): a hit list of a known version reads no rows
+        self.products_cache: LRU[Product] = LRU(PRODUCT_ENTRIES)
         exact = settings.exact_filter_fraction
         self.text_encoder: TextEncoder = text_encoder(settings.text_model)
         self.lexical = LexicalIndex(index_dir / "lexical")
@@ -159,12 +166,13 @@ class Searcher:
             raise BadQuery("give a text query, an image, or both")
         text = clean_text(text) if text is not None else None
         key = None
+        version = self.store.versions()[0]
         if image is None:  # a text request: the same words, options and catalog version give the same result
             options = (k, _frozen(filters), understand, _frozen(retrievers), _frozen(drop), _frozen(exclude), _frozen(price_range))
-            key = (" ".join((text or "").split()), options, id(self.parser), self.store.versions()[0])
+            key = (" ".join((text or "").split()), options, id(self.parser), version)
             cached = self.results_cache.get(key)
             if cached is not None:
-                result = copy.deepcopy(cached)
+                result = pickle.loads(cached)
                 result.took_ms = round((time.perf_counter() - start) * 1000, 2)
                 return result
         explicit = {name: [str(v) for v in values if str(v).strip()] for name, values in (filters or {}).items() if values}
@@ -196,9 +204,9 @@ class Searcher:
         fused = self._with_reviews(rrf(self._retrieve(text, parsed, image_vector, colour_vector, plan, allowed, use), weights=weights))
         fused = self._exact_first(fused, plan)
         query_words = list(dict.fromkeys(words(parsed.text))) if parsed else []  # segmented once per request
-        hits = self._hits(fused[:k], parsed, plan, query_words)
+        hits = self._hits(fused[:k], parsed, plan, query_words, version)
         # Fewer exact matches than asked for: follow them with close matches, dropping one understood slot at a time.
-        wider = copy.deepcopy(plan)
+        wider = copy.deepcopy(plan) if relax and len(hits) < k else plan
         while relax and len(hits) < k and wider.constrained():
             dropped = self._relax_once(wider, protected)
             if dropped is None:
@@ -207,7 +215,7 @@ class Searcher:
             seen = {h.id for h in hits}
             lists = self._retrieve(text, parsed, image_vector, colour_vector, wider, wider_allowed, use)
             more = [f for f in rrf(lists, weights=weights) if f[0] not in seen]
-            for hit in self._hits(more[: k - len(hits)], parsed, plan, query_words):
+            for hit in self._hits(more[: k - len(hits)], parsed, plan, query_words, version):
                 hit.close_match = list(wider.relaxed[len(plan.relaxed) :])
                 hits.append(hit)
         facets = self.attributes.facets([item for item, _, _ in fused], FACET_FIELDS)
@@ -232,7 +240,7 @@ class Searcher:
             facets=facets,
         )
         if key is not None:
-            self.results_cache.put(key, copy.deepcopy(result))
+            self.results_cache.put(key, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
         return result
 
     def similar(self, product_id: str, k: int = 12, exclude: set[str] | None = None) -> list[Hit]:
@@ -394,8 +402,27 @@ class Searcher:
 
     # -- results ------------------------------------------------------------------------------------
 
-    def _hits(self, fused: list[tuple[str, float, dict[str, Signal]]], parsed: ParsedQuery | None, plan: Plan, query_words: Sequence[str] = ()) -> list[Hit]:
-        products = self.store.get_many([item for item, _, _ in fused])
+    def _products(self, ids: list[str], version: int | None) -> dict[str, Product]:
+        """Products by id: from memory when the catalog is still at `version`, else one store read for the rest."""
+        if version is None:
+            return self.store.get_many(ids)
+        found = {pid: p for pid in ids if (p := self.products_cache.get((version, pid))) is not None}
+        missing = [pid for pid in ids if pid not in found]
+        if missing:
+            for pid, product in self.store.get_many(missing).items():
+                found[pid] = product
+                self.products_cache.put((version, pid), product)  # keyed by version: an older version's entry is never read
+        return found
+
+    def _hits(
+        self,
+        fused: list[tuple[str, float, dict[str, Signal]]],
+        parsed: ParsedQuery | None,
+        plan: Plan,
+        query_words: Sequence[str] = (),
+        version: int | None = None,
+    ) -> list[Hit]:
+        products = self._products([item for item, _, _ in fused], version)
         hits = []
         for item, score, signals in fused:
             product = products.get(item)
@@ -420,7 +447,7 @@ class Searcher:
                     price=product.price,
                     currency=product.currency,
                     image_path=product.image_path,
-                    attributes=product.attributes,
+                    attributes=dict(product.attributes),  # the cached product stays as the store gave it
                     signals=signals,
                     matched_words=[w for w in query_words if fold(w) in present],
                     matched_slots=matched_slots,
