@@ -97,7 +97,7 @@ def test_filters_apply_to_every_retriever(myntra_shop: Shop) -> None:
 
 def test_json_output_is_stable(myntra_shop: Shop) -> None:
     data = json.loads(json.dumps(myntra_shop.search("red shirt", k=3).to_dict(), ensure_ascii=False))
-    assert set(data) == {"query", "mode", "hits", "took_ms", "filters", "exclusions", "price_range", "understood", "inferred", "relaxed", "facets"}
+    assert set(data) == {"query", "mode", "hits", "took_ms", "filters", "exclusions", "price_range", "understood", "inferred", "relaxed", "facets", "cpu_ms"}
     assert set(data["hits"][0]) == {
         "id", "title", "score", "price", "currency", "image_path", "attributes", "signals", "matched_words", "matched_slots", "predicted", "close_match", "review_quality", "explanation",
         "explanations", "family_slots", "debug",

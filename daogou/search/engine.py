@@ -159,7 +159,7 @@ class Searcher:
         `retrievers` limits fusion to some of RETRIEVERS (for evaluation: BM25 alone, vectors alone...).
         `drop` names understood slots to ignore (a chip the shopper removed: "colour", "price"...).
         """
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.thread_time()
         if not 1 <= k <= 1000:
             raise BadQuery(f"k must be between 1 and 1000, got {k}")
         if text is None and image is None:
@@ -174,6 +174,7 @@ class Searcher:
             if cached is not None:
                 result = pickle.loads(cached)
                 result.took_ms = round((time.perf_counter() - start) * 1000, 2)
+                result.cpu_ms = round((time.thread_time() - cpu_start) * 1000, 2)
                 return result
         explicit = {name: [str(v) for v in values if str(v).strip()] for name, values in (filters or {}).items() if values}
         for name in explicit:
@@ -238,6 +239,7 @@ class Searcher:
             inferred=plan.inferred,
             relaxed=plan.relaxed,
             facets=facets,
+            cpu_ms=round((time.thread_time() - cpu_start) * 1000, 2),
         )
         if key is not None:
             self.results_cache.put(key, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))

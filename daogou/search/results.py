@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 
 from daogou.understand.lexicon import STOPWORDS
 from daogou.understand.names import zh_value
@@ -98,6 +99,14 @@ class Hit:
         """The explanation in every storefront language."""
         return {lang: self.explanation(lang) for lang in WORDING}
 
+    def to_dict(self) -> dict[str, object]:
+        """The hit as JSON-ready data with its explanations (each computed once)."""
+        data = asdict(self)
+        data["explanations"] = self.explanations()
+        data["explanation"] = data["explanations"]["en"]  # type: ignore[index]
+        data["debug"] = self.debug()
+        return data
+
 
 #: The order a shopper reads a product's values in: "Black · Men · Sports Shoes".
 SLOT_ORDER = ("colour", "gender", "type", "subcategory", "brand", "pattern", "category")
@@ -155,11 +164,11 @@ class SearchResult:
     #: understood slots dropped because together they matched nothing
     relaxed: list[str] = field(default_factory=list)
     facets: dict[str, object] = field(default_factory=dict)
+    #: CPU time this search took on its thread (ms): the cost that travels between machines, unlike took_ms
+    cpu_ms: float = 0.0
 
-    def to_dict(self) -> dict[str, object]:
-        data = asdict(self)
-        for hit, raw in zip(self.hits, data["hits"]):  # type: ignore[arg-type]
-            raw["explanation"] = hit.explanation()
-            raw["explanations"] = hit.explanations()
-            raw["debug"] = hit.debug()
+    def to_dict(self, hit_json: Callable[[Hit], dict[str, object]] | None = None) -> dict[str, object]:
+        """JSON-ready data; `hit_json` shapes each hit (the API swaps the photo path for a URL)."""
+        data = asdict(replace(self, hits=[]))
+        data["hits"] = [hit_json(h) if hit_json else h.to_dict() for h in self.hits]
         return data

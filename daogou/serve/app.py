@@ -128,19 +128,14 @@ def _transcript_json(transcript: Transcript) -> dict[str, object]:
 
 
 def _hit_json(hit: Hit) -> dict[str, object]:
-    data = asdict(hit)
+    data = hit.to_dict()
     data.pop("image_path")
     data["image_url"] = photo_url(hit.id) if hit.image_path else None
-    data["explanation"] = hit.explanation()
-    data["explanations"] = hit.explanations()
-    data["debug"] = hit.debug()
     return data
 
 
 def _result_json(result: SearchResult) -> dict[str, object]:
-    data = result.to_dict()
-    data["hits"] = [_hit_json(h) for h in result.hits]
-    return data
+    return result.to_dict(_hit_json)
 
 
 class SearchBody(BaseModel):
