@@ -5,7 +5,8 @@ The query log holds ≥ 2,000 distinct queries: windows of the catalog's own tit
 are drawn with a Zipf-like frequency (s = 1.1, seeded), so a head of popular queries repeats and a long tail does
 not. The clients run in this process; the server is its own process tree, and its CPU seconds (user + system,
 from /proc, all workers) divided by the requests it answered is the figure that travels between machines (on 2
-cores the client steals CPU from the server). Measured twice: with the result cache (default) and without it
+cores the client steals CPU from the server). Each response also reports the search's own CPU time (`cpu_ms`,
+thread time), whose median per kind (text, photo) is reported beside it. Measured twice: with the result cache (default) and without it
 (DAOGOU_SEARCH_CACHE=0; query vectors are still reused). Writes results/load.json.
 Usage: python benchmarks/load.py [--seconds 30] [--clients 32] [--products 2000]
 """
@@ -69,12 +70,15 @@ async def client(base: str, deadline: float, stream: list[str], photos: list[byt
         while time.monotonic() < deadline:
             started = time.perf_counter()
             try:
-                if photos and rng.random() < 0.1:
+                kind = "photo" if photos and rng.random() < 0.1 else "text"
+                if kind == "photo":
                     response = await http.post("/api/search/image", files={"image": ("p.jpg", rng.choice(photos), "image/jpeg")}, data={"k": "24"})
                 else:
                     response = await http.get("/api/search", params={"q": stream[i % len(stream)], "k": 24})
                     i += 7
                 out["status"][response.status_code] += 1
+                if response.status_code == 200:
+                    out["cpu_ms"][kind].append(response.json()["cpu_ms"])
             except httpx.HTTPError as exc:
                 out["status"][exc.__class__.__name__] += 1
             out["latencies"].append((time.perf_counter() - started) * 1000)
@@ -86,7 +90,7 @@ def run_phase(shop_path: Path, stream: list[str], photos: list[bytes], seconds: 
             for _ in range(4):
                 httpx.get(base + "/api/search", params={"q": q}, timeout=60)
         pids = server_pids(server.pid)
-        out: dict = {"latencies": [], "status": Counter()}
+        out: dict = {"latencies": [], "status": Counter(), "cpu_ms": {"text": [], "photo": []}}
         cpu_before, started = cpu_seconds(pids), time.monotonic()
         deadline = started + seconds
 
@@ -102,6 +106,8 @@ def run_phase(shop_path: Path, stream: list[str], photos: list[bytes], seconds: 
         "requests_per_s": round(answered / elapsed, 1),
         "latency": percentiles(out["latencies"]),
         "server_cpu_ms_per_request": round(1000 * cpu / max(1, answered), 2),
+        # the search's own CPU on its thread, as each response reports it (HTTP and JSON work are in the figure above)
+        "search_cpu_ms": {kind: percentiles(values) for kind, values in out["cpu_ms"].items() if values},
         "status": {str(k): v for k, v in out["status"].items()},
         "server_errors_5xx": sum(v for k, v in out["status"].items() if isinstance(k, int) and k >= 500),
     }
