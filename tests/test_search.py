@@ -192,3 +192,18 @@ def test_explanations_read_words_prepared_at_index_time(myntra_shop: Shop, monke
     monkeypatch.setattr(searcher, "results_cache", LRU(0))
     result = myntra_shop.search("analogue watch", k=10)
     assert calls == ["analogue watch"] and {"analogue", "watch"} <= set(result.hits[0].matched_words)
+
+
+def test_hit_lists_read_products_from_memory_within_a_catalog_version(myntra_shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A product row is read once per catalog version, not once per request that shows it."""
+    searcher = myntra_shop.searcher
+    monkeypatch.setattr(searcher, "results_cache", LRU(0))
+    monkeypatch.setattr(searcher, "products_cache", LRU(1000))
+    reads: list[int] = []
+    get_many = myntra_shop.store.get_many
+    monkeypatch.setattr(myntra_shop.store, "get_many", lambda ids: reads.append(len(ids)) or get_many(ids))
+    first = myntra_shop.search("blue jeans", k=8)
+    assert reads and sum(reads) >= len(first.hits)
+    reads.clear()
+    again = myntra_shop.search("blue jeans", k=8)
+    assert reads == [] and [h.id for h in again.hits] == [h.id for h in first.hits]
