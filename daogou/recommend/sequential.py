@@ -73,9 +73,17 @@ class SASRecRecommender:
             progress: Callable[[dict[str, float]], None] | None = None) -> "SASRecRecommender":
         """Train on `train` sequences (each predicts its own next items); stop when NDCG@20 on `valid`
         (history, held-out next item) has not improved for `patience` evaluations, keeping the best weights."""
+        previous = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+        try:
+            return self._fit(train, n_items, valid, progress)
+        finally:  # training's thread count must not leak into serving, which runs one thread per process
+            torch.set_num_threads(previous)
+
+    def _fit(self, train: Sequence[Sequence[int]], n_items: int, valid: Sequence[tuple[Sequence[int], int]],
+             progress: Callable[[dict[str, float]], None] | None) -> "SASRecRecommender":
         torch.manual_seed(self.seed)
         rng = np.random.default_rng(self.seed)
-        torch.set_num_threads(self.threads)
         self.n_items_ = n_items
         self.model_ = _SASRec(n_items, self.max_len, self.dim, self.layers, self.heads, self.dropout)
         optimiser = torch.optim.Adam(self.model_.parameters(), lr=self.lr)
