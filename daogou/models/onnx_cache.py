@@ -10,11 +10,16 @@ processes converting at once both end with a whole file.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from daogou import atomic
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def cache_dir() -> Path:
@@ -44,3 +49,13 @@ def session(path: Path, threads: int = 1):  # type: ignore[no-untyped-def]
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def optional(build: Callable[[], T], what: str, fallback: str) -> T | None:
+    """`build()`, or None with one warning line when the conversion or the runtime fails (the caller then
+    runs its `fallback`): a machine without onnx or with a broken cache still serves, only slower."""
+    try:
+        return build()
+    except (ImportError, OSError, RuntimeError, ValueError) as exc:
+        log.warning("onnxruntime %s unavailable (%s); %s", what, str(exc).splitlines()[0][:200], fallback)
+        return None

