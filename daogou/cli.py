@@ -11,17 +11,21 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from daogou import atomic
 from daogou.catalog.importers import parse_mapping
 from daogou.errors import DaogouError
 from daogou.search.results import SearchResult
 from daogou.speech import Transcript
 from daogou.shop import ImportReport, RecordsReport, Shop
+
+if TYPE_CHECKING:
+    from daogou.tryon.service import LookResult
 
 app = typer.Typer(help="daogou 导购 — a self-hosted multimodal AI shopping guide.", no_args_is_help=True, add_completion=False)
 console = Console()
@@ -216,9 +220,13 @@ def search(
     understand: Annotated[bool, typer.Option(help="turn colours, types, genders, prices... in the words into filters")] = True,
     voice: Annotated[Path | None, typer.Option(help="a recording of the query (wav, webm, ogg, mp3, m4a; at most 30 s)")] = None,
     lang: Annotated[str | None, typer.Option(help="language of the recording: zh or en (default: detected)")] = None,
+    look: Annotated[Path | None, typer.Option(help="a photo of a dressed person: one row of products per thing worn")] = None,
 ) -> None:
     """Search the shop by words, by voice, by photo, or a photo plus words ("like this but in blue")."""
     with Shop.open(shop) as s:
+        if look is not None:
+            _print_look(s.shop_the_look(look, k=k), as_json)
+            return
         transcript = None
         if voice is not None:
             if query:
@@ -228,6 +236,58 @@ def search(
             transcript = s.voice.transcribe(_read_file(voice), lang)
             query = transcript.text
         _print_result(s.search(text=query, image=image, k=k, filters=_parse_filters(filter_), understand=understand), as_json, transcript)
+
+
+def _print_look(found: LookResult, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(found.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    if not found.look.person:
+        console.print("no person in the photo: searched the whole photo")
+    for row in found.rows:
+        where = ", ".join(f"{k}: {'/'.join(v)}" for k, v in row.filters.items()) or "any kind"
+        table = Table(title=f"{row.region.kind} {row.region.box} ({where})")
+        for column in ("#", "id", "title"):
+            table.add_column(column)
+        for rank, hit in enumerate(row.result.hits, start=1):
+            table.add_row(str(rank), hit.id, hit.title)
+        console.print(table)
+
+
+@app.command()
+@friendly
+def tryon(
+    shop: ShopDir,
+    product: Annotated[str | None, typer.Argument(help="the product id to try on")] = None,
+    photo: Annotated[Path | None, typer.Argument(help="a photo of a person facing the camera (JPEG, PNG, WebP)")] = None,
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="where to write the preview (PNG)")] = None,
+    report: Annotated[bool, typer.Option(help="list which products can be tried on, by type, and why not")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
+) -> None:
+    """Try a top on a person's photo (a preview, 试穿预览), or report which products can be tried on."""
+    with Shop.open(shop) as s:
+        if report:
+            table_data = s.tryon.report(s.store.iter_products())
+            if as_json:
+                print(json.dumps(table_data, ensure_ascii=False, indent=2))
+                return
+            table = Table(title="try-on eligibility by type")
+            for column in ("type", "products", "eligible", "why not (most common)"):
+                table.add_column(column)
+            for kind, row in table_data.items():
+                reasons = row["reasons"]
+                top = next(iter(reasons.items()), None) if isinstance(reasons, dict) else None
+                table.add_row(kind, str(row["products"]), str(row["eligible"]), f"{top[1]}× {top[0]}" if top else "")
+            console.print(table)
+            return
+        if product is None or photo is None or out is None:
+            raise DaogouError("give PRODUCT PHOTO -o OUT.png, or --report")
+        result = s.tryon.try_on(s.product(product), photo)
+        atomic.write_bytes(out, result.png)
+        if as_json:
+            print(json.dumps({"out": str(out), "stages_ms": result.stages_ms, "checks": result.checks, "label": result.label}, ensure_ascii=False))
+            return
+        console.print(f"{result.label}: wrote {out} in {result.stages_ms['total']:.0f} ms")
 
 
 @app.command("import-docs")

@@ -11,6 +11,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,27 +26,39 @@ from daogou.catalog.importers import RowError, read_catalog
 from daogou.catalog.presets import PRESETS, ColumnMapping
 from daogou.catalog.schema import Product
 from daogou.catalog.store import CatalogStore
+from daogou.classifying import train_classification
 from daogou.config import CONFIG_NAME, Settings, load_settings
-from daogou.errors import DaogouError, ImportFailed, ShopNotFound, UnknownProduct
+from daogou.errors import (
+    DaogouError,
+    ImportFailed,
+    ModelUnavailable,
+    ShopNotFound,
+    UnknownProduct,
+)
 from daogou.index.builder import GenerationBuilder
 from daogou.index.generations import Generations
 from daogou.models.align import AlignmentHeads
 from daogou.pipeline.run import encode_catalog
-from daogou.search.engine import Searcher
-from daogou.search.showcase import FrontPage, Showcase
-from daogou.classifying import train_classification
-from daogou.training import TrainReport, train_alignment, train_attribute
-from daogou.understand.review_service import ReviewService
-from daogou.understand.reviews import ReviewSummary
-from daogou.search.inputs import ImageSource
 from daogou.recommend.data import Interactions
 from daogou.recommend.models import HybridRecommender, Scored
 from daogou.recommend.preferences import Preferences
 from daogou.recommend.service import RECOMMEND_CARD, RecommendService
 from daogou.recommend.session import Recommendation, SessionRecommender
+from daogou.search.engine import Searcher
+from daogou.search.inputs import ImageSource
 from daogou.search.results import Hit, SearchResult
+from daogou.search.showcase import FrontPage, Showcase
 from daogou.speech import VoiceService, WhisperRecognizer
 from daogou.speech.vocabulary import CatalogWords
+from daogou.training import TrainReport, train_alignment, train_attribute
+from daogou.tryon import EXTRA_HINT
+from daogou.tryon import installed as tryon_installed
+from daogou.tryon.kinds import kind_filters
+from daogou.understand.review_service import ReviewService
+from daogou.understand.reviews import ReviewSummary
+
+if TYPE_CHECKING:
+    from daogou.tryon.service import LookResult, TryOn
 
 __all__ = ["RECOMMEND_CARD", "Shop", "open"]  # RECOMMEND_CARD: tests and tools name the stored blend through the shop
 
@@ -81,6 +94,8 @@ class IndexReport:
     indexed: dict[str, int]
     failures: list[tuple[str, str]]
     seconds: float
+    #: try-on verdicts of the catalog's tops (eligible / ineligible); empty without the [tryon] extra
+    tryon: dict[str, int] = field(default_factory=dict)
 
 
 class Shop:
@@ -101,12 +116,13 @@ class Shop:
         self._showcase = Showcase(self.store)
         #: voice search and voice turns (daogou/speech/); the model loads on the first recording
         self.voice = VoiceService(CatalogWords(lambda: self.searcher), WhisperRecognizer(settings.speech_model, settings.speech_window_s))
+        self._tryon: TryOn | None = None
         self._lock = threading.Lock()
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
     @classmethod
-    def init(cls, path: Path | str, exist_ok: bool = False, **overrides: object) -> "Shop":
+    def init(cls, path: Path | str, exist_ok: bool = False, **overrides: object) -> Shop:
         """Create a shop directory with a daogou.toml (settings `overrides` are written into it)."""
         path = Path(path)
         config = path / CONFIG_NAME
@@ -123,7 +139,7 @@ class Shop:
         return cls(load_settings(path))
 
     @classmethod
-    def open(cls, path: Path | str) -> "Shop":
+    def open(cls, path: Path | str) -> Shop:
         """Open an existing shop directory."""
         path = Path(path)
         if not (path / CONFIG_NAME).exists():
@@ -137,7 +153,7 @@ class Shop:
     def close(self) -> None:
         self.store.close()
 
-    def __enter__(self) -> "Shop":
+    def __enter__(self) -> Shop:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -219,11 +235,13 @@ class Shop:
             show_progress=show_progress,
         )
         indexed = self._build_indexes()
+        tryon = dict(self.tryon.prepare(self.store.iter_products(), show_progress)) if tryon_installed() else {}
         return IndexReport(
             encoded=report.encoded,
             indexed=indexed,
             failures=report.failures,
             seconds=round(time.perf_counter() - started, 2),
+            tryon=tryon,
         )
 
     def delete_products(self, product_ids: list[str]) -> tuple[int, list[str]]:
@@ -357,6 +375,27 @@ class Shop:
 
         return SessionRecommender(similar, title_of, next_items=self.recommendations.next_items()).recommend(viewed, k)
 
+    # -- person photos ----------------------------------------------------------------------------
+
+    @property
+    def tryon(self) -> TryOn:
+        """Try-on previews, product rigs and their verdicts (daogou/tryon/); needs the [tryon] extra."""
+        if self._tryon is None:
+            if not tryon_installed():
+                raise ModelUnavailable(EXTRA_HINT)
+            from daogou.tryon.service import (
+                TryOn,  # mediapipe and OpenCV load only when person photos are used
+            )
+
+            self._tryon = TryOn(self.path / "tryon", lambda product: product.image_path or None)
+        return self._tryon
+
+    def shop_the_look(self, photo: ImageSource, k: int = 10) -> LookResult:
+        """One row of products per thing the person in `photo` wears, each filtered to its kind."""
+        searcher = self.searcher
+        return self.tryon.shop_the_look(photo, lambda crop, wanted, n: searcher.search(image=crop, k=n, filters=wanted),
+                                        kind_filters(searcher.attributes.catalog_values), k)
+
     # -- behaviour and recommendations --------------------------------------------------------------
 
     def import_events(self, source: Path | str, preset: str = "generic", mapping: dict[str, str] | None = None) -> RecordsReport:
@@ -439,6 +478,6 @@ class Shop:
         return self.reviews.summary(product_id)
 
 
-def open(path: Path | str) -> Shop:  # noqa: A001 - mirrors the documented `daogou.open(...)`
+def open(path: Path | str) -> Shop:
     """Open the shop at `path`."""
     return Shop.open(path)
