@@ -29,7 +29,8 @@ from pydantic import BaseModel, Field
 
 from daogou.catalog.importers import parse_mapping
 from daogou.catalog.presets import PRESETS
-from daogou.errors import BadQuery, DaogouError, ImportFailed, IndexMissing, UnknownProduct
+from daogou.errors import BadQuery, DaogouError, ImportFailed, IndexMissing, ModelUnavailable, UnknownProduct
+from daogou.serve.tryon_api import PERSON_ROUTES, tryon_router
 from daogou.images import UnsafeImage, sniff
 from daogou.links import photo_url
 from daogou.understand.names import zh_value
@@ -76,7 +77,7 @@ VOICE = ("/api/search/voice", "/api/chat/voice", "/api/speech")
 #: Declared types a recording may come with (browsers send audio/webm, video/webm for MediaRecorder output;
 #: curl sends application/octet-stream); the decoder, not the label, decides what it is.
 AUDIO_TYPES = ("audio/", "video/webm", "video/mp4", "video/ogg", "application/ogg", "application/octet-stream")
-STATUS = {BadQuery: 400, ImportFailed: 400, UnknownProduct: 404, IndexMissing: 409, NothingHeard: 422}
+STATUS = {BadQuery: 400, ImportFailed: 400, UnknownProduct: 404, IndexMissing: 409, NothingHeard: 422, ModelUnavailable: 503}
 #: What the voice routes may answer besides success (documented for clients).
 VOICE_RESPONSES = {413: {"description": "recording too long or too large"}, 415: {"description": "not a recording"},
                    422: {"description": "no speech heard"}}
@@ -221,10 +222,16 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
     @app.exception_handler(DaogouError)
     def _daogou_error(_request: Request, exc: DaogouError) -> JSONResponse:
         status = exc.status if isinstance(exc, AudioRefused) else STATUS.get(type(exc), 400)  # a refused recording says why: 413/415/400
-        return JSONResponse({"detail": str(exc)}, status_code=status)
+        body = {"detail": str(exc)}
+        if isinstance(getattr(exc, "code", None), str):  # a refused person photo or product: a reason code for programs
+            body["code"] = exc.code  # type: ignore[attr-defined]
+        return JSONResponse(body, status_code=status)
 
     gate = AdminGate(token)
-    app.add_middleware(AdmissionMiddleware, admission=admission, expensive=EXPENSIVE, exclude=VOICE)  # type: ignore[arg-type]
+    app.add_middleware(AdmissionMiddleware, admission=admission, expensive=EXPENSIVE, exclude=VOICE + PERSON_ROUTES)  # type: ignore[arg-type]
+    person_admission = FairAdmission(slots=1, per_client=2, max_queue=16, max_wait_s=10.0)
+    app.add_middleware(AdmissionMiddleware, admission=person_admission, expensive=PERSON_ROUTES)  # type: ignore[arg-type]
+    app.include_router(tryon_router(shop, _read_photo_upload, _hit_json))
     voice_admission = FairAdmission(slots=1, per_client=2, max_queue=16, max_wait_s=10.0)
     app.add_middleware(AdmissionMiddleware, admission=voice_admission, expensive=VOICE)  # type: ignore[arg-type]
     hosts = [h.strip() for h in shop.settings.allowed_hosts.split(",") if h.strip()]
@@ -234,7 +241,7 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         EdgeGuard,  # type: ignore[arg-type]
         gate=gate,
         body_caps={"/api/admin/import": MAX_CATALOG_BYTES + FORM_OVERHEAD, "/api/search/image": MAX_IMAGE_BYTES + FORM_OVERHEAD,
-                   "/api/chat/photo": MAX_IMAGE_BYTES + FORM_OVERHEAD, **{route: MAX_AUDIO_BYTES + FORM_OVERHEAD for route in VOICE}},
+                   "/api/chat/photo": MAX_IMAGE_BYTES + FORM_OVERHEAD, **{route: MAX_IMAGE_BYTES + FORM_OVERHEAD for route in PERSON_ROUTES}, **{route: MAX_AUDIO_BYTES + FORM_OVERHEAD for route in VOICE}},
     )
 
     app.add_middleware(RequestLog, metrics=metrics)  # type: ignore[arg-type]
