@@ -237,3 +237,41 @@ def test_chat_mic_sends_a_spoken_turn(server: str, browser) -> None:  # type: ig
     assert page.locator(".msg.bot[data-act]").first.get_attribute("data-act") in {"show", "ask"}
     page.screenshot(path=str(ARTIFACTS / "chat-voice.png"), full_page=False)
     page.close()
+
+
+@pytest.fixture(scope="module")
+def hm_server(hm_shop: Shop, serve_in_thread):  # type: ignore[no-untyped-def]
+    from daogou.serve.app import create_app
+
+    with serve_in_thread(create_app(hm_shop.path, admin_token="")) as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+def test_try_on_button_and_shop_the_look(hm_server: str, browser, hm_shop: Shop) -> None:  # type: ignore[no-untyped-def]
+    """A product that can be tried on shows the button; a person photo gives the labelled preview; "shop the look"
+    draws a box per thing worn and a row of products per box."""
+    from daogou.tryon import installed
+
+    if not installed():
+        pytest.skip("the [tryon] extra is not installed")
+    assets = Path(pytest.importorskip("openvto").__file__).parent / "assets"
+    top = next(p.id for p in hm_shop.store.iter_products() if hm_shop.tryon.verdict(p).eligible)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{hm_server}/#/product/{top}")
+    page.wait_for_selector("#tryon:not([hidden])")
+    page.set_input_files("#tryon-input", str(assets / "avatars" / "2.png"))
+    page.wait_for_selector("#tryon-image")
+    assert "preview" in page.locator(".tryon-figure figcaption").inner_text()
+    assert page.locator("#tryon-image").evaluate("img => img.complete && img.naturalWidth > 100")
+    page.screenshot(path=str(ARTIFACTS / "tryon.png"), full_page=True)
+    not_top = next(p.id for p in hm_shop.store.iter_products() if not hm_shop.tryon.verdict(p).eligible)
+    page.goto(f"{hm_server}/#/product/{not_top}")
+    page.wait_for_selector("#product-title:not(:empty)")
+    time.sleep(0.5)
+    assert page.locator("#tryon").is_hidden()
+    page.set_input_files("#look-input", str(assets / "people" / "2_posture.jpg"))
+    page.wait_for_selector(".look-row .card")
+    assert page.locator(".look-box").count() >= 2 and page.locator(".look-row").count() == page.locator(".look-box").count()
+    assert "null" not in page.locator("#look").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "shop-the-look.png"), full_page=True)
+    page.close()

@@ -88,9 +88,10 @@ async function shopTheLook(file) {
   data.rows.forEach((row, i) => photo.append(lookBox(row, data.width, data.height, i)));
   const rows = data.rows.map((row, i) => el("section", { class: "row look-row", id: `look-row-${i}` },
     el("h2", { text: tt("kinds")[row.kind] || row.kind }), el("div", { class: "grid small" }, ...row.hits.map(card))));
-  view.replaceChildren(el("h2", { text: `${tt("lookTitle")} · ${tt("took")(Math.round(data.took_ms))}` }),
-    data.person ? null : el("p", { class: "status", text: tt("noPerson") }),
-    el("div", { class: "look" }, photo, el("div", { class: "look-rows" }, ...rows)));
+  const parts = [el("h2", { text: `${tt("lookTitle")} · ${tt("took")(Math.round(data.took_ms))}` })];
+  if (!data.person) parts.push(el("p", { class: "status", text: tt("noPerson") }));
+  parts.push(el("div", { class: "look" }, photo, el("div", { class: "look-rows" }, ...rows)));
+  view.replaceChildren(...parts);
 }
 
 $("tryon-input").addEventListener("change", (event) => { tryOn(event.target.files[0]); event.target.value = ""; });
