@@ -1,0 +1,163 @@
+"""Try-on and "shop the look" figures: stage times and checks of photo try-on, eligibility of real product photos,
+and same-type precision of shop-the-look regions against the whole photo.
+
+    python benchmarks/tryon.py            # all three parts
+    python benchmarks/tryon.py --skip-look
+
+1. Photo try-on: the 12 people of the `openvto` wheel (MIT; full-body, selfies, studio) × the first eligible H&M
+   tops, one worker, warm: p50/p95 per stage, refusals by reason, and the checks (spill, torso coverage).
+2. Eligibility: the first 300 H&M upper-body articles with photos, verdict by type and reason.
+3. Shop the look (Myntra, full catalog index): on-model photos of Topwear / Bottomwear products from a seeded
+   held-out sample; for each, the region of that kind (upper / lower) vs the whole photo, same-type precision@10
+   (the product itself left out of its results).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import SHOPS, myntra_shop, write_result  # noqa: E402
+
+from daogou.catalog.schema import Product  # noqa: E402
+from daogou.search.inputs import load_image  # noqa: E402
+from daogou.shop import Shop  # noqa: E402
+from daogou.tryon import PhotoRefused  # noqa: E402
+from daogou.tryon.kinds import kind_filters, kind_of  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+HM = DATA / "hm_fashion_sample"
+
+
+def pct(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {"p50": round(statistics.median(ordered), 1), "p95": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1), "n": len(ordered)}
+
+
+def hm_tops_shop(n: int = 300) -> Shop:
+    """A shop of the first `n` H&M upper-body articles with photos (imported only: verdicts need no index)."""
+    path = SHOPS / "tryon-hm-tops"
+    if (path / "catalog.db").exists():
+        return Shop.open(path)
+    rows = []
+    with (HM / "articles.csv").open(encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        fields = reader.fieldnames
+        for row in reader:
+            if row["product_group_name"] == "Garment Upper body" and (HM / "images" / row["article_id"][:3] / f"{row['article_id']}.jpg").exists():
+                rows.append(row)
+            if len(rows) == n:
+                break
+    source = SHOPS / "tryon-hm-tops.csv"
+    SHOPS.mkdir(parents=True, exist_ok=True)
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)  # type: ignore[arg-type]
+        writer.writeheader()
+        writer.writerows(rows)
+    shop = Shop.init(path, exist_ok=True)
+    shop.import_catalog(source, preset="hm", image_dir=HM)
+    return shop
+
+
+def eligibility(shop: Shop) -> tuple[dict[str, object], list[Product]]:
+    started = time.perf_counter()
+    products = list(shop.store.iter_products())
+    verdicts = {p.id: shop.tryon.verdict(p) for p in products}
+    seconds = time.perf_counter() - started
+    report = shop.tryon.report(products)
+    eligible = [p for p in products if verdicts[p.id].eligible]
+    sleeves = Counter(verdicts[p.id].sleeves for p in eligible)
+    print(f"eligible {len(eligible)}/{len(products)} ({len(eligible) / len(products):.0%}); {sleeves}")
+    return {"products": len(products), "eligible": len(eligible), "share": round(len(eligible) / len(products), 3),
+            "sleeves": dict(sleeves), "by_type": report, "seconds_for_all_verdicts": round(seconds, 1)}, eligible
+
+
+def photo_tryon(shop: Shop, tops: list[Product], per_person: int = 4) -> dict[str, object]:
+    import openvto
+
+    assets = Path(openvto.__file__).parent / "assets"
+    people = sorted((assets / "people").glob("*.jpg")) + sorted((assets / "avatars").glob("*.png"))
+    stages: dict[str, list[float]] = defaultdict(list)
+    checks: dict[str, list[float]] = defaultdict(list)
+    refused: Counter[str] = Counter()
+    shop.tryon.try_on(tops[0], people[0])  # warm: mediapipe's graphs load once per process
+    for i, person in enumerate(people):
+        data = person.read_bytes()
+        for top in tops[(i * per_person) % len(tops):][:per_person]:
+            try:
+                result = shop.tryon.try_on(top, data)
+            except PhotoRefused as exc:
+                refused[exc.code] += 1
+                continue
+            for name, ms in result.stages_ms.items():
+                stages[name].append(ms)
+            for name, value in result.checks.items():
+                checks[name].append(value)
+    out = {"people": len(people), "runs": sum(len(v) for v in stages.values()) // max(1, len(stages)),
+           "stages_ms": {k: pct(v) for k, v in stages.items()}, "refused": dict(refused),
+           "checks": {k: {"median": round(statistics.median(v), 4), "max": round(max(v), 4), "min": round(min(v), 4)} for k, v in checks.items()}}
+    print("try-on stages", out["stages_ms"], "refused", dict(refused))
+    print("checks", out["checks"])
+    return out
+
+
+def shop_the_look(samples: int = 150, seed: int = 7) -> dict[str, object]:
+    shop = myntra_shop()
+    searcher = shop.searcher
+    filters = kind_filters(searcher.attributes.catalog_values)
+    products = [p for p in shop.store.iter_products() if kind_of(p) in ("upper", "lower") and p.image_path]
+    random.Random(seed).shuffle(products)
+    per_kind: dict[str, dict[str, list[float]]] = {"upper": defaultdict(list), "lower": defaultdict(list)}
+    no_person = 0
+    timing: list[float] = []
+    for product in products:
+        kind = kind_of(product)
+        assert kind is not None
+        if len(per_kind[kind]["region"]) >= samples // 2:
+            if all(len(v["region"]) >= samples // 2 for v in per_kind.values()):
+                break
+            continue
+        started = time.perf_counter()
+        found = shop.tryon.shop_the_look(load_image(product.image_path), lambda crop, wanted, n: searcher.search(image=crop, k=n + 1, filters=wanted), filters, 10)
+        timing.append((time.perf_counter() - started) * 1000)
+        row = next((r for r in found.rows if r.region.kind == kind), None)
+        if not found.look.person or row is None:
+            no_person += 1
+            continue
+        whole = searcher.search(image=load_image(product.image_path), k=11)
+        want = product.attributes.get("type", "")
+        for name, result in (("region", row.result), ("whole", whole)):
+            hits = [h for h in result.hits if h.id != product.id][:10]
+            types = shop.store.get_many([h.id for h in hits])
+            per_kind[kind][name].append(sum(types[h.id].attributes.get("type", "") == want for h in hits) / 10)
+            kinds = sum(kind_of(types[h.id]) == kind for h in hits) / 10
+            per_kind[kind][f"{name}_kind"].append(kinds)
+    out: dict[str, object] = {"queries_without_usable_person": no_person, "look_ms": pct(timing)}
+    for kind, table in per_kind.items():
+        out[kind] = {name: round(statistics.fmean(v), 4) for name, v in table.items() if v} | {"n": len(table["region"])}
+    print("shop the look", out)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--skip-look", action="store_true", help="leave out the Myntra shop-the-look part")
+    args = parser.parse_args()
+    shop = hm_tops_shop()
+    result: dict[str, object] = {}
+    result["eligibility_hm_upper_body"], tops = eligibility(shop)
+    result["photo_tryon"] = photo_tryon(shop, tops)
+    if not args.skip_look:
+        result["shop_the_look_myntra"] = shop_the_look()
+    write_result("tryon", result)
+
+
+if __name__ == "__main__":
+    main()
