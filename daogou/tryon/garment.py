@@ -165,6 +165,10 @@ def find_shape(alpha: np.ndarray) -> GarmentShape:
         return (float(x), float(column.min()))
 
     if not spread:
+        # a strap or sleeveless top has no shoulder seams at its top corners (only straps): nothing to place it by
+        near_top = runs.get(top + int(0.08 * height))
+        if near_top is None or near_top[1] - near_top[0] < 0.55 * (hem_run[1] - hem_run[0]):
+            raise NotATop("a strap or sleeveless top: its outline gives no shoulder seams to place it by")
         # hanging sleeves: the shoulder seams are the outline's top corners; armpits sit a quarter down its sides
         y_side = top + int(0.25 * height)
         side_run = runs.get(y_side) or (left, right)

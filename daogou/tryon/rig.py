@@ -20,7 +20,7 @@ from daogou import atomic
 from daogou.tryon.garment import GarmentShape, NotATop, find_shape, garment_mask
 
 #: Bump when the recipe changes: old verdicts and cut-outs are then made again.
-RIG_VERSION = 1
+RIG_VERSION = 2
 #: Longest side of a stored cut-out (a person's torso in a 1024-pixel photo is smaller than this).
 RIG_SIDE = 512
 #: Control grid of the in-browser renderer: vertices per row and per column over the cut-out.
