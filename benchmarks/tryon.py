@@ -8,8 +8,8 @@ and same-type precision of shop-the-look regions against the whole photo.
    tops, one worker, warm: p50/p95 per stage, refusals by reason, and the checks (spill, torso coverage).
 2. Eligibility: the first 300 H&M upper-body articles with photos, verdict by type and reason.
 3. Shop the look (Myntra, full catalog index): on-model photos of Topwear / Bottomwear products from a seeded
-   held-out sample; for each, the region of that kind (upper / lower) vs the whole photo, same-type precision@10
-   (the product itself left out of its results).
+   held-out sample; for each, the region of that kind (upper / lower) vs the whole photo (and the whole photo
+   filtered to the kind), same-type and same-kind precision@10 (the product itself left out of its results).
 """
 
 from __future__ import annotations
@@ -108,6 +108,45 @@ def photo_tryon(shop: Shop, tops: list[Product], per_person: int = 4) -> dict[st
     return out
 
 
+def placement() -> dict[str, object]:
+    """IoU of the placed garment with the hand-drawn outline of each openvto person's own top."""
+    import json
+
+    import cv2
+    import numpy as np
+    import openvto
+    from PIL import Image
+
+    from daogou.tryon.fitting import compose, place
+    from daogou.tryon.person import PersonFinder
+    from daogou.tryon.rig import make_rig
+
+    assets = Path(openvto.__file__).parent / "assets"
+    spec = json.loads((Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "tryon_outlines.json").read_text(encoding="utf-8"))
+    finder, rigs, scores = PersonFinder(), {}, {}
+
+    def load(path: Path, side: int) -> np.ndarray:
+        image = Image.open(path).convert("RGB")
+        image.thumbnail((side, side))
+        return np.asarray(image)
+
+    for person, item in spec.items():
+        if person.startswith("_"):
+            continue
+        if item["garment"] not in rigs:
+            rigs[item["garment"]] = make_rig(load(assets / "clothes" / item["garment"], 512))
+        rig, image = rigs[item["garment"]], load(assets / person, 1024)
+        who = finder.find(image)
+        fitted = compose(image, who, rig.rgba, place(rig.shape, who))
+        truth = np.zeros(image.shape[:2], np.uint8)
+        cv2.fillPoly(truth, [np.array(item["outline"], np.int32)], 1)
+        drawn, wanted = fitted.alpha > 0.5, truth.astype(bool)
+        scores[person] = round(float((drawn & wanted).sum() / (drawn | wanted).sum()), 3)
+    out = {"iou": scores, "min": min(scores.values()), "median": round(statistics.median(scores.values()), 3)}
+    print("placement IoU", out)
+    return out
+
+
 def shop_the_look(samples: int = 150, seed: int = 7) -> dict[str, object]:
     shop = myntra_shop()
     searcher = shop.searcher
@@ -132,8 +171,9 @@ def shop_the_look(samples: int = 150, seed: int = 7) -> dict[str, object]:
             no_person += 1
             continue
         whole = searcher.search(image=load_image(product.image_path), k=11)
+        whole_kind = searcher.search(image=load_image(product.image_path), k=11, filters=filters.get(kind))
         want = product.attributes.get("type", "")
-        for name, result in (("region", row.result), ("whole", whole)):
+        for name, result in (("region", row.result), ("whole", whole), ("whole_filtered", whole_kind)):
             hits = [h for h in result.hits if h.id != product.id][:10]
             types = shop.store.get_many([h.id for h in hits])
             per_kind[kind][name].append(sum(types[h.id].attributes.get("type", "") == want for h in hits) / 10)
@@ -154,6 +194,7 @@ def main() -> None:
     result: dict[str, object] = {}
     result["eligibility_hm_upper_body"], tops = eligibility(shop)
     result["photo_tryon"] = photo_tryon(shop, tops)
+    result["placement_vs_hand_drawn"] = placement()
     if not args.skip_look:
         result["shop_the_look_myntra"] = shop_the_look()
     write_result("tryon", result)

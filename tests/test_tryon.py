@@ -277,3 +277,32 @@ def test_cli_try_on_and_report(hm_shop: Shop, assets: Path, tmp_path: Path) -> N
     assert Image.open(out).size[0] > 100
     refused = runner.invoke(app, ["tryon", str(hm_shop.path), top, str(assets / "clothes" / "pants" / "1_front.jpg"), "-o", str(tmp_path / "x.png")])
     assert refused.exit_code == 1 and "no person" in refused.output
+
+
+def test_placement_matches_hand_drawn_outlines(assets: Path, finder) -> None:  # type: ignore[no-untyped-def]
+    """On all 12 openvto people, a garment of the kind they wear lands where their own top is: IoU ≥ 0.7 with the
+    outline drawn by hand (tests/fixtures/tryon_outlines.json)."""
+    import json
+
+    import cv2
+
+    from daogou.tryon.fitting import compose, place
+    from daogou.tryon.rig import make_rig
+
+    spec = json.loads((Path(__file__).parent / "fixtures" / "tryon_outlines.json").read_text(encoding="utf-8"))
+    people = {k: v for k, v in spec.items() if not k.startswith("_")}
+    assert len(people) >= 10
+    made = {}
+    scores = {}
+    for person, item in people.items():
+        if item["garment"] not in made:
+            made[item["garment"]] = make_rig(photo(assets / "clothes" / item["garment"], 512))
+        rig = made[item["garment"]]
+        image = photo(assets / person)
+        who = finder.find(image)
+        fitted = compose(image, who, rig.rgba, place(rig.shape, who))
+        truth = np.zeros(image.shape[:2], np.uint8)
+        cv2.fillPoly(truth, [np.array(item["outline"], np.int32)], 1)
+        drawn, wanted = fitted.alpha > 0.5, truth.astype(bool)
+        scores[person] = float((drawn & wanted).sum() / (drawn | wanted).sum())
+    assert min(scores.values()) >= 0.7, scores

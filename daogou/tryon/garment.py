@@ -166,8 +166,9 @@ def find_shape(alpha: np.ndarray) -> GarmentShape:
 
     if not spread:
         # a strap or sleeveless top has no shoulder seams at its top corners (only straps): nothing to place it by
-        near_top = runs.get(top + int(0.08 * height))
-        if near_top is None or near_top[1] - near_top[0] < 0.55 * (hem_run[1] - hem_run[0]):
+        # (a high collar is narrow too, but by 15 % of the height the shoulders are there; straps still are not)
+        across = int(mask[top + int(0.15 * height)].sum())
+        if across < 0.55 * (hem_run[1] - hem_run[0]):
             raise NotATop("a strap or sleeveless top: its outline gives no shoulder seams to place it by")
         # hanging sleeves: the shoulder seams are the outline's top corners; armpits sit a quarter down its sides
         y_side = top + int(0.25 * height)

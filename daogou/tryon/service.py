@@ -32,6 +32,8 @@ from daogou.tryon.rig import Rig, RigCache, Verdict, make_rig
 
 #: The label drawn on every preview: it is a sketch of the fit, not a photo of the shopper in the product.
 PREVIEW_LABEL = "试穿预览 · try-on preview"
+#: A look region whose short side is under this many pixels (half the photo encoder's 224) is not searched alone.
+MIN_CROP_SIDE = 112
 #: Kinds that have a placement today.
 PLACEABLE = {"upper"}
 
@@ -58,6 +60,7 @@ class LookRow:
     region: Region
     result: SearchResult
     filters: dict[str, list[str]]
+    searched: str = "region"  # or "whole photo" when the region was too small to search alone
 
 
 @dataclass
@@ -71,7 +74,7 @@ class LookResult:
     def to_dict(self, hit_json: Callable[[Hit], dict[str, object]] | None = None) -> dict[str, object]:
         """JSON-ready: the photo's size, whether a person was found, and per region its box, filter and hits."""
         return {"person": self.look.person, "width": self.look.width, "height": self.look.height, "took_ms": self.took_ms,
-                "rows": [{**row.region.to_dict(), "filters": row.filters, **row.result.to_dict(hit_json)} for row in self.rows]}
+                "rows": [{**row.region.to_dict(), "filters": row.filters, "searched": row.searched, **row.result.to_dict(hit_json)} for row in self.rows]}
 
 
 class TryOn:
@@ -186,11 +189,15 @@ class TryOn:
     def shop_the_look(self, photo: ImageSource, search: PhotoSearch, filters: dict[str, dict[str, list[str]]], k: int = 10) -> LookResult:
         """Each region of the look searched on its own, filtered to its kind where the catalog has that kind."""
         started = time.perf_counter()
-        look = self.look(photo)
+        image = load_image(photo)
+        look = find_regions(image, self.finder)
         rows = []
         for region in look.regions:
             wanted = filters.get(region.kind)
-            rows.append(LookRow(region, search(region.crop, wanted, k), wanted or {}))
+            x0, y0, x1, y1 = region.box
+            small = min(x1 - x0, y1 - y0) < MIN_CROP_SIDE
+            # a crop under half the photo encoder's input carries too little detail: the whole photo, filtered to the kind
+            rows.append(LookRow(region, search(image if small else region.crop, wanted, k), wanted or {}, "whole photo" if small else "region"))
         return LookResult(look, rows, _ms(started))
 
 
