@@ -40,12 +40,36 @@ def spoken_query_wav(folder: Path) -> Path:
     return clip
 
 
+def camera_clip(folder: Path) -> Path | None:
+    """A 640×480 Y4M clip of one openvto person standing still (Chromium loops it as the camera)."""
+    try:
+        import openvto
+    except ImportError:
+        return None
+    import numpy as np
+    from PIL import Image
+
+    person = Image.open(Path(openvto.__file__).parent / "assets" / "avatars" / "2.png").convert("RGB")
+    person.thumbnail((640, 480))
+    frame = Image.new("RGB", (640, 480), (200, 200, 205))
+    frame.paste(person, ((640 - person.width) // 2, 0))
+    y, u, v = (np.asarray(c) for c in frame.convert("YCbCr").split())
+    planes = y.tobytes() + u[::2, ::2].tobytes() + v[::2, ::2].tobytes()
+    clip = folder / "person.y4m"
+    with clip.open("wb") as handle:
+        handle.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
+        for _ in range(10):
+            handle.write(b"FRAME\n" + planes)
+    return clip
+
+
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     clip = spoken_query_wav(tmp_path_factory.mktemp("microphone"))
+    camera = camera_clip(tmp_path_factory.mktemp("camera"))
     with sync_playwright() as p:
         instance = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -53,7 +77,9 @@ def browser(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
             args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync",
                   # a fake microphone that says the clip, and no permission prompt (the mic-button test)
-                  "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={clip}"],
+                  "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={clip}",
+                  # a fake camera that shows a person (the live try-on test), when the openvto fixtures are installed
+                  *([f"--use-file-for-fake-video-capture={camera}"] if camera else [])],
         )
         yield instance
         instance.close()
@@ -274,4 +300,56 @@ def test_try_on_button_and_shop_the_look(hm_server: str, browser, hm_shop: Shop)
     assert page.locator(".look-box").count() >= 2 and page.locator(".look-row").count() == page.locator(".look-box").count()
     assert "null" not in page.locator("#look").inner_text()
     page.screenshot(path=str(ARTIFACTS / "shop-the-look.png"), full_page=True)
+    page.close()
+
+
+def test_live_try_on_shares_the_maths_and_runs_offline(hm_server: str, browser, hm_shop: Shop) -> None:  # type: ignore[no-untyped-def]
+    """The page's placement and spline give the server's numbers (a shared test vector: a real person's landmarks and a
+    real rig); with the fake camera the page draws the garment every frame, and keeps drawing with the network off."""
+    from daogou.tryon import installed
+
+    if not installed():
+        pytest.skip("the [tryon] extra is not installed")
+    import numpy as np
+
+    from daogou.tryon.fitting import place
+    from daogou.tryon.garment import GarmentShape
+    from daogou.tryon.person import Person, PersonFinder
+    from daogou.tryon.warp import ThinPlateSpline
+
+    assets = Path(pytest.importorskip("openvto").__file__).parent / "assets"
+    from PIL import Image
+
+    top = next(p for p in hm_shop.store.iter_products() if hm_shop.tryon.verdict(p).eligible and hm_shop.tryon.verdict(p).sleeves == "spread")
+    rig = hm_shop.tryon.rig(top).to_json()
+    image = np.asarray(Image.open(assets / "avatars" / "2.png").convert("RGB"))
+    points, visibility, mask, _ = PersonFinder().landmarks(image)
+    person = Person(points=points, visibility=visibility, mask=mask, face=None)
+    shape = GarmentShape(**{k: tuple(v) for k, v in rig["points"].items()}, sleeves=rig["sleeves"])  # type: ignore[arg-type]
+    expected = place(shape, person)
+    spline = ThinPlateSpline(expected.garment, expected.body)
+    grid = np.array(rig["grid"]["vertices"], dtype=np.float64)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{hm_server}/#/product/{top.id}")
+    page.wait_for_selector("#tryon:not([hidden])")
+    got = page.evaluate(
+        """([points, visibility, rig]) => { const p = window.daogouLive.place(points, visibility, rig);
+             const warp = window.daogouLive.tps(p.src, p.dst); return { src: p.src, dst: p.dst, grid: rig.grid.vertices.map(warp) }; }""",
+        [points.tolist(), visibility.tolist(), rig])
+    assert np.abs(np.array(got["src"]) - expected.garment).max() < 1e-6
+    assert np.abs(np.array(got["dst"]) - expected.body).max() < 0.5
+    assert np.abs(np.array(got["grid"]) - spline(grid)).max() < 0.5
+    page.click("#live-start")
+    page.wait_for_function("() => window.daogouLive.state.placed >= 3", timeout=90_000)
+    page.context.set_offline(True)
+    before = page.evaluate("() => window.daogouLive.state.placed")
+    time.sleep(2.0)
+    after = page.evaluate("() => window.daogouLive.state.placed")
+    assert after > before  # the server does nothing per frame: drawing goes on with the network off
+    status = page.inner_text("#live-status")
+    assert "fps" in status
+    page.screenshot(path=str(ARTIFACTS / "tryon-live.png"), full_page=True)
+    print("live try-on:", status)
+    page.context.set_offline(False)
+    page.click("#live-stop")
     page.close()

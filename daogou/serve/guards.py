@@ -35,8 +35,9 @@ SAFETY_HEADERS = {
     "cross-origin-opener-policy": "same-origin",
 }
 #: The storefront loads only its own script, style, photos and the microphone/camera streams it records.
+#: 'wasm-unsafe-eval' lets the page compile the vendored pose model's WebAssembly (live try-on); it allows no JS eval.
 PAGE_POLICY = (
-    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; "
+    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 #: Everything that is not the storefront or the API docs (JSON, photos) may not run or embed anything.
