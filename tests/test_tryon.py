@@ -71,14 +71,14 @@ def test_keypoints_on_a_drawn_t_shirt() -> None:
 
 
 def test_an_outline_that_is_not_a_top_is_refused_with_a_reason() -> None:
-    from daogou.tryon.garment import NotATop, find_shape, garment_mask
+    from daogou.tryon.garment import NotPlaceable, find_shape, garment_mask
 
     wide = np.zeros((300, 300), np.uint8)
     wide[120:180, 20:280] = 255  # much wider than tall: a folded item or a belt
-    with pytest.raises(NotATop, match="wider than tall"):
+    with pytest.raises(NotPlaceable, match="wider than tall"):
         find_shape(wide)
     noise = np.random.default_rng(0).integers(0, 255, size=(200, 200, 3), dtype=np.uint8)
-    with pytest.raises(NotATop, match="background is not plain"):
+    with pytest.raises(NotPlaceable, match="background is not plain"):
         garment_mask(noise)
 
 
@@ -200,7 +200,8 @@ def test_index_time_rigs_report_and_try_on(hm_shop: Shop, assets: Path) -> None:
     eligible = sum(int(row["eligible"]) for row in report.values())
     assert eligible >= 10, report
     assert all(isinstance(r, str) and r for row in report.values() for r in row["reasons"])  # type: ignore[union-attr]
-    tops = [p for p in hm_shop.store.iter_products() if hm_shop.tryon.verdict(p).eligible]
+    tops = [p for p in hm_shop.store.iter_products() if hm_shop.tryon.verdict(p).eligible and hm_shop.tryon.verdict(p).kind == "upper"]
+    assert any(hm_shop.tryon.verdict(p).eligible and hm_shop.tryon.verdict(p).kind == "lower" for p in hm_shop.store.iter_products())
     before = {(f, f.stat().st_size) for f in Path(hm_shop.path).rglob("*") if f.is_file()}
     result = hm_shop.tryon.try_on(tops[0], assets / "avatars" / "2.png")
     after = {(f, f.stat().st_size) for f in Path(hm_shop.path).rglob("*") if f.is_file()}
@@ -232,7 +233,7 @@ def test_api_try_on_and_look(hm_shop: Shop, assets: Path) -> None:
     from daogou.serve.app import create_app
 
     client = TestClient(create_app(hm_shop.path, admin_token=""), base_url="http://localhost")
-    tops = [p.id for p in hm_shop.store.iter_products() if hm_shop.tryon.verdict(p).eligible]
+    tops = [p.id for p in hm_shop.store.iter_products() if hm_shop.tryon.verdict(p).eligible and hm_shop.tryon.verdict(p).kind == "upper"]
     not_top = next(p.id for p in hm_shop.store.iter_products() if not hm_shop.tryon.verdict(p).eligible)
     verdict = client.get(f"/api/products/{tops[0]}/tryon").json()
     assert verdict["eligible"] and verdict["rig_url"]
@@ -270,7 +271,7 @@ def test_cli_try_on_and_report(hm_shop: Shop, assets: Path, tmp_path: Path) -> N
     runner = CliRunner()
     report = runner.invoke(app, ["tryon", str(hm_shop.path), "--report", "--json"])
     assert report.exit_code == 0, report.output
-    top = next(p.id for p in hm_shop.store.iter_products() if hm_shop.tryon.verdict(p).eligible)
+    top = next(p.id for p in hm_shop.store.iter_products() if hm_shop.tryon.verdict(p).eligible and hm_shop.tryon.verdict(p).kind == "upper")
     out = tmp_path / "preview.png"
     made = runner.invoke(app, ["tryon", str(hm_shop.path), top, str(assets / "people" / "4_selfie.jpg"), "-o", str(out)])
     assert made.exit_code == 0, made.output
@@ -306,3 +307,26 @@ def test_placement_matches_hand_drawn_outlines(assets: Path, finder) -> None:  #
         drawn, wanted = fitted.alpha > 0.5, truth.astype(bool)
         scores[person] = float((drawn & wanted).sum() / (drawn | wanted).sum())
     assert min(scores.values()) >= 0.7, scores
+
+
+def test_trousers_on_full_length_people(assets: Path, finder) -> None:  # type: ignore[no-untyped-def]
+    """Lower body: jeans from the openvto wheel land on the legs (hips–knees covered), spill stays small, nothing
+    outside the garment changes; a selfie without legs is refused with a reason."""
+    from daogou.tryon import PhotoRefused
+    from daogou.tryon.bottoms import place_bottoms
+    from daogou.tryon.fitting import compose
+    from daogou.tryon.rig import make_rig
+
+    rig = make_rig(photo(assets / "clothes" / "pants" / "1_front.jpg", 512), "lower")
+    assert rig.kind == "lower" and rig.shape.sleeves == "two"
+    for person in ("avatars/1.png", "avatars/3.png", "people/3_posture.jpg"):
+        image = photo(assets / person)
+        who = finder.find(image)
+        fitted = compose(image, who, rig.rgba, place_bottoms(rig.shape, who), lower=True)  # type: ignore[arg-type]
+        assert fitted.coverage >= 0.85, person
+        assert fitted.spill <= 0.12, person
+        assert not (np.any(fitted.image != image, axis=2) & (fitted.alpha == 0)).any()
+    selfie = photo(assets / "people" / "1_selfie.jpg")
+    with pytest.raises(PhotoRefused) as refused:
+        place_bottoms(rig.shape, finder.find(selfie))  # type: ignore[arg-type]
+    assert refused.value.code == "no_legs"

@@ -17,10 +17,12 @@ from daogou.tryon.garment import GarmentShape
 from daogou.tryon.person import (
     LEFT_ELBOW,
     LEFT_HIP,
+    LEFT_KNEE,
     LEFT_SHOULDER,
     LEFT_WRIST,
     RIGHT_ELBOW,
     RIGHT_HIP,
+    RIGHT_KNEE,
     RIGHT_SHOULDER,
     RIGHT_WRIST,
     Person,
@@ -47,7 +49,7 @@ class Placement:
     long_sleeves: bool
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
+def unit(v: np.ndarray) -> np.ndarray:
     n = float(np.linalg.norm(v))
     return v / n if n > 1e-9 else np.array([1.0, 0.0])
 
@@ -56,15 +58,15 @@ def place(shape: GarmentShape, person: Person) -> Placement:
     """Where each garment landmark goes on this person (photo-left garment side ↔ the person's right side)."""
     left, right = person.point(RIGHT_SHOULDER), person.point(LEFT_SHOULDER)  # photo-left, photo-right
     width = float(np.linalg.norm(right - left))
-    u = _unit(right - left)
+    u = unit(right - left)
     down = np.array([-u[1], u[0]])
     if person.seen(LEFT_HIP, RIGHT_HIP):
-        torso = _unit((person.point(LEFT_HIP) + person.point(RIGHT_HIP)) / 2 - (left + right) / 2)
-        down = _unit(down + torso)  # between square-on and the torso's own lean
+        torso = unit((person.point(LEFT_HIP) + person.point(RIGHT_HIP)) / 2 - (left + right) / 2)
+        down = unit(down + torso)  # between square-on and the torso's own lean
     seam_l = left - u * SEAM_OUT * width - down * SEAM_UP * width
     seam_r = right + u * SEAM_OUT * width - down * SEAM_UP * width
     g_l, g_r = np.array(shape.shoulder_left), np.array(shape.shoulder_right)
-    g_u = _unit(g_r - g_l)
+    g_u = unit(g_r - g_l)
     g_d = np.array([-g_u[1], g_u[0]])
     scale = float(np.linalg.norm(seam_r - seam_l) / max(1.0, np.linalg.norm(g_r - g_l)))
     g0, t0 = (g_l + g_r) / 2, (seam_l + seam_r) / 2
@@ -93,7 +95,7 @@ def place(shape: GarmentShape, person: Person) -> Placement:
                     path.append(person.point(joint))
             if len(path) == 1:  # arms not visible: let the sleeve hang straight down the side
                 path.append(path[0] + down * width)
-            target, joints = _along(path, length)
+            target, joints = along(path, length)
             dst.append(target)
             src.append(cuff)
             names.append(f"cuff_{side}")
@@ -107,14 +109,14 @@ def place(shape: GarmentShape, person: Person) -> Placement:
     return Placement(names, np.array(src, dtype=np.float64), np.array(dst, dtype=np.float64), long_sleeves)
 
 
-def _along(path: list[np.ndarray], length: float) -> tuple[np.ndarray, int]:
+def along(path: list[np.ndarray], length: float) -> tuple[np.ndarray, int]:
     """The point `length` along a polyline (extended past its end), and how many inner joints it passed."""
     walked = 0.0
     for i in range(len(path) - 1):
         step = float(np.linalg.norm(path[i + 1] - path[i]))
         if walked + step >= length or i == len(path) - 2:
             rest = length - walked
-            return path[i] + _unit(path[i + 1] - path[i]) * rest, i
+            return path[i] + unit(path[i + 1] - path[i]) * rest, i
         walked += step
     return path[-1], 0
 
@@ -130,8 +132,11 @@ class Fitted:
     coverage: float  # share of the shoulder–hip quad the garment covers
 
 
-def compose(photo: np.ndarray, person: Person, rgba: np.ndarray, placement: Placement) -> Fitted:
-    """Warp the cut-out onto the photo, keep forearms and the face in front, and blend it in."""
+def compose(photo: np.ndarray, person: Person, rgba: np.ndarray, placement: Placement, lower: bool = False) -> Fitted:
+    """Warp the cut-out onto the photo, keep forearms and the face in front, and blend it in.
+
+    `lower`: a lower-body garment, whose coverage is measured over the hips-to-knees quad instead of the torso.
+    """
     h, w = photo.shape[:2]
     # where the garment lands: the forward map of its outline bounds the work (a garment covers part of a photo)
     ys, xs = np.nonzero(rgba[..., 3] > 0)
@@ -159,7 +164,8 @@ def compose(photo: np.ndarray, person: Person, rgba: np.ndarray, placement: Plac
     image = np.where(alpha[..., None] > 0, np.clip(np.rint(blended), 0, 255).astype(np.uint8), photo)
     drawn = alpha > 0.5
     spill = float((drawn & ~inside).sum() / max(1, drawn.sum()))
-    return Fitted(image=image, alpha=alpha, spill=spill, spill_raw=spill_raw, coverage=torso_coverage(person, alpha))
+    coverage = legs_coverage(person, alpha) if lower else torso_coverage(person, alpha)
+    return Fitted(image=image, alpha=alpha, spill=spill, spill_raw=spill_raw, coverage=coverage)
 
 
 def _forearms(person: Person, h: int, w: int) -> np.ndarray:
@@ -173,6 +179,18 @@ def _forearms(person: Person, h: int, w: int) -> np.ndarray:
     return (canvas.astype(bool) & (person.mask > 0.5)).astype(np.float32)
 
 
+def legs_coverage(person: Person, alpha: np.ndarray) -> float:
+    """Share of the quad between the hip and knee joints that the garment covers."""
+    return _quad_coverage(alpha, [person.point(RIGHT_HIP), person.point(LEFT_HIP), person.point(LEFT_KNEE), person.point(RIGHT_KNEE)])
+
+
+def _quad_coverage(alpha: np.ndarray, corners: list[np.ndarray]) -> float:
+    quad = np.zeros(alpha.shape, np.uint8)
+    cv2.fillConvexPoly(quad, np.array(corners, dtype=np.int32), 1)
+    inside = quad.astype(bool)
+    return float((alpha[inside] > 0.5).mean()) if inside.any() else 0.0
+
+
 def torso_coverage(person: Person, alpha: np.ndarray) -> float:
     """Share of the quad between the shoulder and hip joints that the garment covers (hips unseen: shoulders + a square)."""
     left, right = person.point(RIGHT_SHOULDER), person.point(LEFT_SHOULDER)
@@ -181,9 +199,4 @@ def torso_coverage(person: Person, alpha: np.ndarray) -> float:
     else:
         down = np.array([-(right - left)[1], (right - left)[0]])
         hip_l, hip_r = left + down, right + down
-    quad = np.zeros(alpha.shape, np.uint8)
-    cv2.fillConvexPoly(quad, np.array([left, right, hip_r, hip_l], dtype=np.int32), 1)
-    inside = quad.astype(bool)
-    if not inside.any():
-        return 0.0
-    return float((alpha[inside] > 0.5).mean())
+    return _quad_coverage(alpha, [left, right, hip_r, hip_l])

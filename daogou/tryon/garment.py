@@ -53,8 +53,8 @@ class GarmentShape:
         return named
 
 
-class NotATop(ValueError):
-    """The photo's outline is not a front view of a top we can place; the message says why."""
+class NotPlaceable(ValueError):
+    """The photo's outline is not a front view of a garment we can place; the message says why."""
 
 
 def garment_mask(rgb: np.ndarray) -> np.ndarray:
@@ -62,7 +62,7 @@ def garment_mask(rgb: np.ndarray) -> np.ndarray:
 
     The background colour is the median of the photo's border; pixels far from it in Lab are garment; holes inside
     the garment (a white print on a white shirt) are filled, and only the largest piece is kept (labels, shadows
-    of hangers and stray specks go). Raises NotATop when the background is not plain (a scene, a model, a collage).
+    of hangers and stray specks go). Raises NotPlaceable when the background is not plain (a scene, a model, a collage).
     """
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
     h, w = lab.shape[:2]
@@ -71,7 +71,7 @@ def garment_mask(rgb: np.ndarray) -> np.ndarray:
     background = np.median(border, axis=0)
     spread = float(np.sqrt(((border - background) ** 2).sum(axis=1)).mean())
     if spread > PLAIN_BORDER_STD:
-        raise NotATop("the background is not plain (a scene or a model photo): take a flat shot on a plain background")
+        raise NotPlaceable("the background is not plain (a scene or a model photo): take a flat shot on a plain background")
     distance = np.sqrt(((lab - background) ** 2).sum(axis=2))
     # a smooth studio background lets a white shirt on light grey through; a noisy one needs a wider margin
     threshold = float(np.clip(4.0 * spread + 4.0, MIN_DISTANCE, BACKGROUND_DISTANCE))
@@ -81,7 +81,7 @@ def garment_mask(rgb: np.ndarray) -> np.ndarray:
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count < 2:
-        raise NotATop("no garment stands out from the background")
+        raise NotPlaceable("no garment stands out from the background")
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     mask = (labels == largest).astype(np.uint8)
     # fill specks only (a print close to the background colour); bigger enclosed background is a real hole in the
@@ -95,7 +95,7 @@ def garment_mask(rgb: np.ndarray) -> np.ndarray:
         if not touches and size < 0.0005 * area:
             mask[labels == index] = 1
     if mask.mean() < 0.05:
-        raise NotATop("the garment covers under 5 % of the photo")
+        raise NotPlaceable("the garment covers under 5 % of the photo")
     return mask * 255
 
 
@@ -116,7 +116,7 @@ def _run_around(row: np.ndarray, x: int) -> tuple[int, int] | None:
 
 
 def find_shape(alpha: np.ndarray) -> GarmentShape:
-    """Landmarks of a front-view top from its alpha mask; raises NotATop with the reason when they are not there.
+    """Landmarks of a front-view top from its alpha mask; raises NotPlaceable with the reason when they are not there.
 
     Two outlines are told apart. "spread": the sleeves stand out sideways (T-shirts, shirts laid flat), so the
     body's side lines step outwards at the armpits and each sleeve is placed along its arm. "hanging": the
@@ -129,11 +129,11 @@ def find_shape(alpha: np.ndarray) -> GarmentShape:
     height, width = bottom - top + 1, right - left + 1
     h, w = mask.shape
     if left <= 1 or right >= w - 2 or top <= 1 or bottom >= h - 2:
-        raise NotATop("the garment is cut off by the photo's edge")
+        raise NotPlaceable("the garment is cut off by the photo's edge")
     if height < 0.5 * width:
-        raise NotATop("the outline is much wider than tall (folded or photographed from the side)")
+        raise NotPlaceable("the outline is much wider than tall (folded or photographed from the side)")
     if height > 2.6 * width:
-        raise NotATop("the outline is too narrow for a top seen from the front")
+        raise NotPlaceable("the outline is too narrow for a top seen from the front")
     centre = int(round(np.median(xs[ys > top + 0.5 * height])))  # the body's centre line, from its lower half
     runs: dict[int, tuple[int, int]] = {}
     for y in range(top, bottom + 1):
@@ -146,9 +146,9 @@ def find_shape(alpha: np.ndarray) -> GarmentShape:
     hem_y = int(np.median(lowest)) - max(1, int(0.03 * height))
     hem_run = runs.get(hem_y)
     if hem_run is None:
-        raise NotATop("no hem found")
+        raise NotPlaceable("no hem found")
     if abs((centre - hem_run[0]) - (hem_run[1] - centre)) > 0.3 * (hem_run[1] - hem_run[0]):
-        raise NotATop("the outline is not symmetric enough for a front view")
+        raise NotPlaceable("the outline is not symmetric enough for a front view")
     half = max(2, int(0.18 * (hem_run[1] - hem_run[0])))
     neck_l = _highest(mask, centre - half, centre - 1)
     neck_r = _highest(mask, centre + 1, centre + half)
@@ -169,7 +169,7 @@ def find_shape(alpha: np.ndarray) -> GarmentShape:
         # (a high collar is narrow too, but by 15 % of the height the shoulders are there; straps still are not)
         across = int(mask[top + int(0.15 * height)].sum())
         if across < 0.55 * (hem_run[1] - hem_run[0]):
-            raise NotATop("a strap or sleeveless top: its outline gives no shoulder seams to place it by")
+            raise NotPlaceable("a strap or sleeveless top: its outline gives no shoulder seams to place it by")
         # hanging sleeves: the shoulder seams are the outline's top corners; armpits sit a quarter down its sides
         y_side = top + int(0.25 * height)
         side_run = runs.get(y_side) or (left, right)
@@ -185,7 +185,7 @@ def find_shape(alpha: np.ndarray) -> GarmentShape:
     (ax_l, ay_l), (ax_r, ay_r) = armpits  # type: ignore[misc]
     body = ax_r - ax_l
     if body < 0.25 * width or abs((centre - ax_l) - (ax_r - centre)) > 0.3 * body:
-        raise NotATop("the outline is not symmetric enough for a front view")
+        raise NotPlaceable("the outline is not symmetric enough for a front view")
     shoulder_l, shoulder_r = topmost(ax_l + 0.04 * body), topmost(ax_r - 0.04 * body)
     cuffs: list[tuple[float, float]] = []
     for side, (shoulder, armpit) in enumerate(((shoulder_l, (ax_l, ay_l)), (shoulder_r, (ax_r, ay_r)))):
@@ -195,7 +195,7 @@ def find_shape(alpha: np.ndarray) -> GarmentShape:
         if side == 1:
             sx = sx + limit + 2
         if sx.size < 0.01 * mask.sum():
-            raise NotATop("a sleeve is too small to place")
+            raise NotPlaceable("a sleeve is too small to place")
         root = np.array([(shoulder[0] + armpit[0]) / 2, (shoulder[1] + armpit[1]) / 2])
         far = np.hypot(sx - root[0], sy - root[1])
         tip = far >= np.percentile(far, 97)

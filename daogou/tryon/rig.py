@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import cv2
@@ -17,10 +17,11 @@ import numpy as np
 from PIL import Image
 
 from daogou import atomic
-from daogou.tryon.garment import GarmentShape, NotATop, find_shape, garment_mask
+from daogou.tryon.bottoms import BottomsShape, find_bottoms_shape
+from daogou.tryon.garment import GarmentShape, NotPlaceable, find_shape, garment_mask
 
 #: Bump when the recipe changes: old verdicts and cut-outs are then made again.
-RIG_VERSION = 2
+RIG_VERSION = 3
 #: Longest side of a stored cut-out (a person's torso in a 1024-pixel photo is smaller than this).
 RIG_SIDE = 512
 #: Control grid of the in-browser renderer: vertices per row and per column over the cut-out.
@@ -45,13 +46,17 @@ class Rig:
     """Everything a placement needs: the cut-out (H, W, 4) and its landmarks in the cut-out's pixels."""
 
     rgba: np.ndarray
-    shape: GarmentShape
+    shape: GarmentShape | BottomsShape
     grid: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return "lower" if isinstance(self.shape, BottomsShape) else "upper"
 
     def to_json(self) -> dict[str, object]:
         """The rig as the browser gets it (landmarks by name, the grid's vertices and triangles, the size)."""
         h, w = self.rgba.shape[:2]
-        return {"version": RIG_VERSION, "width": w, "height": h, "sleeves": self.shape.sleeves,
+        return {"version": RIG_VERSION, "kind": self.kind, "width": w, "height": h, "sleeves": self.shape.sleeves,
                 "points": {k: [round(v[0], 2), round(v[1], 2)] for k, v in self.shape.points().items()}, "grid": self.grid}
 
     def png(self) -> bytes:
@@ -73,10 +78,10 @@ def control_grid(width: int, height: int, cols: int = GRID_COLS, rows: int = GRI
     return {"cols": cols, "rows": rows, "vertices": vertices, "triangles": triangles}
 
 
-def make_rig(rgb: np.ndarray) -> Rig:
-    """Cut a top out of its product photo and find its landmarks; NotATop says why it cannot be tried on."""
+def make_rig(rgb: np.ndarray, kind: str = "upper") -> Rig:
+    """Cut a garment (`kind` "upper" or "lower") out of its product photo and find its landmarks; NotPlaceable says why not."""
     alpha = garment_mask(rgb)
-    shape = find_shape(alpha)
+    shape: GarmentShape | BottomsShape = find_shape(alpha) if kind == "upper" else find_bottoms_shape(alpha)
     # the outline's outermost pixels are half background (a pale fringe on a dark shirt): cut them away
     alpha = cv2.erode(alpha, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
     ys, xs = np.nonzero(alpha)
@@ -89,11 +94,12 @@ def make_rig(rgb: np.ndarray) -> Rig:
         size = (max(1, round(rgba.shape[1] * scale)), max(1, round(rgba.shape[0] * scale)))
         rgba = np.asarray(Image.fromarray(rgba, "RGBA").resize(size, Image.Resampling.LANCZOS))
 
-    def move(p: tuple[float, float] | None) -> tuple[float, float] | None:
-        return None if p is None else ((p[0] - x0) * scale, (p[1] - y0) * scale)
+    def move(value: object) -> object:
+        if isinstance(value, tuple) and len(value) == 2:  # a landmark; words and the extra measures stay as they are
+            return ((value[0] - x0) * scale, (value[1] - y0) * scale)
+        return value
 
-    moved = GarmentShape(**{k: move(v) for k, v in asdict(shape).items() if k not in ("sleeves", "extra")},  # type: ignore[arg-type]
-                         sleeves=shape.sleeves, extra=shape.extra)
+    moved = replace(shape, **{f.name: move(getattr(shape, f.name)) for f in fields(shape)})
     return Rig(rgba=rgba, shape=moved, grid=control_grid(rgba.shape[1], rgba.shape[0]))
 
 
@@ -121,7 +127,11 @@ class RigCache:
             return None
         rgba = np.asarray(Image.open(png).convert("RGBA"))
         points = {k: tuple(v) for k, v in data["rig"]["points"].items()}
-        shape = GarmentShape(**points, sleeves=data["rig"]["sleeves"])  # type: ignore[arg-type]
+        shape: GarmentShape | BottomsShape
+        if data["rig"].get("kind") == "lower":
+            shape = BottomsShape(**points, legs=data["rig"]["sleeves"])  # type: ignore[arg-type]
+        else:
+            shape = GarmentShape(**points, sleeves=data["rig"]["sleeves"])  # type: ignore[arg-type]
         return verdict, Rig(rgba=rgba, shape=shape, grid=data["rig"]["grid"])
 
     def put(self, image_hash: str, verdict: Verdict, rig: Rig | None) -> None:
@@ -133,4 +143,4 @@ class RigCache:
         atomic.write_text(stem.with_suffix(".json"), json.dumps(payload, ensure_ascii=False))
 
 
-__all__ = ["NotATop", "Rig", "RigCache", "Verdict", "control_grid", "make_rig"]
+__all__ = ["NotPlaceable", "Rig", "RigCache", "Verdict", "control_grid", "make_rig"]

@@ -22,8 +22,9 @@ from daogou.catalog.schema import Product
 from daogou.errors import BadQuery
 from daogou.search.inputs import ImageSource, load_image
 from daogou.search.results import Hit, SearchResult
+from daogou.tryon.bottoms import BottomsShape, place_bottoms
 from daogou.tryon.fitting import compose, place
-from daogou.tryon.garment import NotATop
+from daogou.tryon.garment import NotPlaceable
 from daogou.tryon.kinds import kind_of
 from daogou.tryon.look import Look, Region, find_regions
 from daogou.tryon.person import PersonFinder
@@ -35,7 +36,7 @@ PREVIEW_LABEL = "试穿预览 · try-on preview"
 #: A look region whose short side is under this many pixels (half the photo encoder's 224) is not searched alone.
 MIN_CROP_SIDE = 112
 #: Kinds that have a placement today.
-PLACEABLE = {"upper"}
+PLACEABLE = {"upper", "lower"}
 
 
 @dataclass
@@ -95,7 +96,7 @@ class TryOn:
         kind = kind_of(product)
         if kind not in PLACEABLE:
             what = kind or "not a garment"
-            return Verdict(False, f"try-on covers tops for now (this is {what})", kind), None
+            return Verdict(False, f"try-on covers tops, trousers and skirts for now (this is {what})", kind), None
         if not product.image_hash or not product.image_path:
             return Verdict(False, "the product has no photo", kind), None
         cached = self.cache.get(product.image_hash)
@@ -117,8 +118,8 @@ class TryOn:
         if found is not None and found[1][11] > 0.5 and found[1][12] > 0.5:
             return Verdict(False, "the photo shows the garment worn by a model; try-on needs a flat product shot", kind), None
         try:
-            rig = make_rig(rgb)
-        except NotATop as exc:
+            rig = make_rig(rgb, kind)
+        except NotPlaceable as exc:
             return Verdict(False, str(exc), kind), None
         return Verdict(True, "", kind, rig.shape.sleeves), rig
 
@@ -170,15 +171,16 @@ class TryOn:
         person = self.finder.find(rgb)
         stages["pose"] = _ms(t)
         t = time.perf_counter()
-        placement = place(rig.shape, person)
-        fitted = compose(rgb, person, rig.rgba, placement)
+        lower = isinstance(rig.shape, BottomsShape)
+        placement = place_bottoms(rig.shape, person) if isinstance(rig.shape, BottomsShape) else place(rig.shape, person)
+        fitted = compose(rgb, person, rig.rgba, placement, lower=lower)
         stages["warp_composite"] = _ms(t)
         t = time.perf_counter()
         out = io.BytesIO()
         Image.fromarray(fitted.image).save(out, format="PNG", compress_level=1)  # level 6 took 250–330 ms a photo
         stages["encode"] = _ms(t)
         stages["total"] = _ms(started)
-        checks = {"spill": round(fitted.spill, 4), "spill_raw": round(fitted.spill_raw, 4), "torso_coverage": round(fitted.coverage, 4)}
+        checks = {"spill": round(fitted.spill, 4), "spill_raw": round(fitted.spill_raw, 4), ("legs_coverage" if lower else "torso_coverage"): round(fitted.coverage, 4)}
         return TryOnResult(png=out.getvalue(), product_id=product.id, stages_ms=stages, checks=checks)
 
     def look(self, photo: ImageSource) -> Look:

@@ -37,6 +37,7 @@ async function checkTryOn() {
     const verdict = await response.json();
     if (tryon.product === id && verdict.eligible) {
       $("tryon-label").textContent = tt("button");
+      $("live-start").hidden = verdict.kind !== "upper";  // the in-browser placement covers tops so far
       box.hidden = false;
     }
   } catch (error) { box.hidden = true; }
