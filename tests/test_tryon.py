@@ -330,3 +330,40 @@ def test_trousers_on_full_length_people(assets: Path, finder) -> None:  # type: 
     with pytest.raises(PhotoRefused) as refused:
         place_bottoms(rig.shape, finder.find(selfie))  # type: ignore[arg-type]
     assert refused.value.code == "no_legs"
+
+
+#: Previews kept as golden images (openvto people and garments only: MIT; never shop data). Regenerate on purpose
+#: with DAOGOU_REGENERATE_GOLDEN=1, then look at them before committing.
+GOLDEN = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "tryon_golden"
+GOLDEN_CASES = {
+    "avatar2-tshirt": ("avatars/2.png", "shirts/4_front.jpg", "upper"),
+    "avatar3-sweatshirt": ("avatars/3.png", "jackets/3_front.jpg", "upper"),
+    "selfie1-denim-jacket": ("people/1_selfie.jpg", "jackets/1_front.jpg", "upper"),
+    "avatar1-jeans": ("avatars/1.png", "pants/1_front.jpg", "lower"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN_CASES))
+def test_previews_match_their_golden_images(assets: Path, finder, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Same inputs, same preview: within 1.5 grey levels on average and 0.5 % of pixels off by more than 24."""
+    import os
+
+    from daogou.tryon.bottoms import place_bottoms
+    from daogou.tryon.fitting import compose, place
+    from daogou.tryon.rig import make_rig
+
+    person, garment, kind = GOLDEN_CASES[name]
+    rig = make_rig(photo(assets / "clothes" / garment, 512), kind)
+    image = photo(assets / person)
+    who = finder.find(image)
+    placement = place_bottoms(rig.shape, who) if kind == "lower" else place(rig.shape, who)  # type: ignore[arg-type]
+    preview = Image.fromarray(compose(image, who, rig.rgba, placement, lower=kind == "lower").image)
+    preview.thumbnail((512, 512))
+    path = GOLDEN / f"{name}.png"
+    if os.environ.get("DAOGOU_REGENERATE_GOLDEN") == "1":
+        GOLDEN.mkdir(parents=True, exist_ok=True)
+        preview.save(path, optimize=True)
+    golden = np.asarray(Image.open(path).convert("RGB")).astype(np.int16)
+    diff = np.abs(np.asarray(preview).astype(np.int16) - golden)
+    assert diff.mean() <= 1.5, diff.mean()
+    assert (diff.max(axis=2) > 24).mean() <= 0.005
