@@ -5,8 +5,9 @@ and same-type precision of shop-the-look regions against the whole photo.
     python benchmarks/tryon.py --skip-look
 
 1. Photo try-on: the 12 people of the `openvto` wheel (MIT; full-body, selfies, studio) × the first eligible H&M
-   tops, one worker, warm: p50/p95 per stage, refusals by reason, and the checks (spill, torso coverage).
-2. Eligibility: the first 300 H&M upper-body articles with photos, verdict by type and reason.
+   tops, one worker, warm: p50/p95 per stage, refusals by reason, and the checks (spill, torso coverage); the same
+   for trousers and skirts on the 8 full-length people; placement IoU against hand-drawn outlines.
+2. Eligibility: the first 300 H&M upper-body and 300 lower-body articles with photos, verdict by type and reason.
 3. Shop the look (Myntra, full catalog index): on-model photos of Topwear / Bottomwear products from a seeded
    held-out sample; for each, the region of that kind (upper / lower) vs the whole photo (and the whole photo
    filtered to the kind), same-type and same-kind precision@10 (the product itself left out of its results).
@@ -41,9 +42,9 @@ def pct(values: list[float]) -> dict[str, float]:
     return {"p50": round(statistics.median(ordered), 1), "p95": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1), "n": len(ordered)}
 
 
-def hm_tops_shop(n: int = 300) -> Shop:
-    """A shop of the first `n` H&M upper-body articles with photos (imported only: verdicts need no index)."""
-    path = SHOPS / "tryon-hm-tops"
+def hm_shop(group: str, name: str, n: int = 300) -> Shop:
+    """A shop of the first `n` H&M articles of one product group that have photos (imported only: verdicts need no index)."""
+    path = SHOPS / name
     if (path / "catalog.db").exists():
         return Shop.open(path)
     rows = []
@@ -51,11 +52,11 @@ def hm_tops_shop(n: int = 300) -> Shop:
         reader = csv.DictReader(handle)
         fields = reader.fieldnames
         for row in reader:
-            if row["product_group_name"] == "Garment Upper body" and (HM / "images" / row["article_id"][:3] / f"{row['article_id']}.jpg").exists():
+            if row["product_group_name"] == group and (HM / "images" / row["article_id"][:3] / f"{row['article_id']}.jpg").exists():
                 rows.append(row)
             if len(rows) == n:
                 break
-    source = SHOPS / "tryon-hm-tops.csv"
+    source = SHOPS / f"{name}.csv"
     SHOPS.mkdir(parents=True, exist_ok=True)
     with source.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)  # type: ignore[arg-type]
@@ -79,11 +80,11 @@ def eligibility(shop: Shop) -> tuple[dict[str, object], list[Product]]:
             "sleeves": dict(sleeves), "by_type": report, "seconds_for_all_verdicts": round(seconds, 1)}, eligible
 
 
-def photo_tryon(shop: Shop, tops: list[Product], per_person: int = 4) -> dict[str, object]:
+def photo_tryon(shop: Shop, tops: list[Product], per_person: int = 4, full_length: bool = False) -> dict[str, object]:
     import openvto
 
     assets = Path(openvto.__file__).parent / "assets"
-    people = sorted((assets / "people").glob("*.jpg")) + sorted((assets / "avatars").glob("*.png"))
+    people = sorted((assets / "people").glob("*_posture.jpg" if full_length else "*.jpg")) + sorted((assets / "avatars").glob("*.png"))
     stages: dict[str, list[float]] = defaultdict(list)
     checks: dict[str, list[float]] = defaultdict(list)
     refused: Counter[str] = Counter()
@@ -190,10 +191,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-look", action="store_true", help="leave out the Myntra shop-the-look part")
     args = parser.parse_args()
-    shop = hm_tops_shop()
     result: dict[str, object] = {}
-    result["eligibility_hm_upper_body"], tops = eligibility(shop)
-    result["photo_tryon"] = photo_tryon(shop, tops)
+    result["eligibility_hm_upper_body"], tops = eligibility(hm_shop("Garment Upper body", "tryon-hm-tops"))
+    result["photo_tryon"] = photo_tryon(hm_shop("Garment Upper body", "tryon-hm-tops"), tops)
+    bottoms_shop = hm_shop("Garment Lower body", "tryon-hm-bottoms")
+    result["eligibility_hm_lower_body"], bottoms = eligibility(bottoms_shop)
+    result["photo_tryon_lower_body"] = photo_tryon(bottoms_shop, bottoms, full_length=True)
     result["placement_vs_hand_drawn"] = placement()
     if not args.skip_look:
         result["shop_the_look_myntra"] = shop_the_look()

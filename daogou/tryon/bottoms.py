@@ -130,6 +130,13 @@ def place_bottoms(shape: BottomsShape, person: Person) -> Placement:
     names = ["waist_left", "waist_right", "crotch"]
     src = [shape.waist_left, shape.waist_right, shape.crotch]
     dst = [waist_l, waist_r, frame(shape.crotch)]
+    if shape.legs == "skirt":  # one piece hanging from the waist: its hem corners and middle keep their proportions
+        hem_mid = tuple((np.array(shape.hem_left_outer) + np.array(shape.hem_right_outer)) / 2)
+        for name, point in (("hem_left_outer", shape.hem_left_outer), ("hem_middle", hem_mid), ("hem_right_outer", shape.hem_right_outer)):
+            names.append(name)
+            src.append(point)  # type: ignore[arg-type]
+            dst.append(frame(point))  # type: ignore[arg-type]
+        return Placement(names, np.array(src, dtype=np.float64), np.array(dst, dtype=np.float64), long_sleeves=False)
     legs = ((shape.hem_left_outer, shape.hem_left_inner, RIGHT_HIP, RIGHT_KNEE, RIGHT_ANKLE, "left"),
             (shape.hem_right_inner, shape.hem_right_outer, LEFT_HIP, LEFT_KNEE, LEFT_ANKLE, "right"))
     for a, b, hip, knee, ankle, side in legs:

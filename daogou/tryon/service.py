@@ -173,7 +173,10 @@ class TryOn:
         t = time.perf_counter()
         lower = isinstance(rig.shape, BottomsShape)
         placement = place_bottoms(rig.shape, person) if isinstance(rig.shape, BottomsShape) else place(rig.shape, person)
-        fitted = compose(rgb, person, rig.rgba, placement, lower=lower)
+        try:
+            fitted = compose(rgb, person, rig.rgba, placement, lower=lower)
+        except ValueError as exc:  # a pose whose landmarks collapse onto each other cannot carry a garment
+            raise PhotoRefused("pose_unusable", "the body's landmarks are too close together to place the garment: use a photo taken from further away, facing the camera") from exc
         stages["warp_composite"] = _ms(t)
         t = time.perf_counter()
         out = io.BytesIO()

@@ -24,7 +24,10 @@ class ThinPlateSpline:
         dst = np.asarray(dst, dtype=np.float64)
         if src.shape != dst.shape or src.ndim != 2 or src.shape[1] != 2 or len(src) < 3:
             raise ValueError("a thin-plate spline needs at least 3 matching (x, y) point pairs")
-        self._rbf = RBFInterpolator(src, dst, kernel="thin_plate_spline", degree=1)
+        try:
+            self._rbf = RBFInterpolator(src, dst, kernel="thin_plate_spline", degree=1)
+        except np.linalg.LinAlgError as exc:  # two control points on one spot, or all on one line
+            raise ValueError("the control points are degenerate (coincident or collinear)") from exc
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
         points = np.asarray(points, dtype=np.float64)

@@ -140,7 +140,7 @@ function drawRig(ctx, cutout, rig, warp) {
 }
 
 // -- the camera loop ------------------------------------------------------------------------------------------
-const live = { running: false, frames: 0, times: [], placed: 0, stream: null, pose: null, rig: null, cutout: null };
+const live = { running: false, frames: 0, times: [], placed: 0, track: [], stream: null, pose: null, rig: null, cutout: null };
 window.daogouLive = { place, tps, state: live };
 
 function loadScript(src) {
@@ -175,7 +175,7 @@ async function startLive(productId) {
     live.pose = new window.Pose({ locateFile: (file) => `/static/vendor/mediapipe-pose/${file}` });
     live.pose.setOptions({ modelComplexity: 0, smoothLandmarks: true, enableSegmentation: false, selfieMode: false });
   }
-  Object.assign(live, { running: true, frames: 0, times: [], placed: 0, stream, rig, cutout });
+  Object.assign(live, { running: true, frames: 0, times: [], placed: 0, track: [], stream, rig, cutout });
   live.pose.onResults((results) => {
     canvas.width = results.image.width; canvas.height = results.image.height;
     ctx.drawImage(results.image, 0, 0);
@@ -185,6 +185,8 @@ async function startLive(productId) {
       const { src, dst } = place(points, marks.map((m) => m.visibility ?? 0), live.rig);
       drawRig(ctx, live.cutout, live.rig, tps(src, dst));
       live.placed++;
+      live.track.push([...dst[2], ...dst[3]]);  // where the shoulder seams landed: their jitter on a still person
+      if (live.track.length > 300) live.track.shift();
     }
   });
   const loop = async () => {
@@ -193,8 +195,9 @@ async function startLive(productId) {
     await live.pose.send({ image: video });
     live.frames++;
     live.times.push(performance.now() - t);
-    if (live.times.length > 30) live.times.shift();
-    const ms = [...live.times].sort((a, b) => a - b)[Math.floor(live.times.length / 2)];
+    if (live.times.length > 300) live.times.shift();
+    const recent = live.times.slice(-30).sort((a, b) => a - b);
+    const ms = recent[Math.floor(recent.length / 2)];
     $("live-status").textContent = `${lt("label")} · ${lt("fps")(1000 / ms, ms)}`;
     requestAnimationFrame(loop);
   };
