@@ -8,7 +8,8 @@ and same-type precision of shop-the-look regions against the whole photo.
    tops, one worker, warm: p50/p95 per stage, refusals by reason, and the checks (spill, torso coverage); the same
    for trousers and skirts on the 8 full-length people; placement IoU against hand-drawn outlines.
 2. Eligibility: the first 300 H&M upper-body and 300 lower-body articles with photos, verdict by type and reason.
-3. Shop the look (Myntra, full catalog index): on-model photos of Topwear / Bottomwear products from a seeded
+3. Live try-on in headless Chromium with a fake camera: frame time p50/p95, shoulder-seam jitter.
+4. Shop the look (Myntra, full catalog index): on-model photos of Topwear / Bottomwear products from a seeded
    held-out sample; for each, the region of that kind (upper / lower) vs the whole photo (and the whole photo
    filtered to the kind), same-type and same-kind precision@10 (the product itself left out of its results).
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
 import statistics
 import sys
@@ -25,7 +27,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import SHOPS, myntra_shop, write_result  # noqa: E402
+from common import RESULTS, SHOPS, myntra_shop, write_result  # noqa: E402
 
 from daogou.catalog.schema import Product  # noqa: E402
 from daogou.search.inputs import load_image  # noqa: E402
@@ -187,10 +189,70 @@ def shop_the_look(samples: int = 150, seed: int = 7) -> dict[str, object]:
     return out
 
 
+def browser_frames(seconds: float = 20.0) -> dict[str, object]:
+    """Live try-on in headless Chromium (Debian's, software WebGL, no GPU) on a fake camera showing a still person:
+    frame time p50/p95 of pose + warp + draw, and the jitter (standard deviation, px) of the placed shoulder seams."""
+    import shutil
+    import tempfile
+
+    import numpy as np
+    import openvto
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    from common import served
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        return {"skipped": "no chromium"}
+    shop = hm_shop("Garment Upper body", "tryon-hm-tops")
+    if not (shop.path / "index" / "CURRENT").exists():
+        shop.index(show_progress=True)
+    top = next(p for p in shop.store.iter_products() if shop.tryon.verdict(p).eligible and shop.tryon.verdict(p).sleeves == "spread")
+    folder = Path(tempfile.mkdtemp())
+    person = Image.open(Path(openvto.__file__).parent / "assets" / "avatars" / "2.png").convert("RGB")
+    person.thumbnail((640, 480))
+    frame = Image.new("RGB", (640, 480), (200, 200, 205))
+    frame.paste(person, ((640 - person.width) // 2, 0))
+    y, u, v = (np.asarray(c) for c in frame.convert("YCbCr").split())
+    clip = folder / "person.y4m"
+    with clip.open("wb") as handle:
+        handle.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
+        for _ in range(10):
+            handle.write(b"FRAME\n" + y.tobytes() + u[::2, ::2].tobytes() + v[::2, ::2].tobytes())
+    with served(shop.path, workers=1) as (base, _server), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=[
+            "--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{base}/#/product/{top.id}")
+        page.wait_for_selector("#tryon:not([hidden])")
+        page.click("#live-start")
+        page.wait_for_function("() => window.daogouLive.state.placed >= 3", timeout=120_000)
+        page.evaluate("() => { const s = window.daogouLive.state; s.times.length = 0; s.track.length = 0; s.drawMs.length = 0; }")
+        time.sleep(seconds)
+        times = page.evaluate("() => window.daogouLive.state.times")
+        track = np.array(page.evaluate("() => window.daogouLive.state.track"))
+        draw = page.evaluate("() => window.daogouLive.state.drawMs")
+        browser.close()
+    out = {"frame_ms": pct(times), "placement_and_drawing_ms": pct(draw), "fps_p50": round(1000 / statistics.median(times), 2),
+           "shoulder_jitter_px": round(float(track.std(axis=0).mean()), 2) if len(track) > 1 else None,
+           "frames": len(times), "note": "headless Chromium with software WebGL (SwiftShader) on 2 CPU cores; a phone or laptop GPU is not measured here"}
+    print("browser live try-on", out)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-look", action="store_true", help="leave out the Myntra shop-the-look part")
+    parser.add_argument("--browser-only", action="store_true", help="only the live try-on frame times (merged into the JSON)")
     args = parser.parse_args()
+    if args.browser_only:
+        path = RESULTS / "tryon.json"
+        result = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        result.pop("benchmark", None), result.pop("when", None), result.pop("machine", None)
+        result["browser_live"] = browser_frames()
+        write_result("tryon", result)
+        return
     result: dict[str, object] = {}
     result["eligibility_hm_upper_body"], tops = eligibility(hm_shop("Garment Upper body", "tryon-hm-tops"))
     result["photo_tryon"] = photo_tryon(hm_shop("Garment Upper body", "tryon-hm-tops"), tops)
@@ -198,6 +260,7 @@ def main() -> None:
     result["eligibility_hm_lower_body"], bottoms = eligibility(bottoms_shop)
     result["photo_tryon_lower_body"] = photo_tryon(bottoms_shop, bottoms, full_length=True)
     result["placement_vs_hand_drawn"] = placement()
+    result["browser_live"] = browser_frames()
     if not args.skip_look:
         result["shop_the_look_myntra"] = shop_the_look()
     write_result("tryon", result)

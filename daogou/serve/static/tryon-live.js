@@ -140,7 +140,7 @@ function drawRig(ctx, cutout, rig, warp) {
 }
 
 // -- the camera loop ------------------------------------------------------------------------------------------
-const live = { running: false, frames: 0, times: [], placed: 0, track: [], stream: null, pose: null, rig: null, cutout: null };
+const live = { running: false, frames: 0, times: [], placed: 0, track: [], drawMs: [], stream: null, pose: null, rig: null, cutout: null };
 window.daogouLive = { place, tps, state: live };
 
 function loadScript(src) {
@@ -175,15 +175,18 @@ async function startLive(productId) {
     live.pose = new window.Pose({ locateFile: (file) => `/static/vendor/mediapipe-pose/${file}` });
     live.pose.setOptions({ modelComplexity: 0, smoothLandmarks: true, enableSegmentation: false, selfieMode: false });
   }
-  Object.assign(live, { running: true, frames: 0, times: [], placed: 0, track: [], stream, rig, cutout });
+  Object.assign(live, { running: true, frames: 0, times: [], placed: 0, track: [], drawMs: [], stream, rig, cutout });
   live.pose.onResults((results) => {
     canvas.width = results.image.width; canvas.height = results.image.height;
     ctx.drawImage(results.image, 0, 0);
     const marks = results.poseLandmarks;
     if (marks && marks[L_SHOULDER].visibility >= VISIBLE && marks[R_SHOULDER].visibility >= VISIBLE) {
       const points = marks.map((m) => [m.x * canvas.width, m.y * canvas.height]);
+      const started = performance.now();
       const { src, dst } = place(points, marks.map((m) => m.visibility ?? 0), live.rig);
       drawRig(ctx, live.cutout, live.rig, tps(src, dst));
+      live.drawMs.push(performance.now() - started);  // our share of a frame (the rest is the pose model)
+      if (live.drawMs.length > 300) live.drawMs.shift();
       live.placed++;
       live.track.push([...dst[2], ...dst[3]]);  // where the shoulder seams landed: their jitter on a still person
       if (live.track.length > 300) live.track.shift();
