@@ -250,6 +250,7 @@ def test_api_try_on_and_look(hm_shop: Shop, assets: Path) -> None:
         "not_tryable": (not_top, person, "image/png", 400),
         "corrupt": (tops[0], b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "image/png", 400),
         "not a photo": (tops[0], b"hello", "text/plain", 415),
+        "tiny": (tops[0], _png(Image.new("RGB", (60, 80), (200, 180, 160))), "image/png", 400),
         "too big": (tops[0], b"\xff\xd8" + b"\x00" * 11_000_000, "image/jpeg", 413),
     }
     for name, (pid, data, kind, status) in cases.items():
@@ -261,6 +262,12 @@ def test_api_try_on_and_look(hm_shop: Shop, assets: Path) -> None:
     look = client.post("/api/search/look", data={"k": "4"}, files={"photo": ("me.jpg", (assets / "people" / "2_posture.jpg").read_bytes(), "image/jpeg")})
     body = look.json()
     assert look.status_code == 200 and body["person"] and body["rows"][0]["kind"] == "upper" and body["rows"][0]["hits"][0]["image_url"]
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
 def test_cli_try_on_and_report(hm_shop: Shop, assets: Path, tmp_path: Path) -> None:
