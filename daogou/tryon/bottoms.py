@@ -139,6 +139,7 @@ def place_bottoms(shape: BottomsShape, person: Person) -> Placement:
         return Placement(names, np.array(src, dtype=np.float64), np.array(dst, dtype=np.float64), long_sleeves=False)
     legs = ((shape.hem_left_outer, shape.hem_left_inner, RIGHT_HIP, RIGHT_KNEE, RIGHT_ANKLE, "left"),
             (shape.hem_right_inner, shape.hem_right_outer, LEFT_HIP, LEFT_KNEE, LEFT_ANKLE, "right"))
+    laid = []
     for a, b, hip, knee, ankle, side in legs:
         hem = (np.array(a) + np.array(b)) / 2
         top = (g_l if side == "left" else g_r) * 0.5 + np.array(shape.crotch) * 0.5
@@ -151,8 +152,13 @@ def place_bottoms(shape: BottomsShape, person: Person) -> Placement:
             path.append(path[0] + down * 2 * span)
         target, joints = along(path, length)
         direction = unit(path[min(len(path) - 1, joints + 1)] - path[joints])
-        across = np.array([-direction[1], direction[0]])  # towards the photo's left of a leg going down
         half = scale * float(np.linalg.norm(np.array(b) - np.array(a))) / 2
+        laid.append((a, b, side, hem, top, length, path, target, joints, direction, half))
+    # legs standing close together: the two hems may not cross over each other (the spline would fold the cloth)
+    room = 0.48 * float(np.linalg.norm(laid[0][7] - laid[1][7]))
+    for a, b, side, hem, top, length, path, target, joints, direction, half in laid:
+        half = min(half, room)
+        across = np.array([-direction[1], direction[0]])  # towards the photo's left of a leg going down
         outer, inner = (target + across * half, target - across * half) if side == "left" else (target - across * half, target + across * half)
         names += [f"hem_{side}_outer", f"hem_{side}_inner"]
         src += [a, b] if side == "left" else [b, a]
