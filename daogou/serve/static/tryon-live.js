@@ -140,7 +140,7 @@ function drawRig(ctx, cutout, rig, warp) {
 }
 
 // -- the camera loop ------------------------------------------------------------------------------------------
-const live = { running: false, frames: 0, times: [], placed: 0, track: [], drawMs: [], stream: null, pose: null, rig: null, cutout: null };
+const live = { layer: null, running: false, frames: 0, times: [], placed: 0, track: [], drawMs: [], stream: null, pose: null, rig: null, cutout: null };
 window.daogouLive = { place, tps, state: live };
 
 function loadScript(src) {
@@ -173,7 +173,7 @@ async function startLive(productId) {
   const ctx = canvas.getContext("2d");
   if (!live.pose) {
     live.pose = new window.Pose({ locateFile: (file) => `/static/vendor/mediapipe-pose/${file}` });
-    live.pose.setOptions({ modelComplexity: 0, smoothLandmarks: true, enableSegmentation: false, selfieMode: false });
+    live.pose.setOptions({ modelComplexity: 0, smoothLandmarks: true, enableSegmentation: true, smoothSegmentation: true, selfieMode: false });
   }
   Object.assign(live, { running: true, frames: 0, times: [], placed: 0, track: [], drawMs: [], stream, rig, cutout });
   live.pose.onResults((results) => {
@@ -184,7 +184,17 @@ async function startLive(productId) {
       const points = marks.map((m) => [m.x * canvas.width, m.y * canvas.height]);
       const started = performance.now();
       const { src, dst } = place(points, marks.map((m) => m.visibility ?? 0), live.rig);
-      drawRig(ctx, live.cutout, live.rig, tps(src, dst));
+      // the garment is drawn on its own layer, kept only where the person mask is (as the server clips to it)
+      const layer = live.layer || (live.layer = document.createElement("canvas"));
+      layer.width = canvas.width; layer.height = canvas.height;
+      const lctx = layer.getContext("2d");
+      drawRig(lctx, live.cutout, live.rig, tps(src, dst));
+      if (results.segmentationMask) {
+        lctx.globalCompositeOperation = "destination-in";
+        lctx.drawImage(results.segmentationMask, 0, 0, layer.width, layer.height);
+        lctx.globalCompositeOperation = "source-over";
+      }
+      ctx.drawImage(layer, 0, 0);
       live.drawMs.push(performance.now() - started);  // our share of a frame (the rest is the pose model)
       if (live.drawMs.length > 300) live.drawMs.shift();
       live.placed++;
