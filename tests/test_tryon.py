@@ -374,3 +374,32 @@ def test_previews_match_their_golden_images(assets: Path, finder, name: str) -> 
     diff = np.abs(np.asarray(preview).astype(np.int16) - golden)
     assert diff.mean() <= 1.5, diff.mean()
     assert (diff.max(axis=2) > 24).mean() <= 0.005
+
+
+def test_glasses_sit_on_the_eyes(assets: Path, finder) -> None:  # type: ignore[no-untyped-def]
+    """A drawn pair of sunglasses (two lenses and a bridge on white) lands centred on the eyes, about 2.2 pupil distances
+    wide, turned with the eye line; nothing else in the photo changes."""
+    from PIL import ImageDraw
+
+    from daogou.tryon.fitting import compose
+    from daogou.tryon.person import LEFT_EYE, RIGHT_EYE
+    from daogou.tryon.rig import make_rig
+    from daogou.tryon.stickers import GLASSES_SPAN, place_sticker
+
+    drawing = Image.new("RGB", (400, 200), (250, 250, 250))
+    pen = ImageDraw.Draw(drawing)
+    pen.ellipse((40, 60, 180, 150), fill=(20, 20, 30))
+    pen.ellipse((220, 60, 360, 150), fill=(20, 20, 30))
+    pen.rectangle((175, 80, 225, 90), fill=(20, 20, 30))
+    rig = make_rig(np.asarray(drawing), "glasses")
+    assert rig.kind == "glasses"
+    image = photo(assets / "avatars" / "1.png")
+    who = finder.find(image)
+    fitted = compose(image, who, rig.rgba, place_sticker(rig.shape, who), on_face=True)  # type: ignore[arg-type]
+    ys, xs = np.nonzero(fitted.alpha > 0.5)
+    eyes = (who.point(LEFT_EYE) + who.point(RIGHT_EYE)) / 2
+    pupils = float(np.linalg.norm(who.point(LEFT_EYE) - who.point(RIGHT_EYE)))
+    assert abs(xs.mean() - eyes[0]) < 0.2 * pupils and abs(ys.mean() - eyes[1]) < 0.3 * pupils
+    assert abs((xs.max() - xs.min()) - GLASSES_SPAN * pupils) < 0.3 * pupils
+    assert not (np.any(fitted.image != image, axis=2) & (fitted.alpha == 0)).any()
+    assert fitted.coverage is None

@@ -129,13 +129,14 @@ class Fitted:
     alpha: np.ndarray  # (H, W) 0–1: where the garment is
     spill: float  # share of the garment drawn outside the person's outline (within SPILL_MARGIN of it)
     spill_raw: float  # the same before clipping to the outline: how well the warp itself fits
-    coverage: float  # share of the shoulder–hip quad the garment covers
+    coverage: float | None  # share of the shoulder–hip (or hip–knee) quad the garment covers; None for glasses and hats
 
 
-def compose(photo: np.ndarray, person: Person, rgba: np.ndarray, placement: Placement, lower: bool = False) -> Fitted:
+def compose(photo: np.ndarray, person: Person, rgba: np.ndarray, placement: Placement, lower: bool = False, on_face: bool = False) -> Fitted:
     """Warp the cut-out onto the photo, keep forearms and the face in front, and blend it in.
 
     `lower`: a lower-body garment, whose coverage is measured over the hips-to-knees quad instead of the torso.
+    `on_face`: glasses or a hat, drawn over the face and past the outline (a hat's crown rises above the hair).
     """
     h, w = photo.shape[:2]
     # where the garment lands: the forward map of its outline bounds the work (a garment covers part of a photo)
@@ -152,10 +153,11 @@ def compose(photo: np.ndarray, person: Person, rgba: np.ndarray, placement: Plac
     spill_raw = float(((alpha > 0.5) & ~inside).sum() / garment_area) if garment_area else 0.0
     margin = max(1, int(SPILL_MARGIN * person.shoulder_width))
     allowed = cv2.dilate(inside.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1)))
-    alpha *= allowed.astype(np.float32)
+    if not on_face:
+        alpha *= allowed.astype(np.float32)
     if not placement.long_sleeves:
         alpha *= 1.0 - _forearms(person, h, w)
-    if person.face is not None:
+    if person.face is not None and not on_face:
         x0, y0, x1, y1 = person.face
         alpha[max(0, y0): max(0, y1), max(0, x0): max(0, x1)] = 0.0
     # soften the cut edge by a pixel without letting it grow outwards
@@ -164,7 +166,7 @@ def compose(photo: np.ndarray, person: Person, rgba: np.ndarray, placement: Plac
     image = np.where(alpha[..., None] > 0, np.clip(np.rint(blended), 0, 255).astype(np.uint8), photo)
     drawn = alpha > 0.5
     spill = float((drawn & ~inside).sum() / max(1, drawn.sum()))
-    coverage = legs_coverage(person, alpha) if lower else torso_coverage(person, alpha)
+    coverage = None if on_face else legs_coverage(person, alpha) if lower else torso_coverage(person, alpha)
     return Fitted(image=image, alpha=alpha, spill=spill, spill_raw=spill_raw, coverage=coverage)
 
 

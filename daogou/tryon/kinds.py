@@ -1,7 +1,7 @@
 """Which part of the body a product is worn on, from the catalog's own attributes (any shop's wording).
 
 Why by words: shops name their groups differently (Myntra "Topwear", H&M "Garment Upper body", a Chinese
-shop "上衣"), but try-on eligibility and "shop the look" only need five kinds: upper, lower, full, shoes, bag.
+shop "上衣"), but try-on eligibility and "shop the look" only need a few kinds: upper, lower, full, shoes, bag, glasses, hat.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from daogou.catalog.schema import Product
 
 #: Attribute fields read, broadest first (a category says more reliably what a product is than a free type).
 FIELDS = ("category", "subcategory", "type")
-KINDS = ("upper", "lower", "full", "shoes", "bag")
+KINDS = ("glasses", "hat", "upper", "lower", "full", "shoes", "bag")
 
 _WORDS: dict[str, tuple[str, ...]] = {
+    "glasses": ("sunglasses", "eyewear", "glasses", "spectacles", "眼镜", "墨镜"),
+    "hat": ("headwear", "hat", "cap", "beanie", "帽"),
     "upper": ("topwear", "upper body", "t-shirt", "tshirt", "tee", "shirt", "top", "blouse", "sweater", "sweatshirt",
               "hoodie", "jacket", "cardigan", "blazer", "coat", "kurta", "kurti", "tunic", "polo", "vest top", "jumper",
               "上衣", "t恤", "衬衫", "卫衣", "毛衣", "外套", "夹克", "针织衫"),

@@ -19,9 +19,10 @@ from PIL import Image
 from daogou import atomic
 from daogou.tryon.bottoms import BottomsShape, find_bottoms_shape
 from daogou.tryon.garment import GarmentShape, NotPlaceable, find_shape, garment_mask
+from daogou.tryon.stickers import StickerShape, find_sticker_shape
 
 #: Bump when the recipe changes: old verdicts and cut-outs are then made again.
-RIG_VERSION = 3
+RIG_VERSION = 4
 #: Longest side of a stored cut-out (a person's torso in a 1024-pixel photo is smaller than this).
 RIG_SIDE = 512
 #: Control grid of the in-browser renderer: vertices per row and per column over the cut-out.
@@ -46,11 +47,13 @@ class Rig:
     """Everything a placement needs: the cut-out (H, W, 4) and its landmarks in the cut-out's pixels."""
 
     rgba: np.ndarray
-    shape: GarmentShape | BottomsShape
+    shape: GarmentShape | BottomsShape | StickerShape
     grid: dict[str, object] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
+        if isinstance(self.shape, StickerShape):
+            return self.shape.item
         return "lower" if isinstance(self.shape, BottomsShape) else "upper"
 
     def to_json(self) -> dict[str, object]:
@@ -79,9 +82,16 @@ def control_grid(width: int, height: int, cols: int = GRID_COLS, rows: int = GRI
 
 
 def make_rig(rgb: np.ndarray, kind: str = "upper") -> Rig:
-    """Cut a garment (`kind` "upper" or "lower") out of its product photo and find its landmarks; NotPlaceable says why not."""
+    """Cut an item (`kind` "upper", "lower", "glasses" or "hat") out of its product photo and find its landmarks;
+    NotPlaceable says why not."""
     alpha = garment_mask(rgb)
-    shape: GarmentShape | BottomsShape = find_shape(alpha) if kind == "upper" else find_bottoms_shape(alpha)
+    shape: GarmentShape | BottomsShape | StickerShape
+    if kind == "upper":
+        shape = find_shape(alpha)
+    elif kind == "lower":
+        shape = find_bottoms_shape(alpha)
+    else:
+        shape = find_sticker_shape(alpha, kind)
     # the outline's outermost pixels are half background (a pale fringe on a dark shirt): cut them away
     alpha = cv2.erode(alpha, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
     ys, xs = np.nonzero(alpha)
@@ -127,8 +137,10 @@ class RigCache:
             return None
         rgba = np.asarray(Image.open(png).convert("RGBA"))
         points = {k: tuple(v) for k, v in data["rig"]["points"].items()}
-        shape: GarmentShape | BottomsShape
-        if data["rig"].get("kind") == "lower":
+        shape: GarmentShape | BottomsShape | StickerShape
+        if data["rig"].get("kind") in ("glasses", "hat"):
+            shape = StickerShape(**points, item=data["rig"]["kind"])  # type: ignore[arg-type]
+        elif data["rig"].get("kind") == "lower":
             shape = BottomsShape(**points, legs=data["rig"]["sleeves"])  # type: ignore[arg-type]
         else:
             shape = GarmentShape(**points, sleeves=data["rig"]["sleeves"])  # type: ignore[arg-type]

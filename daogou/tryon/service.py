@@ -30,13 +30,14 @@ from daogou.tryon.look import Look, Region, find_regions
 from daogou.tryon.person import PersonFinder
 from daogou.tryon.refusals import NotTryable, PhotoRefused
 from daogou.tryon.rig import Rig, RigCache, Verdict, make_rig
+from daogou.tryon.stickers import StickerShape, place_sticker
 
 #: The label drawn on every preview: it is a sketch of the fit, not a photo of the shopper in the product.
 PREVIEW_LABEL = "试穿预览 · try-on preview"
 #: A look region whose short side is under this many pixels (half the photo encoder's 224) is not searched alone.
 MIN_CROP_SIDE = 112
 #: Kinds that have a placement today.
-PLACEABLE = {"upper", "lower"}
+PLACEABLE = {"upper", "lower", "glasses", "hat"}
 
 
 @dataclass
@@ -96,7 +97,7 @@ class TryOn:
         kind = kind_of(product)
         if kind not in PLACEABLE:
             what = kind or "not a garment"
-            return Verdict(False, f"try-on covers tops, trousers and skirts for now (this is {what})", kind), None
+            return Verdict(False, f"try-on covers tops, trousers, skirts, glasses and hats for now (this is {what})", kind), None
         if not product.image_hash or not product.image_path:
             return Verdict(False, "the product has no photo", kind), None
         cached = self.cache.get(product.image_hash)
@@ -172,9 +173,15 @@ class TryOn:
         stages["pose"] = _ms(t)
         t = time.perf_counter()
         lower = isinstance(rig.shape, BottomsShape)
-        placement = place_bottoms(rig.shape, person) if isinstance(rig.shape, BottomsShape) else place(rig.shape, person)
+        on_face = isinstance(rig.shape, StickerShape)
+        if isinstance(rig.shape, StickerShape):
+            placement = place_sticker(rig.shape, person)
+        elif isinstance(rig.shape, BottomsShape):
+            placement = place_bottoms(rig.shape, person)
+        else:
+            placement = place(rig.shape, person)
         try:
-            fitted = compose(rgb, person, rig.rgba, placement, lower=lower)
+            fitted = compose(rgb, person, rig.rgba, placement, lower=lower, on_face=on_face)
         except ValueError as exc:  # a pose whose landmarks collapse onto each other cannot carry a garment
             raise PhotoRefused("pose_unusable", "the body's landmarks are too close together to place the garment: use a photo taken from further away, facing the camera") from exc
         stages["warp_composite"] = _ms(t)
@@ -183,7 +190,9 @@ class TryOn:
         Image.fromarray(fitted.image).save(out, format="PNG", compress_level=1)  # level 6 took 250–330 ms a photo
         stages["encode"] = _ms(t)
         stages["total"] = _ms(started)
-        checks = {"spill": round(fitted.spill, 4), "spill_raw": round(fitted.spill_raw, 4), ("legs_coverage" if lower else "torso_coverage"): round(fitted.coverage, 4)}
+        checks = {"spill": round(fitted.spill, 4), "spill_raw": round(fitted.spill_raw, 4)}
+        if fitted.coverage is not None:
+            checks["legs_coverage" if lower else "torso_coverage"] = round(fitted.coverage, 4)
         return TryOnResult(png=out.getvalue(), product_id=product.id, stages_ms=stages, checks=checks)
 
     def look(self, photo: ImageSource) -> Look:
