@@ -33,7 +33,7 @@ from daogou.catalog.schema import Product  # noqa: E402
 from daogou.search.inputs import load_image  # noqa: E402
 from daogou.shop import Shop  # noqa: E402
 from daogou.tryon import PhotoRefused  # noqa: E402
-from daogou.tryon.kinds import kind_filters, kind_of  # noqa: E402
+from daogou.tryon.kinds import kind_filters, kind_of, tryon_kind  # noqa: E402
 from daogou.tryon.service import PLACEABLE  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -72,7 +72,7 @@ def hm_shop(group: str, name: str, n: int = 300) -> Shop:
 
 def eligibility(shop: Shop) -> tuple[dict[str, object], list[Product]]:
     started = time.perf_counter()
-    products = [p for p in shop.store.iter_products() if kind_of(p) in PLACEABLE]
+    products = [p for p in shop.store.iter_products() if tryon_kind(p) in PLACEABLE]
     verdicts = {p.id: shop.tryon.verdict(p) for p in products}
     seconds = time.perf_counter() - started
     report = shop.tryon.report(products)
@@ -261,6 +261,9 @@ def main() -> None:
     result["eligibility_hm_lower_body"], bottoms = eligibility(bottoms_shop)
     result["photo_tryon_lower_body"] = photo_tryon(bottoms_shop, bottoms, full_length=True)
     result["eligibility_hm_accessories"], _ = eligibility(hm_shop("Accessories", "tryon-hm-accessories", n=1200))
+    dresses_shop = hm_shop("Garment Full body", "tryon-hm-dresses")
+    result["eligibility_hm_full_body"], dresses = eligibility(dresses_shop)
+    result["photo_tryon_dresses"] = photo_tryon(dresses_shop, dresses, full_length=True)
     result["placement_vs_hand_drawn"] = placement()
     result["browser_live"] = browser_frames()
     if not args.skip_look:

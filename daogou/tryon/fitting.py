@@ -15,11 +15,13 @@ import numpy as np
 
 from daogou.tryon.garment import GarmentShape
 from daogou.tryon.person import (
+    LEFT_ANKLE,
     LEFT_ELBOW,
     LEFT_HIP,
     LEFT_KNEE,
     LEFT_SHOULDER,
     LEFT_WRIST,
+    RIGHT_ANKLE,
     RIGHT_ELBOW,
     RIGHT_HIP,
     RIGHT_KNEE,
@@ -127,7 +129,8 @@ class Fitted:
 
     image: np.ndarray  # (H, W, 3) uint8
     alpha: np.ndarray  # (H, W) 0–1: where the garment is
-    spill: float  # share of the garment drawn outside the person's outline (within SPILL_MARGIN of it)
+    spill: float  # share of the garment drawn outside the person's outline (the gap between the legs counts as inside
+    # for what hangs across it: dresses, long coats), within SPILL_MARGIN of it
     spill_raw: float  # the same before clipping to the outline: how well the warp itself fits
     coverage: float | None  # share of the shoulder–hip (or hip–knee) quad the garment covers; None for glasses and hats
 
@@ -149,6 +152,13 @@ def compose(photo: np.ndarray, person: Person, rgba: np.ndarray, placement: Plac
     warped = warp_image(rgba, placement.garment, placement.body, (w, h), box)
     alpha = warped[..., 3].astype(np.float32) / 255.0
     inside = person.mask > 0.5
+    if not lower and person.seen(LEFT_HIP, RIGHT_HIP, LEFT_KNEE, RIGHT_KNEE):
+        # a dress or a long coat hangs across the gap between the legs: the outline there is not the garment's limit
+        legs = [person.point(RIGHT_HIP), person.point(LEFT_HIP), person.point(LEFT_KNEE)]
+        legs += [person.point(i) for i in (LEFT_ANKLE, RIGHT_ANKLE) if person.seen(i)] + [person.point(RIGHT_KNEE)]
+        gap = np.zeros(inside.shape, np.uint8)
+        cv2.fillPoly(gap, [np.array(legs, dtype=np.int32)], 1)
+        inside = inside | gap.astype(bool)
     garment_area = float((alpha > 0.5).sum())
     spill_raw = float(((alpha > 0.5) & ~inside).sum() / garment_area) if garment_area else 0.0
     margin = max(1, int(SPILL_MARGIN * person.shoulder_width))

@@ -115,13 +115,14 @@ def _run_around(row: np.ndarray, x: int) -> tuple[int, int] | None:
     return left, right
 
 
-def find_shape(alpha: np.ndarray) -> GarmentShape:
+def find_shape(alpha: np.ndarray, max_aspect: float = 2.6) -> GarmentShape:
     """Landmarks of a front-view top from its alpha mask; raises NotPlaceable with the reason when they are not there.
 
     Two outlines are told apart. "spread": the sleeves stand out sideways (T-shirts, shirts laid flat), so the
     body's side lines step outwards at the armpits and each sleeve is placed along its arm. "hanging": the
     sleeves lie along the body (most flat-lays of sweaters and jackets), the armpits are hidden, and the
     outline is placed as one piece from its shoulders and hem, which suits a shopper standing arms down.
+    `max_aspect`: the tallest outline accepted, in widths (a top 2.6; a maxi dress is longer).
     """
     mask = alpha > 127
     ys, xs = np.nonzero(mask)
@@ -132,8 +133,8 @@ def find_shape(alpha: np.ndarray) -> GarmentShape:
         raise NotPlaceable("the garment is cut off by the photo's edge")
     if height < 0.5 * width:
         raise NotPlaceable("the outline is much wider than tall (folded or photographed from the side)")
-    if height > 2.6 * width:
-        raise NotPlaceable("the outline is too narrow for a top seen from the front")
+    if height > max_aspect * width:
+        raise NotPlaceable("the outline is too narrow for a garment seen from the front")
     centre = int(round(np.median(xs[ys > top + 0.5 * height])))  # the body's centre line, from its lower half
     runs: dict[int, tuple[int, int]] = {}
     for y in range(top, bottom + 1):

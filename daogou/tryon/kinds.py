@@ -79,3 +79,12 @@ def kind_filters(catalog_values: Callable[[str], dict[str, int]]) -> dict[str, d
             if kind not in best or covered > best[kind][0]:
                 best[kind] = (covered, name, sorted(v for v, _ in values))
     return {kind: {name: values} for kind, (_, name, values) in best.items()}
+
+
+def tryon_kind(product: Product) -> str | None:
+    """The kind a try-on places: as `kind_of`, except that a full-body piece named a dress is "dress" (hung from the
+    shoulders like a long top), while jumpsuits and dungarees stay "full" (two legs: not placed yet)."""
+    kind = kind_of(product)
+    if kind == "full" and any(_has(product.attributes.get(f, "").lower(), w) for f in FIELDS for w in ("dress", "连衣裙")):
+        return "dress"
+    return kind

@@ -82,12 +82,12 @@ def control_grid(width: int, height: int, cols: int = GRID_COLS, rows: int = GRI
 
 
 def make_rig(rgb: np.ndarray, kind: str = "upper") -> Rig:
-    """Cut an item (`kind` "upper", "lower", "glasses" or "hat") out of its product photo and find its landmarks;
+    """Cut an item (`kind` "upper", "dress", "lower", "glasses" or "hat") out of its product photo and find its landmarks;
     NotPlaceable says why not."""
     alpha = garment_mask(rgb)
     shape: GarmentShape | BottomsShape | StickerShape
-    if kind == "upper":
-        shape = find_shape(alpha)
+    if kind in ("upper", "dress"):
+        shape = find_shape(alpha, max_aspect=2.6 if kind == "upper" else 4.0)
     elif kind == "lower":
         shape = find_bottoms_shape(alpha)
     else:

@@ -25,7 +25,7 @@ from daogou.search.results import Hit, SearchResult
 from daogou.tryon.bottoms import BottomsShape, place_bottoms
 from daogou.tryon.fitting import compose, place
 from daogou.tryon.garment import NotPlaceable
-from daogou.tryon.kinds import kind_of
+from daogou.tryon.kinds import tryon_kind
 from daogou.tryon.look import Look, Region, find_regions
 from daogou.tryon.person import PersonFinder
 from daogou.tryon.refusals import NotTryable, PhotoRefused
@@ -37,7 +37,7 @@ PREVIEW_LABEL = "试穿预览 · try-on preview"
 #: A look region whose short side is under this many pixels (half the photo encoder's 224) is not searched alone.
 MIN_CROP_SIDE = 112
 #: Kinds that have a placement today.
-PLACEABLE = {"upper", "lower", "glasses", "hat"}
+PLACEABLE = {"upper", "dress", "lower", "glasses", "hat"}
 
 
 @dataclass
@@ -94,10 +94,10 @@ class TryOn:
         return self._rig(product)[0]
 
     def _rig(self, product: Product) -> tuple[Verdict, Rig | None]:
-        kind = kind_of(product)
+        kind = tryon_kind(product)
         if kind not in PLACEABLE:
             what = kind or "not a garment"
-            return Verdict(False, f"try-on covers tops, trousers, skirts, glasses and hats for now (this is {what})", kind), None
+            return Verdict(False, f"try-on covers tops, dresses, trousers, skirts, glasses and hats for now (this is {what})", kind), None
         if not product.image_hash or not product.image_path:
             return Verdict(False, "the product has no photo", kind), None
         cached = self.cache.get(product.image_hash)
@@ -119,7 +119,7 @@ class TryOn:
         if found is not None and found[1][11] > 0.5 and found[1][12] > 0.5:
             return Verdict(False, "the photo shows the garment worn by a model; try-on needs a flat product shot", kind), None
         try:
-            rig = make_rig(rgb, kind)
+            rig = make_rig(rgb, kind)  # a dress hangs from the shoulders like a long top
         except NotPlaceable as exc:
             return Verdict(False, str(exc), kind), None
         return Verdict(True, "", kind, rig.shape.sleeves), rig
@@ -133,7 +133,7 @@ class TryOn:
 
     def prepare(self, products: Iterable[Product], show_progress: bool = False) -> Counter[str]:
         """Make the verdict and rig of every top not yet cached (index time); counts of eligible and not."""
-        tops = [p for p in products if kind_of(p) in PLACEABLE]
+        tops = [p for p in products if tryon_kind(p) in PLACEABLE]
         outcome: Counter[str] = Counter()
         for product in track(tops, description="try-on rigs", disable=not show_progress or not tops, transient=True):
             outcome["eligible" if self.verdict(product).eligible else "ineligible"] += 1
@@ -143,7 +143,7 @@ class TryOn:
         """Eligibility by product type: counts and the reasons of refusals, most common first."""
         by_type: dict[str, Counter[str]] = defaultdict(Counter)
         for product in products:
-            if kind_of(product) not in PLACEABLE:
+            if tryon_kind(product) not in PLACEABLE:
                 continue
             verdict = self.verdict(product)
             kind = product.attributes.get("type") or product.attributes.get("subcategory") or "?"

@@ -37,7 +37,7 @@ async function checkTryOn() {
     const verdict = await response.json();
     if (tryon.product === id && verdict.eligible) {
       $("tryon-label").textContent = tt("button");
-      $("live-start").hidden = verdict.kind !== "upper";  // the in-browser placement covers tops so far
+      $("live-start").hidden = !["upper", "dress"].includes(verdict.kind);  // the in-browser placement covers what hangs from the shoulders
       box.hidden = false;
     }
   } catch (error) { box.hidden = true; }
