@@ -79,7 +79,20 @@ def test_an_outline_that_is_not_a_top_is_refused_with_a_reason() -> None:
         find_shape(wide)
     noise = np.random.default_rng(0).integers(0, 255, size=(200, 200, 3), dtype=np.uint8)
     with pytest.raises(NotPlaceable, match="background is not plain"):
-        garment_mask(noise)
+        garment_mask(noise, salient=False)
+
+
+def test_busy_background_falls_back_to_the_salient_cut_out() -> None:
+    """A garment on a textured floor: the threshold refuses it, the U^2-Net-p fallback cuts it out."""
+    from daogou.tryon.garment import garment_mask
+
+    rng = np.random.default_rng(0)
+    image = (rng.normal(0, 25, (400, 400, 1)) + np.array([150, 110, 70])).clip(0, 255).astype(np.uint8)
+    image[80:330, 120:280] = (40, 60, 160)
+    truth = np.zeros((400, 400), bool)
+    truth[80:330, 120:280] = True
+    got = garment_mask(image) > 127
+    assert (got & truth).sum() / (got | truth).sum() >= 0.9
 
 
 # -- a preview on real people -------------------------------------------------------------------------

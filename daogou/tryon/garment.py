@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from daogou.tryon.cutout import salient_mask
+
 #: Colour distance (Lab, 0–255 scale) from the background above which a pixel is garment.
 BACKGROUND_DISTANCE = 14.0
 MIN_DISTANCE = 6.0
@@ -57,12 +59,13 @@ class NotPlaceable(ValueError):
     """The photo's outline is not a front view of a garment we can place; the message says why."""
 
 
-def garment_mask(rgb: np.ndarray) -> np.ndarray:
-    """Alpha (0–255) of the garment in a product shot on a plain background.
+def garment_mask(rgb: np.ndarray, salient: bool = True) -> np.ndarray:
+    """Alpha (0–255) of the garment in a product shot.
 
-    The background colour is the median of the photo's border; pixels far from it in Lab are garment; holes inside
-    the garment (a white print on a white shirt) are filled, and only the largest piece is kept (labels, shadows
-    of hangers and stray specks go). Raises NotPlaceable when the background is not plain (a scene, a model, a collage).
+    On a plain background (the usual studio shot) the background colour is the median of the photo's border and
+    pixels far from it in Lab are garment. On a busy one, `salient` lets the U^2-Net-p cut-out (tryon/cutout.py)
+    try instead; without it that raises NotPlaceable. Then specks inside the garment are filled and only the
+    largest piece is kept (labels, shadows of hangers and stray specks go).
     """
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
     h, w = lab.shape[:2]
@@ -71,11 +74,14 @@ def garment_mask(rgb: np.ndarray) -> np.ndarray:
     background = np.median(border, axis=0)
     spread = float(np.sqrt(((border - background) ** 2).sum(axis=1)).mean())
     if spread > PLAIN_BORDER_STD:
-        raise NotPlaceable("the background is not plain (a scene or a model photo): take a flat shot on a plain background")
-    distance = np.sqrt(((lab - background) ** 2).sum(axis=2))
-    # a smooth studio background lets a white shirt on light grey through; a noisy one needs a wider margin
-    threshold = float(np.clip(4.0 * spread + 4.0, MIN_DISTANCE, BACKGROUND_DISTANCE))
-    mask = (distance > threshold).astype(np.uint8)
+        if not salient:
+            raise NotPlaceable("the background is not plain (a scene or a model photo): take a flat shot on a plain background")
+        mask = (salient_mask(rgb) > 0.5).astype(np.uint8)  # the network's cut-out, then the same clean-up
+    else:
+        distance = np.sqrt(((lab - background) ** 2).sum(axis=2))
+        # a smooth studio background lets a white shirt on light grey through; a noisy one needs a wider margin
+        threshold = float(np.clip(4.0 * spread + 4.0, MIN_DISTANCE, BACKGROUND_DISTANCE))
+        mask = (distance > threshold).astype(np.uint8)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
