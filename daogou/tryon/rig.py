@@ -22,7 +22,7 @@ from daogou.tryon.garment import GarmentShape, NotPlaceable, find_shape, garment
 from daogou.tryon.stickers import StickerShape, find_sticker_shape
 
 #: Bump when the recipe changes: old verdicts and cut-outs are then made again.
-RIG_VERSION = 4
+RIG_VERSION = 5
 #: Longest side of a stored cut-out (a person's torso in a 1024-pixel photo is smaller than this).
 RIG_SIDE = 512
 #: Control grid of the in-browser renderer: vertices per row and per column over the cut-out.
