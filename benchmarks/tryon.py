@@ -168,7 +168,7 @@ def shop_the_look(samples: int = 150, seed: int = 7) -> dict[str, object]:
                 break
             continue
         started = time.perf_counter()
-        found = shop.tryon.shop_the_look(load_image(product.image_path), lambda crop, wanted, n: searcher.search(image=crop, k=n + 1, filters=wanted), filters, 10)
+        found = shop.tryon.shop_the_look(load_image(product.image_path), searcher, 11)  # 11: the product itself is left out below
         timing.append((time.perf_counter() - started) * 1000)
         row = next((r for r in found.rows if r.region.kind == kind), None)
         if not found.look.person or row is None:
@@ -198,10 +198,9 @@ def browser_frames(seconds: float = 20.0) -> dict[str, object]:
 
     import numpy as np
     import openvto
+    from common import served
     from PIL import Image
     from playwright.sync_api import sync_playwright
-
-    from common import served
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:

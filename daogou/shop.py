@@ -28,13 +28,7 @@ from daogou.catalog.schema import Product
 from daogou.catalog.store import CatalogStore
 from daogou.classifying import train_classification
 from daogou.config import CONFIG_NAME, Settings, load_settings
-from daogou.errors import (
-    DaogouError,
-    ImportFailed,
-    ModelUnavailable,
-    ShopNotFound,
-    UnknownProduct,
-)
+from daogou.errors import DaogouError, ImportFailed, ShopNotFound, UnknownProduct
 from daogou.index.builder import GenerationBuilder
 from daogou.index.generations import Generations
 from daogou.models.align import AlignmentHeads
@@ -51,9 +45,8 @@ from daogou.search.showcase import FrontPage, Showcase
 from daogou.speech import VoiceService, WhisperRecognizer
 from daogou.speech.vocabulary import CatalogWords
 from daogou.training import TrainReport, train_alignment, train_attribute
-from daogou.tryon import EXTRA_HINT
 from daogou.tryon import installed as tryon_installed
-from daogou.tryon.kinds import kind_filters
+from daogou.tryon import service as tryon_service
 from daogou.understand.review_service import ReviewService
 from daogou.understand.reviews import ReviewSummary
 
@@ -94,7 +87,7 @@ class IndexReport:
     indexed: dict[str, int]
     failures: list[tuple[str, str]]
     seconds: float
-    #: try-on verdicts of the catalog's tops (eligible / ineligible); empty without the [tryon] extra
+    #: try-on verdicts of the catalog's wearable products (eligible / ineligible); empty without the [tryon] extra
     tryon: dict[str, int] = field(default_factory=dict)
 
 
@@ -381,20 +374,12 @@ class Shop:
     def tryon(self) -> TryOn:
         """Try-on previews, product rigs and their verdicts (daogou/tryon/); needs the [tryon] extra."""
         if self._tryon is None:
-            if not tryon_installed():
-                raise ModelUnavailable(EXTRA_HINT)
-            from daogou.tryon.service import (
-                TryOn,  # mediapipe and OpenCV load only when person photos are used
-            )
-
-            self._tryon = TryOn(self.path / "tryon", lambda product: product.image_path or None)
+            self._tryon = tryon_service(self.path / "tryon", lambda product: product.image_path or None)
         return self._tryon
 
     def shop_the_look(self, photo: ImageSource, k: int = 10) -> LookResult:
         """One row of products per thing the person in `photo` wears, each filtered to its kind."""
-        searcher = self.searcher
-        return self.tryon.shop_the_look(photo, lambda crop, wanted, n: searcher.search(image=crop, k=n, filters=wanted),
-                                        kind_filters(searcher.attributes.catalog_values), k)
+        return self.tryon.shop_the_look(photo, self.searcher, k)
 
     # -- behaviour and recommendations --------------------------------------------------------------
 

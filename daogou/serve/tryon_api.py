@@ -46,7 +46,7 @@ def tryon_router(shop: Shop, read_upload: Callable[[UploadFile], bytes], hit_jso
                 responses={200: {"content": {"image/png": {}}, "description": "the garment cut out of its photo"}})
     def cutout(product_id: str) -> Response:
         """The garment alone on a transparent background (RGBA PNG), the rig's picture."""
-        png = shop.tryon.rig(shop.product(product_id)).png()
+        png = shop.tryon.cutout_png(shop.product(product_id))
         return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=86400"})
 
     @router.post("/api/tryon", response_class=Response,

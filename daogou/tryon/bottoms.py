@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from daogou.tryon.fitting import Placement, along, unit
-from daogou.tryon.garment import NotPlaceable
+from daogou.tryon.garment import Landmarks, NotPlaceable
 from daogou.tryon.person import (
     LEFT_ANKLE,
     LEFT_HIP,
@@ -31,7 +31,7 @@ WAIST_UP = 0.35
 
 
 @dataclass
-class BottomsShape:
+class BottomsShape(Landmarks):
     """Landmarks of a lower-body garment in its photo, (x, y) pixels; "left" is the photo's left."""
 
     waist_left: tuple[float, float]
@@ -42,11 +42,6 @@ class BottomsShape:
     hem_right_inner: tuple[float, float]
     hem_right_outer: tuple[float, float]
     legs: str = "two"  # "two" (trousers, shorts) or "skirt"
-
-    def points(self) -> dict[str, tuple[float, float]]:
-        return {"waist_left": self.waist_left, "waist_right": self.waist_right, "crotch": self.crotch,
-                "hem_left_outer": self.hem_left_outer, "hem_left_inner": self.hem_left_inner,
-                "hem_right_inner": self.hem_right_inner, "hem_right_outer": self.hem_right_outer}
 
     @property
     def sleeves(self) -> str:  # the verdict's shape word, as for tops

@@ -9,12 +9,12 @@ so `daogou tryon --report` can tell a shop which photos to retake.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import cv2
 import numpy as np
 
-from daogou.tryon.cutout import salient_mask
+from daogou.tryon.cutout import model_path, salient_mask
 
 #: Colour distance (Lab, 0–255 scale) from the background above which a pixel is garment.
 BACKGROUND_DISTANCE = 14.0
@@ -25,8 +25,17 @@ PLAIN_BORDER_STD = 9.0
 ARMPIT_JUMP = 0.06
 
 
+class Landmarks:
+    """What every garment shape shares: each of its (x, y) fields is a named landmark (unset ones are None)."""
+
+    def points(self) -> dict[str, tuple[float, float]]:
+        """Every landmark that was found, by name, in field order (the rig JSON and the placements read these)."""
+        found = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        return {name: value for name, value in found.items() if isinstance(value, tuple) and len(value) == 2}
+
+
 @dataclass
-class GarmentShape:
+class GarmentShape(Landmarks):
     """Where a top's landmarks are in its photo, in pixels (x, y); "left" means the photo's left."""
 
     neck_left: tuple[float, float]
@@ -42,18 +51,6 @@ class GarmentShape:
     sleeves: str = "none"  # "spread", "hanging" or "none"
     extra: dict[str, float] = field(default_factory=dict)
 
-    def points(self) -> dict[str, tuple[float, float]]:
-        """Every landmark by name (cuffs only where the garment has sleeves)."""
-        named = {
-            "neck_left": self.neck_left, "neck_right": self.neck_right,
-            "shoulder_left": self.shoulder_left, "shoulder_right": self.shoulder_right,
-            "armpit_left": self.armpit_left, "armpit_right": self.armpit_right,
-            "hem_left": self.hem_left, "hem_right": self.hem_right,
-        }
-        if self.cuff_left is not None and self.cuff_right is not None:
-            named["cuff_left"], named["cuff_right"] = self.cuff_left, self.cuff_right
-        return named
-
 
 class NotPlaceable(ValueError):
     """The photo's outline is not a front view of a garment we can place; the message says why."""
@@ -64,7 +61,7 @@ def garment_mask(rgb: np.ndarray, salient: bool = True) -> np.ndarray:
 
     On a plain background (the usual studio shot) the background colour is the median of the photo's border and
     pixels far from it in Lab are garment. On a busy one, `salient` lets the U^2-Net-p cut-out (tryon/cutout.py)
-    try instead; without it that raises NotPlaceable. Then specks inside the garment are filled and only the
+    try instead, where its model is installed; otherwise that raises NotPlaceable. Then specks inside the garment are filled and only the
     largest piece is kept (labels, shadows of hangers and stray specks go).
     """
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
@@ -74,7 +71,7 @@ def garment_mask(rgb: np.ndarray, salient: bool = True) -> np.ndarray:
     background = np.median(border, axis=0)
     spread = float(np.sqrt(((border - background) ** 2).sum(axis=1)).mean())
     if spread > PLAIN_BORDER_STD:
-        if not salient:
+        if not salient or model_path() is None:
             raise NotPlaceable("the background is not plain (a scene or a model photo): take a flat shot on a plain background")
         mask = (salient_mask(rgb) > 0.5).astype(np.uint8)  # the network's cut-out, then the same clean-up
     else:

@@ -27,7 +27,7 @@ from daogou.tryon.person import (
     RIGHT_HIP,
     RIGHT_KNEE,
     RIGHT_SHOULDER,
-    VISIBLE,
+    Person,
     PersonFinder,
 )
 
@@ -71,14 +71,12 @@ def find_regions(image: Image.Image, finder: PersonFinder) -> Look:
     whole = Look([Region("whole", (0, 0, w, h), image)], person=False, width=w, height=h)
     if found is None:
         return whole
-    points, visibility, _, _ = found
-
-    def seen(*index: int) -> bool:
-        return bool(all(visibility[i] >= VISIBLE for i in index))
-
+    points, visibility, mask, _ = found
+    person = Person(points=points, visibility=visibility, mask=mask, face=None)
+    seen = person.seen
     if not seen(LEFT_SHOULDER, RIGHT_SHOULDER):
         return whole
-    span = float(np.linalg.norm(points[LEFT_SHOULDER] - points[RIGHT_SHOULDER]))
+    span = person.shoulder_width
     boxes: list[tuple[str, tuple[int, int, int, int]]] = []
     upper = [LEFT_SHOULDER, RIGHT_SHOULDER] + [i for i in (LEFT_ELBOW, RIGHT_ELBOW, LEFT_HIP, RIGHT_HIP) if seen(i)]
     bottom_pad = 0.15 * span if seen(LEFT_HIP, RIGHT_HIP) else 1.2 * span

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -104,12 +104,7 @@ def make_rig(rgb: np.ndarray, kind: str = "upper") -> Rig:
         size = (max(1, round(rgba.shape[1] * scale)), max(1, round(rgba.shape[0] * scale)))
         rgba = np.asarray(Image.fromarray(rgba, "RGBA").resize(size, Image.Resampling.LANCZOS))
 
-    def move(value: object) -> object:
-        if isinstance(value, tuple) and len(value) == 2:  # a landmark; words and the extra measures stay as they are
-            return ((value[0] - x0) * scale, (value[1] - y0) * scale)
-        return value
-
-    moved = replace(shape, **{f.name: move(getattr(shape, f.name)) for f in fields(shape)})
+    moved = replace(shape, **{name: ((x - x0) * scale, (y - y0) * scale) for name, (x, y) in shape.points().items()})
     return Rig(rgba=rgba, shape=moved, grid=control_grid(rgba.shape[1], rgba.shape[0]))
 
 
@@ -121,6 +116,18 @@ class RigCache:
 
     def _stem(self, image_hash: str) -> Path:
         return self.folder / f"{image_hash[:40]}-v{RIG_VERSION}"
+
+    def verdict(self, image_hash: str) -> Verdict | None:
+        """The stored verdict alone (one small JSON read), or None when it was never made."""
+        meta = self._stem(image_hash).with_suffix(".json")
+        if not meta.exists():
+            return None
+        return Verdict(**json.loads(meta.read_text(encoding="utf-8"))["verdict"])
+
+    def png(self, image_hash: str) -> bytes | None:
+        """The stored cut-out's PNG bytes, or None."""
+        path = self._stem(image_hash).with_suffix(".png")
+        return path.read_bytes() if path.exists() else None
 
     def get(self, image_hash: str) -> tuple[Verdict, Rig | None] | None:
         """The stored verdict and rig of a photo, or None when it was never made (or by an older recipe)."""

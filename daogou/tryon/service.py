@@ -20,14 +20,15 @@ from rich.progress import track
 
 from daogou.catalog.schema import Product
 from daogou.errors import BadQuery
+from daogou.search.engine import Searcher
 from daogou.search.inputs import ImageSource, load_image
 from daogou.search.results import Hit, SearchResult
 from daogou.tryon.bottoms import BottomsShape, place_bottoms
 from daogou.tryon.fitting import compose, place
 from daogou.tryon.garment import NotPlaceable
-from daogou.tryon.kinds import tryon_kind
+from daogou.tryon.kinds import kind_filters, tryon_kind
 from daogou.tryon.look import Look, Region, find_regions
-from daogou.tryon.person import PersonFinder
+from daogou.tryon.person import LEFT_SHOULDER, RIGHT_SHOULDER, VISIBLE, PersonFinder
 from daogou.tryon.refusals import NotTryable, PhotoRefused
 from daogou.tryon.rig import Rig, RigCache, Verdict, make_rig
 from daogou.tryon.stickers import StickerShape, place_sticker
@@ -49,10 +50,6 @@ class TryOnResult:
     stages_ms: dict[str, float] = field(default_factory=dict)
     checks: dict[str, float] = field(default_factory=dict)
     label: str = PREVIEW_LABEL
-
-
-#: A photo search: (picture, filters or None, k) → result (the shop passes its searcher's).
-PhotoSearch = Callable[[Image.Image, "dict[str, list[str]] | None", int], SearchResult]
 
 
 @dataclass
@@ -90,16 +87,28 @@ class TryOn:
     # -- products -----------------------------------------------------------------------------------
 
     def verdict(self, product: Product) -> Verdict:
-        """Can this product be tried on? Made from its photo once, then read from the cache."""
-        return self._rig(product)[0]
+        """Can this product be tried on? Made from its photo once, then read from the cache (the verdict alone: a
+        product page or a report does not decode the cut-out)."""
+        _, refused = self._screen(product)
+        if refused is not None:
+            return refused
+        cached = self.cache.verdict(product.image_hash)
+        return cached if cached is not None else self._rig(product)[0]
+
+    def _screen(self, product: Product) -> tuple[str, Verdict | None]:
+        """The product's try-on kind, and the refusal that needs no photo (not a placeable kind, no photo) or None."""
+        kind = tryon_kind(product)
+        if kind is None or kind not in PLACEABLE:
+            what = kind or "not a garment"
+            return what, Verdict(False, f"try-on covers tops, dresses, trousers, skirts, glasses and hats for now (this is {what})", kind)
+        if not product.image_hash or not product.image_path:
+            return kind, Verdict(False, "the product has no photo", kind)
+        return kind, None
 
     def _rig(self, product: Product) -> tuple[Verdict, Rig | None]:
-        kind = tryon_kind(product)
-        if kind not in PLACEABLE:
-            what = kind or "not a garment"
-            return Verdict(False, f"try-on covers tops, dresses, trousers, skirts, glasses and hats for now (this is {what})", kind), None
-        if not product.image_hash or not product.image_path:
-            return Verdict(False, "the product has no photo", kind), None
+        kind, refused = self._screen(product)
+        if refused is not None:
+            return refused, None
         cached = self.cache.get(product.image_hash)
         if cached is not None:
             return cached
@@ -116,7 +125,7 @@ class TryOn:
         except BadQuery as exc:
             return Verdict(False, f"the product's photo cannot be read ({exc})", kind), None
         found = self.finder.landmarks(rgb)
-        if found is not None and found[1][11] > 0.5 and found[1][12] > 0.5:
+        if found is not None and found[1][LEFT_SHOULDER] >= VISIBLE and found[1][RIGHT_SHOULDER] >= VISIBLE:
             return Verdict(False, "the photo shows the garment worn by a model; try-on needs a flat product shot", kind), None
         try:
             rig = make_rig(rgb, kind)  # a dress hangs from the shoulders like a long top
@@ -131,11 +140,16 @@ class TryOn:
             raise NotTryable(f"{product.id} cannot be tried on: {verdict.reason}")
         return rig
 
+    def cutout_png(self, product: Product) -> bytes:
+        """The rig's cut-out as stored (PNG bytes): served as it is, not decoded and encoded again."""
+        stored = self.cache.png(product.image_hash) if self.verdict(product).eligible else None
+        return stored if stored is not None else self.rig(product).png()
+
     def prepare(self, products: Iterable[Product], show_progress: bool = False) -> Counter[str]:
-        """Make the verdict and rig of every top not yet cached (index time); counts of eligible and not."""
-        tops = [p for p in products if tryon_kind(p) in PLACEABLE]
+        """Make the verdict and rig of every wearable product not yet cached (index time); counts of eligible and not."""
+        wearable = [p for p in products if tryon_kind(p) in PLACEABLE]
         outcome: Counter[str] = Counter()
-        for product in track(tops, description="try-on rigs", disable=not show_progress or not tops, transient=True):
+        for product in track(wearable, description="try-on rigs", disable=not show_progress or not wearable, transient=True):
             outcome["eligible" if self.verdict(product).eligible else "ineligible"] += 1
         return outcome
 
@@ -195,23 +209,20 @@ class TryOn:
             checks["legs_coverage" if lower else "torso_coverage"] = round(fitted.coverage, 4)
         return TryOnResult(png=out.getvalue(), product_id=product.id, stages_ms=stages, checks=checks)
 
-    def look(self, photo: ImageSource) -> Look:
-        """The regions of what a dressed person wears (one whole-photo region when nobody is in it)."""
-        image = load_image(photo)
-        return find_regions(image, self.finder)
-
-    def shop_the_look(self, photo: ImageSource, search: PhotoSearch, filters: dict[str, dict[str, list[str]]], k: int = 10) -> LookResult:
-        """Each region of the look searched on its own, filtered to its kind where the catalog has that kind."""
+    def shop_the_look(self, photo: ImageSource, searcher: Searcher, k: int = 10) -> LookResult:
+        """Each region of the look searched by photo on its own, filtered to its kind where the catalog has that kind."""
         started = time.perf_counter()
         image = load_image(photo)
         look = find_regions(image, self.finder)
+        filters = kind_filters(searcher.attributes.catalog_values)
         rows = []
         for region in look.regions:
             wanted = filters.get(region.kind)
             x0, y0, x1, y1 = region.box
             small = min(x1 - x0, y1 - y0) < MIN_CROP_SIDE
             # a crop under half the photo encoder's input carries too little detail: the whole photo, filtered to the kind
-            rows.append(LookRow(region, search(image if small else region.crop, wanted, k), wanted or {}, "whole photo" if small else "region"))
+            found = searcher.search(image=image if small else region.crop, k=k, filters=wanted)
+            rows.append(LookRow(region, found, wanted or {}, "whole photo" if small else "region"))
         return LookResult(look, rows, _ms(started))
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from daogou.tryon.fitting import Placement, unit
-from daogou.tryon.garment import NotPlaceable
+from daogou.tryon.garment import Landmarks, NotPlaceable
 from daogou.tryon.person import LEFT_EAR, LEFT_EYE, RIGHT_EAR, RIGHT_EYE, Person
 from daogou.tryon.refusals import PhotoRefused
 
@@ -26,16 +26,13 @@ HAT_RISE = 0.3
 
 
 @dataclass
-class StickerShape:
+class StickerShape(Landmarks):
     """A rigid accessory's left and right extremes and its anchor ((x, y) pixels): glasses' centre, a hat's lower edge."""
 
     left: tuple[float, float]
     right: tuple[float, float]
     anchor: tuple[float, float]
     item: str  # "glasses" or "hat"
-
-    def points(self) -> dict[str, tuple[float, float]]:
-        return {"left": self.left, "right": self.right, "anchor": self.anchor}
 
     @property
     def sleeves(self) -> str:  # the verdict's shape word, as for garments
