@@ -38,6 +38,9 @@ class Settings:
     batch_size: int = 32
     #: Above this many vectors the index is HNSW; below, exact (flat) search is fast enough.
     hnsw_threshold: int = 50_000
+    #: Above this many vectors the index is IVF with 8-bit codes (an HNSW build of a million photos' vectors
+    #: takes too long on a small machine); its candidates are re-scored exactly.
+    ivf_threshold: int = 400_000
     #: A filter matching at most this share of products is answered exactly over the subset.
     exact_filter_fraction: float = 0.05
     #: RRF weight of the text → aligned-image retriever (words finding products by their photos).

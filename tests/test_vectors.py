@@ -69,3 +69,71 @@ def test_empty_filter_and_k_zero() -> None:
     assert index.search(vectors[0], 3, allowed=set()) == []
     assert index.search(vectors[0], 0) == []
     assert index.search(vectors[0], 3, allowed={"not-there"}) == []
+
+
+def _clustered(n: int, dim: int = 32, centres: int = 50, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    """Catalog-like vectors: jittered copies of a few base products (IVF's lists follow them)."""
+    rng = np.random.default_rng(seed)
+    base = normalise(rng.normal(size=(centres, dim)))
+    return [f"i{i}" for i in range(n)], normalise(base[rng.integers(0, centres, n)] + 0.35 * rng.normal(size=(n, dim)) / np.sqrt(dim))
+
+
+def _products(ids: list[str], seed: int = 0) -> list:  # type: ignore[type-arg]
+    from daogou.catalog.schema import Product
+
+    rng = np.random.default_rng(seed)
+    colours = ["Red", "Blue", "Black"]
+    return [
+        Product(
+            id=pid,
+            title=pid,
+            price=None if i % 7 == 0 else float(rng.integers(100, 3000)),
+            attributes={"colour": colours[i % 3], "gender": "Men" if i % 2 else "Women", **({"type": "Rare"} if i % 100 == 0 else {})},
+        )
+        for i, pid in enumerate(ids)
+    ]
+
+
+def test_ivf_above_its_threshold_keeps_recall_and_survives_a_reload(tmp_path: Path) -> None:
+    from daogou.index.attributes import AttributeIndex
+
+    ids, vectors = _clustered(6000)
+    index = FaissIndex.build(ids, vectors, "m", hnsw_threshold=1000, ivf_threshold=5000, threads=2)
+    assert index.kind == "ivf"
+    index.save(tmp_path, "image")
+    index = FaissIndex.load(tmp_path, "image", "m", 32)
+    attributes = AttributeIndex(_products(ids))
+    rng = np.random.default_rng(3)
+    for filters in (None, {"type": ["rare"]}, {"colour": ["Red"]}, {"gender": ["men"]}):
+        selection = attributes.matching(filters) if filters else None
+        rows = np.array(sorted(attributes.ids[i] for i in selection)) if selection is not None else None
+        recalls = []
+        for _ in range(20):
+            q = vectors[rng.integers(0, 6000)]
+            got = [h.id for h in index.search(q, 10, selection)]
+            if selection is not None:
+                assert set(got) <= set(selection)
+                assert got == [h.id for h in index.search(q, 10, set(selection))]  # a Selection and a set of ids agree
+            recalls.append(len(set(got) & {ids[i] for i in _exact(vectors, q, 10, rows)}) / 10)
+        assert np.mean(recalls) >= 0.9, (filters, np.mean(recalls))
+
+
+def test_attribute_filters_facets_and_price_bands_match_a_plain_count() -> None:
+    from daogou.index.attributes import AttributeIndex
+
+    ids = [f"p{i}" for i in range(700)]
+    products = _products(ids)
+    attributes = AttributeIndex(products)
+    red_men = attributes.matching({"Colour": ["red", "BLUE"], "gender": ["Men"]}, exclude={"colour": ["blue"]}, price_min=500, price_max=2000)
+    expected = {
+        p.id for p in products if p.attributes["colour"] == "Red" and p.attributes["gender"] == "Men" and p.price is not None and 500 <= p.price <= 2000
+    }
+    assert set(red_men) == expected and len(red_men) == len(expected) and "p1" not in attributes.matching({"colour": ["nothing"]})
+    assert attributes.catalog_values("type") == {"Rare": 7}
+    assert attributes.facets(ids[:30], ["colour", "type", "missing"]) == {"colour": {"Red": 10, "Blue": 10, "Black": 10}, "type": {"Rare": 1}}
+    bands = attributes.price_bands(ids[:100])
+    assert sum(b["count"] for b in bands) == sum(1 for p in products[:100] if p.price is not None)
+    assert attributes.add_value("p1", "material", "Cotton") and not attributes.add_value("p1", "colour", "Green")
+    assert attributes.value_of("p1", "Material") == "Cotton" and attributes.value_of("p1", "colour") == "Blue"
+    with pytest.raises(Exception, match="unknown filter"):
+        attributes.matching({"size": ["M"]})

@@ -444,24 +444,25 @@ class CatalogStore:
             )
 
     def load_vectors(self, space: str, model: str) -> tuple[list[str], np.ndarray]:
-        """All vectors of one space made by `model`, as (ids, float32 matrix) in id order."""
-        ids: list[str] = []
-        blobs: list[bytes] = []
-        dim = 0
+        """All vectors of one space made by `model`, as (ids, float32 matrix) in id order.
+
+        The matrix is allocated once from the row count and filled row by row: joining the blobs first held
+        three copies at once (15 GB for a million 1280-d photo vectors)."""
+        where = (vectors.c.space == space, vectors.c.model == model)
         with self.engine.connect() as conn:
-            result = conn.execute(
-                select(vectors.c.product_id, vectors.c.dim, vectors.c.data)
-                .where(vectors.c.space == space, vectors.c.model == model)
-                .order_by(vectors.c.product_id)
-            )
-            for pid, d, data in result:
+            count = conn.execute(select(func.count()).select_from(vectors).where(*where)).scalar_one()
+            if not count:
+                return [], np.zeros((0, 0), dtype=np.float32)
+            dim = conn.execute(select(vectors.c.dim).where(*where).limit(1)).scalar_one()
+            matrix = np.empty((count, dim), dtype=np.float32)
+            ids: list[str] = []
+            result = conn.execute(select(vectors.c.product_id, vectors.c.data).where(*where).order_by(vectors.c.product_id))
+            for row, (pid, data) in enumerate(result):
+                if row >= count:  # rows written since the count: the next index build takes them
+                    break
                 ids.append(pid)
-                blobs.append(data)
-                dim = d
-        if not ids:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), dim).copy()
-        return ids, matrix
+                matrix[row] = np.frombuffer(data, dtype=np.float32)
+        return ids, matrix[: len(ids)]
 
 
 def _bump(conn: Connection, key: str) -> None:

@@ -95,7 +95,9 @@ class GenerationBuilder:
         """Build one FAISS index into the new generation (nothing when there is nothing to index)."""
         if not ids:
             return 0
-        FaissIndex.build(ids, vectors, model, hnsw_threshold=self.settings.hnsw_threshold).save(folder, name)
+        FaissIndex.build(
+            ids, vectors, model, hnsw_threshold=self.settings.hnsw_threshold, ivf_threshold=self.settings.ivf_threshold, threads=self.settings.workers
+        ).save(folder, name)
         return len(ids)
 
     def _colour_predictions(self, image_ids: list[str], image_vectors: np.ndarray, colour_vectors: np.ndarray | None) -> dict[str, dict[str, list[object]]]:

@@ -1,10 +1,15 @@
 """Vector indexes: the VectorIndex protocol and FaissIndex, the embedded default.
 
-Why two kinds: below `hnsw_threshold` vectors an exact flat scan is fast (9.6k × 1280-d in about a
-millisecond) and perfect; above, HNSW keeps queries at about a millisecond. Filtered search keeps its
-recall: a selective filter is answered exactly over the matching subset (HNSW with an ID selector fell
-to recall 0.64 at 1 % selectivity), a broad one through HNSW with an ID selector and a raised efSearch.
-Every index file records the model and dimension that made it and refuses to be read by others.
+Why three kinds: below `hnsw_threshold` vectors an exact flat scan is fast (9.6k × 1280-d in about a
+millisecond) and perfect; above, HNSW keeps queries at about a millisecond. Above `ivf_threshold` an HNSW
+build no longer fits a 2-core machine's budget (1M × 1280-d would take ~10 min per space, measured 26 s for
+200k × 384-d), so the index becomes IVF with 8-bit codes (1M × 384-d trained and filled in ~25 s) whose
+candidates are re-scored exactly from the float vectors. Filtered search keeps its recall: a selective
+filter is answered exactly over the matching subset (HNSW with an ID selector fell to recall 0.64 at 1 %
+selectivity), a broad one through the index with an ID selector and a raised efSearch / nprobe. Filters
+arrive as a `Selection` (a mask over the attribute index's rows), mapped to this index's positions with
+one vectorised lookup. Every index file records the model and dimension that made it and refuses to be
+read by others.
 """
 
 from __future__ import annotations
@@ -20,8 +25,14 @@ import numpy as np
 
 from daogou import atomic
 from daogou.errors import IndexMismatch, IndexMissing
+from daogou.index.attributes import Selection
 
 FORMAT = 1
+#: a filtered subset up to this many vectors is scored exactly (more would read too much of the matrix)
+EXACT_LIMIT = 20_000
+#: IVF: lists probed per query, and candidates re-scored exactly per result wanted
+NPROBE = 32
+RESCORE = 4
 
 
 @dataclass
@@ -38,11 +49,11 @@ class VectorIndex(Protocol):
 
     def __len__(self) -> int: ...
 
-    def search(self, query: np.ndarray, k: int, allowed: set[str] | None = None) -> list[VectorHit]: ...
+    def search(self, query: np.ndarray, k: int, allowed: set[str] | Selection | None = None) -> list[VectorHit]: ...
 
 
 class FaissIndex:
-    """FAISS inner-product index over unit vectors (cosine), flat or HNSW by size."""
+    """FAISS inner-product index over unit vectors (cosine): flat, HNSW or IVF by size."""
 
     def __init__(
         self,
@@ -63,29 +74,48 @@ class FaissIndex:
         self.exact_filter_fraction = exact_filter_fraction
         self.ef_search = ef_search
         self.position = {pid: i for i, pid in enumerate(ids)}
+        #: attribute-row → position maps, by the identity of the row order they were made for
+        self._row_maps: dict[int, tuple[list[str], np.ndarray]] = {}
+        if kind == "ivf":
+            faiss.extract_index_ivf(index).nprobe = NPROBE
 
     def __len__(self) -> int:
         return len(self.ids)
 
     @classmethod
     def build(
-        cls, ids: list[str], vectors: np.ndarray, model: str, hnsw_threshold: int = 50_000, hnsw_m: int = 16, ef_construction: int = 80
+        cls,
+        ids: list[str],
+        vectors: np.ndarray,
+        model: str,
+        hnsw_threshold: int = 50_000,
+        hnsw_m: int = 16,
+        ef_construction: int = 80,
+        ivf_threshold: int = 400_000,
+        threads: int = 1,
     ) -> "FaissIndex":
-        """Index `vectors` (rows aligned with `ids`); HNSW when there are more than `hnsw_threshold`."""
+        """Index `vectors` (rows aligned with `ids`): HNSW above `hnsw_threshold`, IVF above `ivf_threshold`.
+
+        `threads` is used for the build only; searching stays on one thread per request (see models/registry.py)."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or len(ids) != vectors.shape[0]:
             raise ValueError("ids and vectors must align")
         dim = vectors.shape[1]
-        faiss.omp_set_num_threads(1)
-        if len(ids) > hnsw_threshold:
-            index = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = ef_construction
-            kind = "hnsw"
-        else:
-            index = faiss.IndexFlatIP(dim)
-            kind = "flat"
-        if len(ids):
-            index.add(vectors)
+        faiss.omp_set_num_threads(max(1, threads))
+        try:
+            if len(ids) > ivf_threshold:
+                index, kind = _ivf(vectors), "ivf"
+            elif len(ids) > hnsw_threshold:
+                index = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
+                index.hnsw.efConstruction = ef_construction
+                kind = "hnsw"
+            else:
+                index = faiss.IndexFlatIP(dim)
+                kind = "flat"
+            if len(ids):
+                index.add(vectors)
+        finally:
+            faiss.omp_set_num_threads(1)
         return cls(list(ids), vectors, model, kind, index)
 
     # -- files --------------------------------------------------------------------------------------
@@ -133,31 +163,59 @@ class FaissIndex:
 
     # -- search -------------------------------------------------------------------------------------
 
-    def search(self, query: np.ndarray, k: int, allowed: set[str] | None = None) -> list[VectorHit]:
-        """Top-k by inner product; `allowed` restricts results to those ids (exactly or via HNSW by selectivity)."""
+    def search(self, query: np.ndarray, k: int, allowed: set[str] | Selection | None = None) -> list[VectorHit]:
+        """Top-k by inner product; `allowed` restricts results to those ids (exactly or via the index by selectivity)."""
         if not self.ids or k <= 0:
             return []
         q = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(1, -1))
         if q.shape[1] != self.dim:
             raise IndexMismatch(f"query has {q.shape[1]} dimensions, index has {self.dim}")
         if allowed is None:
-            params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k)) if self.kind == "hnsw" else None
-            scores, rows = self.index.search(q, min(k, len(self.ids)), params=params)
-            return self._hits(scores[0], rows[0])
-        positions = np.fromiter((self.position[i] for i in allowed if i in self.position), dtype=np.int64)
+            return self._indexed(q, k, None, len(self.ids))
+        positions = self._positions(allowed)
         if positions.size == 0:
             return []
-        if positions.size <= self.exact_filter_fraction * len(self.ids):
-            return self._exact_subset(q[0], np.sort(positions), k)
-        selector = faiss.IDSelectorBatch(positions)
+        if positions.size <= min(EXACT_LIMIT, self.exact_filter_fraction * len(self.ids)):
+            return self._exact_subset(q[0], positions, k)
+        if self.kind == "flat" or positions.size < len(self.ids) // 8:
+            selector = faiss.IDSelectorBatch(positions)
+        else:  # a broad filter: a bitmap costs n/8 bytes and no hashing
+            bits = np.zeros(len(self.ids), dtype=bool)
+            bits[positions] = True
+            packed = np.packbits(bits, bitorder="little")
+            selector = faiss.IDSelectorBitmap(len(self.ids), faiss.swig_ptr(packed))
+            selector.referenced = packed  # keep the buffer alive as long as the selector
+        return self._indexed(q, k, selector, positions.size)
+
+    def _indexed(self, q: np.ndarray, k: int, selector: faiss.IDSelector | None, available: int) -> list[VectorHit]:
+        """Search through the FAISS index (with an optional selector); IVF candidates are re-scored exactly."""
+        want = min(k, available)
+        chosen = {"sel": selector} if selector is not None else {}
         if self.kind == "flat":
-            params = faiss.SearchParameters(sel=selector)
+            params = faiss.SearchParameters(**chosen) if chosen else None
+        elif self.kind == "hnsw":
+            params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, (4 if chosen else 1) * k), **chosen)
         else:
-            params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(self.ef_search, 4 * k))
-        scores, rows = self.index.search(q, min(k, positions.size), params=params)
+            params = faiss.SearchParametersIVF(nprobe=NPROBE * (2 if chosen else 1), **chosen)
+            _, rows = self.index.search(q, min(RESCORE * want, available), params=params)
+            found = np.unique(rows[0][rows[0] >= 0])
+            return self._exact_subset(q[0], found, want) if found.size else []
+        scores, rows = self.index.search(q, want, params=params)
         return self._hits(scores[0], rows[0])
 
+    def _positions(self, allowed: set[str] | Selection) -> np.ndarray:
+        """This index's positions of the allowed ids, ascending."""
+        if isinstance(allowed, Selection):
+            cached = self._row_maps.get(id(allowed.order))
+            if cached is None or cached[0] is not allowed.order:
+                table = np.fromiter((self.position.get(pid, -1) for pid in allowed.order), dtype=np.int64, count=len(allowed.order))
+                cached = self._row_maps[id(allowed.order)] = (allowed.order, table)
+            mapped = cached[1][allowed.mask]
+            return np.sort(mapped[mapped >= 0])
+        return np.sort(np.fromiter((self.position[i] for i in allowed if i in self.position), dtype=np.int64))
+
     def _exact_subset(self, q: np.ndarray, positions: np.ndarray, k: int) -> list[VectorHit]:
+        """Exact top-k among `positions` (ascending, so a memory-mapped matrix is read in order)."""
         scores = np.asarray(self.vectors[positions]) @ q
         top = min(k, scores.size)
         best = np.argpartition(-scores, top - 1)[:top]
@@ -166,3 +224,14 @@ class FaissIndex:
 
     def _hits(self, scores: np.ndarray, rows: np.ndarray) -> list[VectorHit]:
         return [VectorHit(self.ids[int(r)], float(s)) for s, r in zip(scores, rows) if r >= 0]
+
+
+def _ivf(vectors: np.ndarray) -> faiss.Index:
+    """An untrained-then-trained IVF index with 8-bit scalar codes; √n·2 lists (at most 4,096), trained on a sample."""
+    n, dim = vectors.shape
+    lists = int(min(4096, max(64, 2 * np.sqrt(n))))
+    quantizer = faiss.IndexFlatIP(dim)
+    index = faiss.IndexIVFScalarQuantizer(quantizer, dim, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+    sample = np.random.default_rng(0).choice(n, size=min(n, 64 * lists), replace=False)
+    index.train(vectors[np.sort(sample)])
+    return index

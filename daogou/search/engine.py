@@ -26,7 +26,7 @@ from daogou.catalog.schema import Product
 from daogou.catalog.store import CatalogStore
 from daogou.config import Settings
 from daogou.errors import BadQuery, IndexMissing, UnknownProduct
-from daogou.index.attributes import AttributeIndex
+from daogou.index.attributes import AttributeIndex, Selection
 from daogou.lru import LRU
 from daogou.index.builder import load_terms, load_value_vectors
 from daogou.index.lexical import LexicalIndex
@@ -282,7 +282,7 @@ class Searcher:
                     plan.inferred[name] = f"{value} (from the photo)"
         return plan
 
-    def _allowed(self, plan: Plan, relax: bool, protected: set[str]) -> set[str] | None:
+    def _allowed(self, plan: Plan, relax: bool, protected: set[str]) -> Selection | None:
         """Ids passing the plan; understood slots are dropped one by one while nothing passes."""
         if not plan.constrained():
             return None
@@ -343,7 +343,7 @@ class Searcher:
         image_vector: np.ndarray | None,
         colour_vector: np.ndarray | None,
         plan: Plan,
-        allowed: set[str] | None,
+        allowed: Selection | None,
         use: set[str],
     ) -> dict[str, list[tuple[str, float]]]:
         lists: dict[str, list[tuple[str, float]]] = {}
