@@ -65,6 +65,9 @@ class Settings:
     sequential_epochs: int = 200
     #: CPU threads the sequential recommender trains with.
     sequential_threads: int = 2
+    #: Make try-on rigs for every wearable product at index time; off, each is made on its first request
+    #: (a catalog of a million products need not wait for rigs nobody may ask for).
+    tryon_rigs: bool = True
     #: Host names the server answers to (comma-separated; "*" for any). Add the shop's domain when serving publicly.
     allowed_hosts: str = "localhost,127.0.0.1,::1,[::1]"
 
@@ -83,6 +86,8 @@ class Settings:
                 continue
             if isinstance(value, str):
                 lines.append(f'{key} = "{value}"')
+            elif isinstance(value, bool):
+                lines.append(f"{key} = {'true' if value else 'false'}")
             else:
                 lines.append(f"{key} = {value}")
         return "\n".join(lines) + "\n"
@@ -91,6 +96,14 @@ class Settings:
 def _coerce(name: str, raw: object, kind: type) -> object:
     """Convert a value from TOML or the environment to the field's type, with an error naming the field."""
     try:
+        if kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            if str(raw).strip().lower() in ("1", "true", "yes", "on"):
+                return True
+            if str(raw).strip().lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
         if kind is int:
             return int(raw)  # type: ignore[arg-type]
         if kind is float:
@@ -112,7 +125,7 @@ def load_settings(shop_dir: Path | str) -> Settings:
             raise ConfigError(f"{path}: {exc}") from exc
         values.update(data.get("shop", {}))
     types = {f.name: f.type for f in fields(Settings)}
-    kinds = {"int": int, "float": float, "str": str}
+    kinds = {"int": int, "float": float, "str": str, "bool": bool}
     settings = Settings(shop_dir=shop_dir)
     for name, type_name in types.items():
         if name == "shop_dir":
@@ -135,7 +148,7 @@ def update_settings_file(shop_dir: Path | str, **changes: object) -> None:
     path = shop_dir / CONFIG_NAME
     data = tomllib.loads(path.read_text(encoding="utf-8")).get("shop", {}) if path.exists() else {}
     types = {f.name: f.type for f in fields(Settings)}
-    kinds = {"int": int, "float": float, "str": str}
+    kinds = {"int": int, "float": float, "str": str, "bool": bool}
     settings = Settings(shop_dir=shop_dir)
     for name, raw in {**data, **changes}.items():
         if name not in types or name == "shop_dir":

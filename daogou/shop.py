@@ -228,7 +228,7 @@ class Shop:
             show_progress=show_progress,
         )
         indexed = self._build_indexes()
-        tryon = dict(self.tryon.prepare(self.store.iter_products(), show_progress)) if tryon_installed() else {}
+        tryon = dict(self.tryon.prepare(self.store.iter_products(), show_progress)) if tryon_installed() and self.settings.tryon_rigs else {}
         return IndexReport(
             encoded=report.encoded,
             indexed=indexed,

@@ -13,9 +13,12 @@ def test_defaults_run_offline_with_sqlite_in_the_shop(tmp_path: Path) -> None:
 
 
 def test_file_round_trip_and_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = Settings(shop_dir=tmp_path, workers=3, store_url="postgresql://db/shop")
+    settings = Settings(shop_dir=tmp_path, workers=3, store_url="postgresql://db/shop", tryon_rigs=False)
     (tmp_path / "daogou.toml").write_text(settings.to_toml())
     assert load_settings(tmp_path).workers == 3
+    assert load_settings(tmp_path).tryon_rigs is False
+    monkeypatch.setenv("DAOGOU_TRYON_RIGS", "yes")
+    assert load_settings(tmp_path).tryon_rigs is True
     assert load_settings(tmp_path).store_url == "postgresql://db/shop"
     monkeypatch.setenv("DAOGOU_WORKERS", "1")
     assert load_settings(tmp_path).workers == 1
@@ -24,6 +27,10 @@ def test_file_round_trip_and_environment_wins(tmp_path: Path, monkeypatch: pytes
 def test_bad_values_name_the_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DAOGOU_WORKERS", "many")
     with pytest.raises(ConfigError, match="workers"):
+        load_settings(tmp_path)
+    monkeypatch.delenv("DAOGOU_WORKERS")
+    monkeypatch.setenv("DAOGOU_TRYON_RIGS", "perhaps")
+    with pytest.raises(ConfigError, match="tryon_rigs"):
         load_settings(tmp_path)
 
 

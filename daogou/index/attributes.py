@@ -11,6 +11,7 @@ attribute.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from itertools import pairwise
 
 import numpy as np
 
@@ -23,7 +24,7 @@ NONE = -1  #: the code of "no value"
 class Selection:
     """Products passing a filter, as a boolean mask over an AttributeIndex's rows; reads like a set of ids."""
 
-    __slots__ = ("mask", "order", "row", "_count")
+    __slots__ = ("_count", "mask", "order", "row")
 
     def __init__(self, mask: np.ndarray, order: list[str], row: dict[str, int]) -> None:
         self.mask = mask
@@ -200,7 +201,7 @@ class AttributeIndex:
         wanted = self.price_column[self._rows(ids)]
         wanted = wanted[~np.isnan(wanted)]
         out = []
-        for low, high in zip(edges, edges[1:]):
+        for low, high in pairwise(edges):
             if high <= low and out:
                 continue
             last = high == edges[-1]

@@ -61,14 +61,15 @@ class GenerationBuilder:
         colour_ids, colour_matrix = self.store.load_vectors("colour", self.settings.colour_model)
         colour_position = {pid: i for i, pid in enumerate(colour_ids)}
         with_colour = [i for i, pid in enumerate(image_ids) if pid in colour_position]
-        image_ids = [image_ids[i] for i in with_colour]
-        image_vectors = image_vectors[with_colour] if image_ids else image_vectors
+        if len(with_colour) < len(image_ids):  # (a copy of the matrix: only when some photos lack colour features)
+            image_ids = [image_ids[i] for i in with_colour]
+            image_vectors = image_vectors[with_colour] if image_ids else image_vectors
         colour_vectors = colour_matrix[[colour_position[pid] for pid in image_ids]] if image_ids else None
         if self.alignment is not None:
             heads, tag = self.alignment
-            aligned = heads.transform_images(image_side(image_vectors, colour_vectors)) if image_ids else image_vectors
+            aligned = _in_chunks(lambda s: heads.transform_images(image_side(image_vectors[s], colour_vectors[s])), len(image_ids)) if image_ids else image_vectors  # type: ignore[index]
             indexed["aligned_image"] = self._vector_index(folder, "aligned_image", image_ids, aligned, tag)
-            texts = heads.transform_texts(text_vectors) if text_ids else text_vectors
+            texts = _in_chunks(lambda s: heads.transform_texts(text_vectors[s]), len(text_ids)) if text_ids else text_vectors
             indexed["aligned_text"] = self._vector_index(folder, "aligned_text", text_ids, texts, tag)
         predictions = self._colour_predictions(image_ids, image_vectors, colour_vectors)
         predictions.update(self._classifier_predictions())
@@ -153,6 +154,11 @@ class GenerationBuilder:
         with (folder / VALUE_VECTORS).open("wb") as handle:
             np.savez(handle, **arrays)
         return sum(len(v) for v, _ in vectors.values())
+
+
+def _in_chunks(transform: Callable[[slice], np.ndarray], rows: int, size: int = 50_000) -> np.ndarray:
+    """`transform` over row slices, stacked: a million photo vectors are never widened or copied all at once."""
+    return np.vstack([transform(slice(start, start + size)) for start in range(0, rows, size)])
 
 
 def load_terms(folder: Path) -> dict[str, str]:

@@ -93,7 +93,7 @@ class FaissIndex:
         ef_construction: int = 80,
         ivf_threshold: int = 400_000,
         threads: int = 1,
-    ) -> "FaissIndex":
+    ) -> FaissIndex:
         """Index `vectors` (rows aligned with `ids`): HNSW above `hnsw_threshold`, IVF above `ivf_threshold`.
 
         `threads` is used for the build only; searching stays on one thread per request (see models/registry.py)."""
@@ -137,7 +137,7 @@ class FaissIndex:
         atomic.write_text(directory / f"{name}.json", json.dumps(manifest, ensure_ascii=False))
 
     @classmethod
-    def load(cls, directory: Path, name: str, model: str, dim: int | None = None, exact_filter_fraction: float = 0.05) -> "FaissIndex":
+    def load(cls, directory: Path, name: str, model: str, dim: int | None = None, exact_filter_fraction: float = 0.05) -> FaissIndex:
         """Open a saved index, refusing one built by another model or dimension."""
         manifest_path = directory / f"{name}.json"
         if not manifest_path.exists():
