@@ -540,11 +540,10 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(message)s")  # one JSON line per request (daogou.requests)
     console.print(f"daogou serving {shop} at http://{host}:{port}/  (API docs: /docs) with {workers} process(es)")
     # Bounded connections (503 beyond), idle connections closed after 5 s, headers capped at 16 KB.
-    # A connection must deliver its first request within 10 s (DeadlineH11Protocol: slow-header clients are cut off).
-    from daogou.serve.protocol import DeadlineH11Protocol
+    # A connection must deliver its first request within 10 s (slow-header clients are cut off; serve/protocol.py).
+    from daogou.serve.protocol import GuardedHttpToolsProtocol
 
-    limits = {"limit_concurrency": 256, "timeout_keep_alive": 5, "h11_max_incomplete_event_size": 16 * 1024, "log_level": "warning",
-              "http": DeadlineH11Protocol}
+    limits = {"limit_concurrency": 256, "timeout_keep_alive": 5, "log_level": "warning", "http": GuardedHttpToolsProtocol}
     if workers > 1:
         os.environ["DAOGOU_SHOP"] = str(shop.resolve())
         uvicorn.run("daogou.serve.app:app_from_environment", factory=True, host=host, port=port, workers=workers, **limits)  # type: ignore[arg-type]
