@@ -16,7 +16,7 @@ import pickle
 import threading
 import time
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,18 +123,21 @@ class Searcher:
         self.terms = load_terms(index_dir)
         reviews_path = index_dir / "reviews.json"
         self.review_quality: dict[str, float] = json.loads(reviews_path.read_text(encoding="utf-8")) if reviews_path.exists() else {}
-        version = store.versions()[0]
-        products = list(store.iter_products())
-        if len(products) <= PRODUCT_ENTRIES:  # a catalog that fits: hit lists never read rows while it stays unchanged
-            for product in products:
-                self.products_cache.put((version, product.id), product)
         #: encodes a request's query text while the same request parses it and runs BM25 (onnxruntime releases the GIL)
         self._encoding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="daogou-query-encoder")
-        self.attributes = AttributeIndex(products)
+        self.attributes = AttributeIndex(self._caching(store.versions()[0], store.iter_products()))
         self.attributes.add_predictions(self.predicted)
         vocabulary = Vocabulary(self.attributes.value_table(), self.attributes.prices.values())
         self.inference = ValueInference(vocabulary, self.text_encoder, load_value_vectors(index_dir), lock=self._encode_lock)
         self.parser = QueryParser(vocabulary, self.inference)
+
+    def _caching(self, version: int, products: Iterable[Product]) -> Iterator[Product]:
+        """The products read at start, streamed (a million are never held at once); the first PRODUCT_ENTRIES also go
+        into the product cache, so a catalog that fits never reads rows for a hit list while it stays unchanged."""
+        for count, product in enumerate(products):
+            if count < PRODUCT_ENTRIES:
+                self.products_cache.put((version, product.id), product)
+            yield product
 
     @staticmethod
     def _optional(index_dir: Path, name: str, model: str, exact: float) -> FaissIndex | None:
