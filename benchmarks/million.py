@@ -143,14 +143,17 @@ def filter_recall(shop: Shop, rng: np.random.Generator) -> dict[str, dict[str, f
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--products", type=int, default=1_000_000)
-    parser.add_argument("--reuse", action="store_true", help="keep a generated and indexed shop from an earlier run")
+    parser.add_argument("--reuse", action="store_true", help="keep a generated (and indexed) shop from an earlier run")
     args = parser.parse_args()
     base = myntra_shop()
     text, photos = queries(base)
     path = SHOPS / f"generated-{args.products}"
     results: dict[str, object] = {"products": args.products, "vectors": "jittered copies of real vectors: encoding excluded"}
     if not (args.reuse and (path / "index" / "CURRENT").exists()):
-        results.update(generate(base, path, args.products))
+        if args.reuse and (path / "catalog.db").exists() and Shop.open(path).store.count() == args.products:
+            print("store kept from an earlier run; indexing it again", flush=True)
+        else:
+            results.update(generate(base, path, args.products))
         shop = Shop.open(path)
         rss_before = rss_mb()
         report = shop.index(show_progress=True)
