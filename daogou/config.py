@@ -36,6 +36,9 @@ class Settings:
     workers: int = 2
     #: Items per encoding batch.
     batch_size: int = 32
+    #: Where vector indexes live: empty = FAISS files in the shop's index folder (embedded default); a PostgreSQL URL
+    #: (postgresql+psycopg://...) = pgvector tables there, one per space and index generation (BM25 stays in the folder).
+    vector_url: str = ""
     #: Above this many vectors the index is HNSW; below, exact (flat) search is fast enough.
     hnsw_threshold: int = 50_000
     #: Above this many vectors the index is IVF with 8-bit codes (an HNSW build of a million photos' vectors

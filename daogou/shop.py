@@ -10,6 +10,7 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,7 @@ from daogou.catalog.store import CatalogStore
 from daogou.classifying import train_classification
 from daogou.config import CONFIG_NAME, Settings, load_settings
 from daogou.errors import DaogouError, ImportFailed, ShopNotFound, UnknownProduct
+from daogou.index import backends
 from daogou.index.builder import GenerationBuilder
 from daogou.index.generations import Generations
 from daogou.models.align import AlignmentHeads
@@ -256,13 +258,14 @@ class Shop:
         """Build a new index generation from the store and switch to it; a failed build leaves the live one as it was."""
         generations = self.generations
         folder = generations.begin()
+        release = partial(backends.prune, self.settings)
         try:
             builder = GenerationBuilder(self.store, self.settings, self.models_dir, self.alignment(), self._inputs(), self.positive_proba)
             indexed = builder.build(folder)
         except BaseException:
-            generations.abandon(folder)
+            generations.abandon(folder, release)
             raise
-        generations.commit(folder)
+        generations.commit(folder, release)
         with self._lock:
             self._searcher = None
         return indexed

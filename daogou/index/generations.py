@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from daogou import atomic
@@ -67,8 +68,10 @@ class Generations:
         folder.mkdir()
         return folder
 
-    def commit(self, folder: Path) -> None:
-        """Record checksums, switch the pointer to `folder` in one rename, then prune old and crashed builds."""
+    def commit(self, folder: Path, release: Callable[[Path], None] | None = None) -> None:
+        """Record checksums, switch the pointer to `folder` in one rename, then prune old and crashed builds.
+
+        `release(old_folder)` frees what a pruned generation holds outside its folder (pgvector tables)."""
         files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
         manifest = {str(p.relative_to(folder)): sha256_file(p) for p in files}
         atomic.write_text(folder / MANIFEST, json.dumps(manifest, indent=0, sort_keys=True))
@@ -77,10 +80,14 @@ class Generations:
         keep = {folder.name, previous} if KEEP_PREVIOUS else {folder.name}
         for other in self.root.glob(f"{PREFIX}*"):
             if other.name not in keep and other.is_dir() and not _building(other):
+                if release is not None:
+                    release(other)
                 shutil.rmtree(other, ignore_errors=True)
 
-    def abandon(self, folder: Path) -> None:
+    def abandon(self, folder: Path, release: Callable[[Path], None] | None = None) -> None:
         """Remove a generation whose build failed (the live one is untouched)."""
+        if release is not None:
+            release(folder)
         shutil.rmtree(folder, ignore_errors=True)
 
     def verify(self, folder: Path) -> None:

@@ -46,8 +46,12 @@ class VectorIndex(Protocol):
 
     model: str
     dim: int
+    #: how it searches ("flat", "hnsw", "ivf", "exact"...), for reports
+    kind: str
 
     def __len__(self) -> int: ...
+
+    def vector_of(self, item: str) -> np.ndarray | None: ...
 
     def search(self, query: np.ndarray, k: int, allowed: set[str] | Selection | None = None) -> list[VectorHit]: ...
 

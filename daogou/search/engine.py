@@ -27,12 +27,13 @@ from daogou.catalog.schema import Product
 from daogou.catalog.store import CatalogStore
 from daogou.config import Settings
 from daogou.errors import BadQuery, IndexMissing, UnknownProduct
+from daogou.index import backends
 from daogou.index.attributes import AttributeIndex, Selection
-from daogou.lru import LRU
 from daogou.index.builder import load_terms, load_value_vectors
 from daogou.index.lexical import LexicalIndex
 from daogou.index.tokenize import fold, words
-from daogou.index.vectors import FaissIndex
+from daogou.index.vectors import VectorIndex
+from daogou.lru import LRU
 from daogou.models import artifacts
 from daogou.models.align import AlignmentHeads, image_side
 from daogou.models.protocols import TextEncoder
@@ -106,17 +107,16 @@ class Searcher:
         self.results_cache: LRU[bytes] = LRU(settings.search_cache)
         #: products as the store gave them, by (catalog version, id): a hit list of a known version reads no rows
         self.products_cache: LRU[Product] = LRU(PRODUCT_ENTRIES)
-        exact = settings.exact_filter_fraction
         self.text_encoder: TextEncoder = text_encoder(settings.text_model)
         self.lexical = LexicalIndex(index_dir / "lexical")
-        self.text_index = FaissIndex.load(index_dir, "text", self.text_encoder.name, self.text_encoder.dim, exact)
-        self.image_index = self._optional(index_dir, "image", settings.image_model, exact)
+        self.text_index = backends.load(settings, index_dir, "text", self.text_encoder.name, self.text_encoder.dim)
+        self.image_index = self._optional(index_dir, "image", settings.image_model)
         self.heads: AlignmentHeads | None = None
         self.aligned_image = self.aligned_text = None
         if alignment is not None:
             self.heads, tag = alignment
-            self.aligned_image = self._optional(index_dir, "aligned_image", tag, exact)
-            self.aligned_text = self._optional(index_dir, "aligned_text", tag, exact)
+            self.aligned_image = self._optional(index_dir, "aligned_image", tag)
+            self.aligned_text = self._optional(index_dir, "aligned_text", tag)
         self.colour_head = AttributePredictor.load(models_dir / "colour") if artifacts.exists(models_dir / "colour") else None
         self.predicted = load_predictions(index_dir)
         #: each product's folded words, prepared at index time for the "mentions ..." part of explanations
@@ -139,9 +139,8 @@ class Searcher:
                 self.products_cache.put((version, product.id), product)
             yield product
 
-    @staticmethod
-    def _optional(index_dir: Path, name: str, model: str, exact: float) -> FaissIndex | None:
-        return FaissIndex.load(index_dir, name, model, None, exact) if (index_dir / f"{name}.json").exists() else None
+    def _optional(self, index_dir: Path, name: str, model: str) -> VectorIndex | None:
+        return backends.load(self.settings, index_dir, name, model) if backends.exists(index_dir, name) else None
 
     # -- public -------------------------------------------------------------------------------------
 
