@@ -6,8 +6,8 @@ import json
 import os
 import platform
 import socket
-import subprocess
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -22,6 +22,27 @@ from daogou.shop import Shop  # noqa: E402
 
 SHOPS = ROOT / ".shops"
 RESULTS = ROOT / "results"
+#: a variant of every benchmark shop (e.g. "pgvector": copies whose vector indexes live in PostgreSQL, see
+#: backends.py); results are written beside the embedded ones as NAME@VARIANT.json
+VARIANT = os.environ.get("DAOGOU_BENCH_VARIANT", "")
+
+
+def result_name(name: str) -> str:
+    """A result file's name under the current variant."""
+    return f"{name}@{VARIANT}" if VARIANT else name
+
+
+def shop_path(name: str) -> Path:
+    """Where a benchmark shop lives; under a variant, a copy of the embedded shop made on first use."""
+    base = SHOPS / name
+    if not VARIANT:
+        return base
+    path = SHOPS / f"{name}@{VARIANT}"
+    if not path.exists() and base.exists():
+        import shutil
+
+        shutil.copytree(base, path)
+    return path
 
 
 def percentiles(samples_ms: list[float]) -> dict[str, float]:
@@ -32,7 +53,7 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
 
 def myntra_shop(name: str = "myntra-full", limit: int | None = None) -> Shop:
     """The Myntra shop (all rows, or the first `limit`), built (import + index) on first use and reused afterwards."""
-    path = SHOPS / name
+    path = shop_path(name)
     if not (path / "index" / "CURRENT").exists():
         shop = Shop.init(path, exist_ok=True)
         shop.import_catalog(demo_source().csv, preset="myntra", limit=limit)
@@ -44,7 +65,7 @@ def myntra_shop(name: str = "myntra-full", limit: int | None = None) -> Shop:
 def write_result(name: str, data: dict) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     data = {"benchmark": name, "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores", **data}
-    path = RESULTS / f"{name}.json"
+    path = RESULTS / f"{result_name(name)}.json"
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {path}")
     return path

