@@ -9,7 +9,7 @@ from daogou.index.tokenize import words
 
 PRODUCTS = [
     Product(id="1", title="红色连衣裙 夏季女装", attributes={"colour": "Red", "gender": "Women"}),
-    Product(id="2", title="Nike Men Black Running Shoes", attributes={"colour": "Black", "gender": "Men"}),
+    Product(id="2", title="Nike Men Black Running Shoes", brand="Nike", attributes={"colour": "Black", "gender": "Men"}),
     Product(id="3", title="Women Red Dresses with belt", attributes={"colour": "Red", "gender": "Women"}),
     Product(id="4", title="黑色男士运动鞋", attributes={"colour": "Black", "gender": "Men"}),
 ]
@@ -56,3 +56,8 @@ def test_rebuild_replaces_contents(tmp_path: Path) -> None:
     LexicalIndex.build(tmp_path / "lex", PRODUCTS)
     LexicalIndex.build(tmp_path / "lex", PRODUCTS[:1])
     assert LexicalIndex(tmp_path / "lex").search("shoes", 5)[0] == []
+
+
+def test_a_brand_filter_matches_the_brand_field(index: LexicalIndex) -> None:
+    """The attribute index filters on Product.brand; BM25 under the same filter must not come back empty."""
+    assert [h.id for h in index.search("black shoes", 5, {"brand": ["NIKE"]})[0]] == ["2"]

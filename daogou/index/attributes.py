@@ -162,7 +162,11 @@ class AttributeIndex:
         column = self.codes[key]
         if len(codes) == 1:
             return column == codes[0]
-        return np.isin(column, codes) if codes else np.zeros(len(column), dtype=bool)
+        # several values (a colour family): a lookup table indexed by the column; NONE (-1) reads the last entry,
+        # which stays False. np.isin sorted the column instead: 15 ms at 1M rows against ~2 ms here.
+        accepted_table = np.zeros(len(table) + 1, dtype=bool)
+        accepted_table[codes] = True
+        return accepted_table[column]
 
     def matching(
         self,

@@ -71,7 +71,10 @@ class LexicalIndex:
                 if segmented is not None:
                     segmented(product.id, body)
                 doc.add_text("body", " ".join(body))
-                for name, value in product.attributes.items():
+                fields = dict(product.attributes)
+                if product.brand:  # the attribute index filters on the brand too: a brand filter must match here as well
+                    fields["brand"] = product.brand
+                for name, value in fields.items():
                     doc.add_text("attr", filter_term(name, value))
                 writer.add_document(doc)
                 count += 1

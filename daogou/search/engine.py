@@ -370,7 +370,9 @@ class Searcher:
         if text is not None:
             if "bm25" in use:
                 lexical_text = f"{text} {parsed.english}" if parsed and parsed.english else text
-                fetch = n if allowed is None else n * 3
+                # tantivy applies the attribute filters itself; exclusions and prices are checked here, so fetch more
+                only_filters = not plan.exclude and plan.price_min is None and plan.price_max is None
+                fetch = n if allowed is None or only_filters else n * 3
                 hits, _ = self.lexical.search(lexical_text, fetch, plan.filters or None)
                 lists["bm25"] = [(h.id, h.score) for h in hits if allowed is None or h.id in allowed][:n]
             query_vector = None
