@@ -137,19 +137,28 @@ def restore(
 @friendly
 def migrate(
     shop: ShopDir,
-    to: Annotated[str, typer.Option("--to", help="SQLAlchemy URL of an empty database (postgresql+psycopg://user@host/db), or 'sqlite' for the shop's own file")],
+    to: Annotated[str | None, typer.Option("--to", help="SQLAlchemy URL of an empty database (postgresql+psycopg://user@host/db), or 'sqlite' for the shop's own file")] = None,
+    search: Annotated[str | None, typer.Option("--search", help="where the vector indexes go: a PostgreSQL URL (pgvector), or 'embedded' for FAISS files")] = None,
     queries: Annotated[int, typer.Option(help="searches compared before and after the move")] = 20,
 ) -> None:
-    """Move the shop's store to another engine (SQLite ⇄ PostgreSQL); verified by row counts and identical searches."""
+    """Move the shop's store (SQLite ⇄ PostgreSQL) and/or its vector indexes (FAISS ⇄ pgvector); verified by searches."""
     from rich.progress import Progress
 
-    from daogou.relocate import move_store
+    from daogou.relocate import move_store, move_vectors
 
-    with Progress(console=err) as bar:
-        task = bar.add_task("copying", total=None)
-        report = move_store(shop, "" if to == "sqlite" else to, queries, lambda table, rows: bar.update(task, description=f"copying {table}: {rows} rows"))
-    console.print(f"moved {report.rows.get('products', 0)} products to {report.target.split('@')[-1]}: "
-                  f"{sum(report.rows.values())} rows, {report.same_results}/{report.queries} searches identical ({report.seconds:.1f} s)")
+    if to is None and search is None:
+        raise DaogouError("say where to: --to for the store, --search for the vector indexes, or both")
+    if to is not None:
+        with Progress(console=err) as bar:
+            task = bar.add_task("copying", total=None)
+            report = move_store(shop, "" if to == "sqlite" else to, queries, lambda table, rows: bar.update(task, description=f"copying {table}: {rows} rows"))
+        console.print(f"moved {report.rows.get('products', 0)} products to {report.target.split('@')[-1]}: "
+                      f"{sum(report.rows.values())} rows, {report.same_results}/{report.queries} searches identical ({report.seconds:.1f} s)")
+    if search is not None:
+        moved = move_vectors(shop, "" if search == "embedded" else search, queries)
+        console.print(f"moved vector indexes to {moved.target.split('@')[-1]}: {', '.join(f'{k} {v}' for k, v in moved.rows.items())}; "
+                      f"{moved.same_results}/{moved.queries} searches identical, every top 3 the same, top-10 overlap {moved.overlap:.2f} "
+                      f"({moved.seconds:.1f} s)")
 
 
 @app.command()

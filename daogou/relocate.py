@@ -1,9 +1,13 @@
-"""Move a shop's store to another database engine (SQLite ⇄ PostgreSQL) and prove the move by its searches.
+"""Move a shop's store to another database engine (SQLite ⇄ PostgreSQL), or its vector indexes to another search
+engine (FAISS files ⇄ pgvector), and prove the move by its searches.
 
 Why proof by search: row counts say the data arrived; the same top 10 for a set of queries before and after
 says the shop behaves the same on the new engine. The queries are drawn from the catalog's own titles (their
 first words), the index is rebuilt from the new store (vectors travel with the rows, so nothing is encoded
 again), and on any difference the shop is switched back to its old store and the move is reported as failed.
+A vector move is judged a little more loosely: another engine sums a dot product in another order, so
+near-ties far down a list may swap; every query's top 3 must be the same and the top 10s must overlap by at
+least VECTOR_OVERLAP on average.
 """
 
 from __future__ import annotations
@@ -19,6 +23,10 @@ from daogou.errors import DaogouError
 from daogou.shop import Shop
 
 
+#: mean top-10 overlap a vector move must keep (with every top 3 identical)
+VECTOR_OVERLAP = 0.95
+
+
 @dataclass
 class MoveReport:
     source: str
@@ -27,6 +35,8 @@ class MoveReport:
     queries: int = 0
     same_results: int = 0
     seconds: float = 0.0
+    #: vector moves: mean overlap of the top 10s before and after
+    overlap: float = 1.0
 
 
 def _probe(shop: Shop, count: int) -> dict[str, list[str]]:
@@ -67,3 +77,41 @@ def move_store(shop_dir: Path, target_url: str, queries: int = 20, progress: Cal
         differing = [q for q in before if before[q] != after[q]][:3]
         raise DaogouError(f"searches differ after the move ({len(before) - same} of {len(before)}, e.g. {differing}); the shop still uses its old store")
     return MoveReport(source_url, target, rows, len(before), same, round(time.perf_counter() - started, 1))
+
+
+def move_vectors(shop_dir: Path, vector_url: str, queries: int = 20) -> MoveReport:
+    """Re-index the shop's vectors into `vector_url` (a PostgreSQL URL for pgvector; "" = FAISS files) and compare
+    searches; switches back (and re-indexes) when the top 3 of any query or the mean top-10 overlap differ."""
+    started = time.perf_counter()
+    old_url = load_settings(shop_dir).vector_url
+    if vector_url == old_url:
+        raise DaogouError("the shop's vector indexes are already there")
+    with Shop.open(shop_dir) as shop:
+        before = _probe(shop, queries)
+    update_settings_file(shop_dir, vector_url=vector_url)
+    try:
+        with Shop.open(shop_dir) as shop:
+            indexed = shop.index(show_progress=False).indexed
+            after = {q: [h.id for h in shop.search(q, k=10).hits] for q in before}
+    except Exception:
+        update_settings_file(shop_dir, vector_url=old_url)
+        raise
+    overlaps = [len(set(before[q]) & set(after[q])) / max(1, len(before[q])) for q in before]
+    overlap = sum(overlaps) / max(1, len(overlaps))
+    changed = [q for q in before if before[q][:3] != after[q][:3]]
+    if changed or overlap < VECTOR_OVERLAP:
+        update_settings_file(shop_dir, vector_url=old_url)
+        with Shop.open(shop_dir) as shop:
+            shop.index(show_progress=False)
+        raise DaogouError(f"searches differ after the move (top 3 of {len(changed)} queries, e.g. {changed[:3]}; mean top-10 overlap "
+                          f"{overlap:.2f}); the shop's vectors stay where they were")
+    if old_url and old_url != vector_url:  # the tables the old engine still holds: no setting will name them again
+        from daogou.index.pgvector import PgVectorIndex
+
+        with Shop.open(shop_dir) as shop:
+            live = shop.index_dir
+            for folder in [p for p in shop.generations.root.iterdir() if p.is_dir() and p != live]:
+                PgVectorIndex.drop_generation(old_url, folder)
+    rows = {space: n for space, n in indexed.items() if space in ("text", "image", "aligned_image", "aligned_text")}
+    return MoveReport(old_url or "faiss", vector_url or "faiss", rows, len(before), sum(before[q] == after[q] for q in before),
+                      round(time.perf_counter() - started, 1), round(overlap, 3))

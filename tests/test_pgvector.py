@@ -107,3 +107,27 @@ def test_a_shop_indexed_into_pgvector_answers_like_the_embedded_one(myntra_shop:
         shop.index(show_progress=False)  # the live and the previous generation are kept; older tables are dropped
         assert len(_tables(vector_db)) == 2 * spaces
         assert [h.id for h in shop.search("red dress", k=3).hits] == [h.id for h in myntra_shop.search("red dress", k=3).hits]
+
+
+def test_migrate_moves_the_vector_indexes_to_pgvector_and_back(myntra_shop: Shop, vector_db: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from daogou.cli import app
+    from daogou.config import load_settings
+
+    shop_dir = tmp_path / "shop"
+    shutil.copytree(myntra_shop.path, shop_dir)
+    update_settings_file(shop_dir, tryon_rigs=False)
+    runner = CliRunner()
+    moved = runner.invoke(app, ["migrate", str(shop_dir), "--search", vector_db])
+    assert moved.exit_code == 0, moved.output
+    said = " ".join(moved.output.split())
+    assert "every top 3 the same" in said and load_settings(shop_dir).vector_url == vector_db and _tables(vector_db)
+    again = runner.invoke(app, ["migrate", str(shop_dir), "--search", vector_db])
+    assert again.exit_code == 1 and "already there" in again.output
+    back = runner.invoke(app, ["migrate", str(shop_dir), "--search", "embedded"])
+    assert back.exit_code == 0, back.output
+    assert load_settings(shop_dir).vector_url == "" and not _tables(vector_db)  # nothing left behind in PostgreSQL
+    with Shop.open(shop_dir) as shop:
+        assert type(shop.searcher.text_index).__name__ == "FaissIndex"
+    assert runner.invoke(app, ["migrate", str(shop_dir)]).exit_code == 1
