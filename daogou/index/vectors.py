@@ -181,9 +181,9 @@ class FaissIndex:
             return []
         if positions.size <= min(EXACT_LIMIT, self.exact_filter_fraction * len(self.ids)):
             return self._exact_subset(q[0], positions, k)
-        if self.kind == "flat" or positions.size < len(self.ids) // 8:
+        if self.kind == "flat":
             selector = faiss.IDSelectorBatch(positions)
-        else:  # a broad filter: a bitmap costs n/8 bytes and no hashing
+        else:  # a bitmap costs n/8 bytes and no hashing (a batch selector of 123k ids took ~5 ms to build at 1M)
             bits = np.zeros(len(self.ids), dtype=bool)
             bits[positions] = True
             packed = np.packbits(bits, bitorder="little")
@@ -200,7 +200,9 @@ class FaissIndex:
         elif self.kind == "hnsw":
             params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, (4 if chosen else 1) * k), **chosen)
         else:
-            params = faiss.SearchParametersIVF(nprobe=NPROBE * (2 if chosen else 1), **chosen)
+            # a filter keeping under a tenth of the catalog leaves few allowed codes per list: probe twice as many lists
+            narrow = bool(chosen) and available < len(self.ids) // 10
+            params = faiss.SearchParametersIVF(nprobe=NPROBE * (2 if narrow else 1), **chosen)
             _, rows = self.index.search(q, min(RESCORE * want, available), params=params)
             found = np.unique(rows[0][rows[0] >= 0])
             return self._exact_subset(q[0], found, want) if found.size else []
