@@ -47,7 +47,8 @@ def numbers(data: object, prefix: str = "") -> dict[str, float]:
     out: dict[str, float] = {}
     if isinstance(data, dict):
         for key, value in data.items():
-            if key in ("when", "per_query", "examples", "seed", "queries", "test_pairs") or key.endswith("_ms") or key.endswith("_s"):
+            timing = "latency" in key or "seconds" in key or key.endswith(("_ms", "_s"))
+            if key in ("when", "per_query", "examples", "seed", "queries", "test_pairs") or timing:
                 continue
             out.update(numbers(value, f"{prefix}{key}."))
     elif isinstance(data, list) and data and all(isinstance(r, dict) and "variant" in r for r in data):
@@ -80,14 +81,19 @@ def quality(server: str) -> dict[str, object]:
             print(f"{shop_name}: indexed into pgvector in {time.perf_counter() - started:.0f} s {report.indexed}", flush=True)
             for result in SHOPS_USED[shop_name]:
                 subprocess.run([sys.executable, QUALITY[result]], cwd=ROOT, env=env, check=True)
-                embedded = numbers(json.loads((RESULTS / f"{result}.json").read_text(encoding="utf-8")))
-                ours = numbers(json.loads((RESULTS / f"{result}@pgvector.json").read_text(encoding="utf-8")))
-                deltas = {key: round(ours[key] - embedded[key], 4) for key in embedded if key in ours}
-                worst = max(deltas.items(), key=lambda kv: abs(kv[1])) if deltas else ("", 0.0)
-                out[result] = {"figures": len(deltas), "largest_difference": {"figure": worst[0], "delta": worst[1]},
-                               "within_0.02": all(abs(d) < 0.02 for d in deltas.values()), "deltas": deltas}
-                print(result, out[result]["largest_difference"], flush=True)
+                out[result] = compare(result)
     return out
+
+
+def compare(result: str) -> dict[str, object]:
+    """Every quality figure of the pgvector run against the embedded run's (timings left out)."""
+    embedded = numbers(json.loads((RESULTS / f"{result}.json").read_text(encoding="utf-8")))
+    ours = numbers(json.loads((RESULTS / f"{result}@pgvector.json").read_text(encoding="utf-8")))
+    deltas = {key: round(ours[key] - embedded[key], 4) for key in embedded if key in ours}
+    worst = max(deltas.items(), key=lambda kv: abs(kv[1])) if deltas else ("", 0.0)
+    print(result, {"figure": worst[0], "delta": worst[1]}, flush=True)
+    return {"figures": len(deltas), "largest_difference": {"figure": worst[0], "delta": worst[1]},
+            "within_0.02": all(abs(d) < 0.02 for d in deltas.values()), "deltas": deltas}
 
 
 def speed(server: str, size: int) -> dict[str, object]:
@@ -135,7 +141,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quality", action="store_true")
     parser.add_argument("--sizes", type=int, nargs="*", default=[])
+    parser.add_argument("--compare", action="store_true", help="only compare the result files of an earlier --quality run")
     args = parser.parse_args()
+    if args.compare:
+        kept = json.loads((RESULTS / "backends.json").read_text(encoding="utf-8"))
+        kept["quality"] = {result: compare(result) for result in QUALITY if (RESULTS / f"{result}@pgvector.json").exists()}
+        write_result("backends", {k: v for k, v in kept.items() if k not in ("benchmark", "when", "machine")})
+        return
     previous = RESULTS / "backends.json"
     results = {k: v for k, v in (json.loads(previous.read_text()) if previous.exists() else {}).items() if k not in ("benchmark", "when", "machine")}
     with postgres_server() as server:

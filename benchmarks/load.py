@@ -119,6 +119,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--cache", choices=("both", "on", "off"), default="both", help="which phases to run (a single phase does not write the JSON)")
     args = parser.parse_args()
     shop = myntra_shop(f"myntra-{args.products}", limit=args.products)
     shop_path = shop.path
@@ -129,9 +130,12 @@ def main() -> None:
     weights = [1 / rank**ZIPF_S for rank in range(1, len(distinct) + 1)]
     stream = random.Random(SEED).choices(distinct, weights=weights, k=20_000)
     photos = photo_bytes(shop_path)
-    phases = [run_phase(shop_path, stream, photos, args.seconds, args.clients, cache) for cache in (False, True)]
+    wanted = {"both": (False, True), "on": (True,), "off": (False,)}[args.cache]
+    phases = [run_phase(shop_path, stream, photos, args.seconds, args.clients, cache) for cache in wanted]
     for p in phases:
         print(p)
+    if args.cache != "both":
+        return
     write_result("load", {"products": args.products, "distinct_queries": len(distinct), "zipf_s": ZIPF_S, "photo_share": 0.1,
                           "clients": args.clients, "seconds": args.seconds, "server_workers": 2, "without_cache": phases[0], "with_cache": phases[1]})
 

@@ -50,6 +50,9 @@ class Settings:
     aligned_weight: float = 1.0
     #: Candidates each retriever contributes before fusion.
     candidates: int = 100
+    #: Searches, photo searches and chat turns one server process runs at once (more wait their turn, fairly
+    #: between clients); on a 2-core machine more than a few only interleave on the GIL.
+    search_slots: int = 4
     #: Whole text results kept per index generation (least recently used go first); 0 turns the result cache off.
     search_cache: int = 2048
     #: Folders (comma-separated) an admin upload over REST may take photos from; empty: none.

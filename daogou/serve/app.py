@@ -211,7 +211,7 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         responses=ERROR_RESPONSES,  # type: ignore[arg-type]
     )
     metrics = Metrics()
-    admission = FairAdmission(slots=4, per_client=8, max_wait_s=10.0)
+    admission = FairAdmission(slots=max(1, shop.settings.search_slots), per_client=8, max_wait_s=10.0)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
