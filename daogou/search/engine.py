@@ -17,7 +17,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,8 +122,6 @@ class Searcher:
         self.terms = load_terms(index_dir)
         reviews_path = index_dir / "reviews.json"
         self.review_quality: dict[str, float] = json.loads(reviews_path.read_text(encoding="utf-8")) if reviews_path.exists() else {}
-        #: encodes a request's query text while the same request parses it and runs BM25 (onnxruntime releases the GIL)
-        self._encoding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="daogou-query-encoder")
         self.attributes = AttributeIndex(self._caching(store.versions()[0], store.iter_products()))
         self.attributes.add_predictions(self.predicted)
         vocabulary = Vocabulary(self.attributes.value_table(), self.attributes.prices.values())
@@ -192,9 +189,6 @@ class Searcher:
         if retrievers is not None and not retrievers <= set(RETRIEVERS):
             raise BadQuery(f"unknown retrievers {sorted(retrievers - set(RETRIEVERS))}; known: {list(RETRIEVERS)}")
         use = retrievers or set(RETRIEVERS)
-        vector: Future[tuple[np.ndarray, float]] | None = None
-        if text is not None and use & {"text_vector", "aligned_image"} and self.vectors_cache.get(text) is None:
-            vector = self._encoding.submit(self._timed_query_vector, text)  # ready by the time the vector indexes need it
         parsed = self.parser.parse(text) if text is not None and understand else None
         picture = load_image(image) if image is not None else None
         image_vector = colour_vector = None
@@ -214,7 +208,7 @@ class Searcher:
         relax = parsed is not None or image_vector is not None
         allowed = self._allowed(plan, relax, protected)
         weights = self._weights(text is not None, image_vector is not None)
-        fused = self._with_reviews(rrf(self._retrieve(text, parsed, image_vector, colour_vector, plan, allowed, use, vector), weights=weights))
+        fused = self._with_reviews(rrf(self._retrieve(text, parsed, image_vector, colour_vector, plan, allowed, use), weights=weights))
         fused = self._exact_first(fused, plan)
         query_words = list(dict.fromkeys(words(parsed.text))) if parsed else []  # segmented once per request
         hits = self._hits(fused[:k], parsed, plan, query_words, version)
@@ -251,7 +245,7 @@ class Searcher:
             inferred=plan.inferred,
             relaxed=plan.relaxed,
             facets=facets,
-            cpu_ms=round((time.thread_time() - cpu_start + (vector.result()[1] if vector is not None and vector.done() else 0.0)) * 1000, 2),
+            cpu_ms=round((time.thread_time() - cpu_start) * 1000, 2),
         )
         if key is not None:
             self.results_cache.put(key, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
@@ -337,12 +331,6 @@ class Searcher:
             self.vectors_cache.put(text, vector)
         return vector
 
-    def _timed_query_vector(self, text: str) -> tuple[np.ndarray, float]:
-        """The query vector and the CPU seconds it took on the encoding thread (counted in the request's cpu_ms)."""
-        started = time.thread_time()
-        vector = self._query_vector(text)
-        return vector, time.thread_time() - started
-
     def _photo_vote(self, image_vector: np.ndarray, name: str, quorum: float) -> str | None:
         """The value of `name` most of the photo's nearest catalog products share, if enough of them do."""
         assert self.image_index is not None
@@ -363,7 +351,6 @@ class Searcher:
         plan: Plan,
         allowed: Selection | None,
         use: set[str],
-        vector: Future[tuple[np.ndarray, float]] | None = None,
     ) -> dict[str, list[tuple[str, float]]]:
         lists: dict[str, list[tuple[str, float]]] = {}
         n = self.candidates
@@ -377,7 +364,7 @@ class Searcher:
                 lists["bm25"] = [(h.id, h.score) for h in hits if allowed is None or h.id in allowed][:n]
             query_vector = None
             if use & {"text_vector", "aligned_image"}:
-                query_vector = vector.result()[0] if vector is not None else self._query_vector(text)
+                query_vector = self._query_vector(text)
             if "text_vector" in use:
                 lists["text_vector"] = [(h.id, h.score) for h in self.text_index.search(query_vector, n, allowed)]
             if "aligned_image" in use and self.heads is not None and self.aligned_image is not None:
