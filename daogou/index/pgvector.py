@@ -34,6 +34,8 @@ from daogou.index.vectors import EXACT_LIMIT, VectorHit
 FORMAT = 1
 BACKEND = "pgvector"
 PREFIX = "daogou_vec_"
+#: table names go into SQL text (identifiers cannot be parameters): only names table_name() could have made
+_SAFE_TABLE = re.compile(PREFIX + r"[a-z0-9_]{1,50}")
 
 
 def conninfo(url: str) -> str:
@@ -87,6 +89,8 @@ class PgVectorIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or len(ids) != vectors.shape[0]:
             raise ValueError("ids and vectors must align")
+        if not _SAFE_TABLE.fullmatch(table):
+            raise ValueError(f"not a daogou vector table name: {table!r}")
         dim = int(vectors.shape[1])
         kind = "hnsw" if len(ids) > hnsw_threshold else "exact"
         with _connect(url) as conn:
@@ -116,7 +120,7 @@ class PgVectorIndex:
         if not path.exists():
             raise IndexMissing(f"no {name} vector index in {directory}: run `daogou index` first")
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        if manifest.get("backend") != BACKEND or manifest.get("format") != FORMAT:
+        if manifest.get("backend") != BACKEND or manifest.get("format") != FORMAT or not _SAFE_TABLE.fullmatch(str(manifest.get("table", ""))):
             raise IndexMismatch(f"{path}: not a pgvector index of format {FORMAT}; re-run `daogou index`")
         if manifest["model"] != model or (dim is not None and manifest["dim"] not in (dim, 0)):
             raise IndexMismatch(f"{name} index was built with {manifest['model']} ({manifest['dim']}-d), the shop is configured for {model}; re-run `daogou index`")
@@ -131,7 +135,7 @@ class PgVectorIndex:
                 manifest = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
-            if isinstance(manifest, dict) and manifest.get("backend") == BACKEND and str(manifest.get("table", "")).startswith(PREFIX):
+            if isinstance(manifest, dict) and manifest.get("backend") == BACKEND and _SAFE_TABLE.fullmatch(str(manifest.get("table", ""))):
                 tables.append(manifest["table"])
         if tables:
             with _connect(url) as conn:
