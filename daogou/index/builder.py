@@ -71,7 +71,9 @@ class GenerationBuilder:
             indexed["aligned_image"] = self._vector_index(folder, "aligned_image", image_ids, aligned, tag)
             texts = _in_chunks(lambda s: heads.transform_texts(text_vectors[s]), len(text_ids)) if text_ids else text_vectors
             indexed["aligned_text"] = self._vector_index(folder, "aligned_text", text_ids, texts, tag)
-        predictions = self._colour_predictions(image_ids, image_vectors, colour_vectors)
+        # one pass over the catalog serves the colour head (who lacks a colour) and the value vectors (what values exist)
+        attributes = AttributeIndex(self.store.iter_products())
+        predictions = self._colour_predictions(image_ids, image_vectors, colour_vectors, attributes)
         predictions.update(self._classifier_predictions())
         signals = {}
         for pid in self.store.reviewed_products():
@@ -81,7 +83,7 @@ class GenerationBuilder:
         indexed["review_signals"] = len(signals)
         atomic.write_text(folder / "predicted.json", json.dumps(predictions, ensure_ascii=False))
         indexed["predicted_colour"] = len(predictions.get("colour", {}))
-        indexed["attribute_values"] = self._value_vectors(folder, predictions)
+        indexed["attribute_values"] = self._value_vectors(folder, predictions, attributes)
         terms: dict[str, str] = {}
 
         def keep_terms(pid: str, segmented: list[str]) -> None:
@@ -99,13 +101,14 @@ class GenerationBuilder:
         backends.build(self.settings, folder, name, ids, vectors, model)
         return len(ids)
 
-    def _colour_predictions(self, image_ids: list[str], image_vectors: np.ndarray, colour_vectors: np.ndarray | None) -> dict[str, dict[str, list[object]]]:
+    def _colour_predictions(
+        self, image_ids: list[str], image_vectors: np.ndarray, colour_vectors: np.ndarray | None, attributes: AttributeIndex
+    ) -> dict[str, dict[str, list[object]]]:
         """The trained colour head fills the colour of photographed products whose rows have none."""
         predictions: dict[str, dict[str, list[object]]] = {}
         if not (artifacts.exists(self.models_dir / "colour") and image_ids and colour_vectors is not None):
             return predictions
-        products = self.store.get_many(image_ids)
-        missing = [i for i, pid in enumerate(image_ids) if not products[pid].attributes.get("colour")]
+        missing = [i for i, pid in enumerate(image_ids) if not attributes.value_of(pid, "colour")]  # no row reads (at 1M this read every product again)
         if missing:
             head = AttributePredictor.load(self.models_dir / "colour")
             features = stack_features(colour_vectors[missing], image_vectors[missing])
@@ -139,9 +142,8 @@ class GenerationBuilder:
                     out.setdefault(target, {})[product.id] = [str(model.classes_[best]), round(float(row[best]), 4)]
         return out
 
-    def _value_vectors(self, folder: Path, predictions: dict[str, dict[str, list[object]]]) -> int:
+    def _value_vectors(self, folder: Path, predictions: dict[str, dict[str, list[object]]], attributes: AttributeIndex) -> int:
         """Embed every type/colour/gender value once per generation, so a query's unknown words meet them cheaply."""
-        attributes = AttributeIndex(self.store.iter_products())
         attributes.add_predictions(predictions)
         vocabulary = Vocabulary(attributes.value_table())
         vectors = value_vectors(text_encoder(self.settings.text_model), vocabulary)
