@@ -1,11 +1,15 @@
-"""Repair Mandarin homophones against the shop's words by toneless pinyin.
+"""Repair Mandarin homophones and near-homophones against the shop's words by toneless pinyin.
 
 Why pinyin: Whisper base hears the sounds of "衬衫" right but writes other characters with them
 ("趁山"); by characters nothing matches, by sound it is the shop's word. Longest words first, so
 "休闲裤" wins over "休闲". A run that is already a common word of its own (jieba's dictionary) is
 left alone, and so is a two-character run holding a function word or numeral, so "上一个" does not become
 "上衣个" (a longer run such as "脸一群" is still the shop's "连衣裙"). Runs no exact sound matches get a second
-chance with the l/n, z/zh, c/ch, s/sh confusions of many Mandarin speakers folded ("中色" → "棕色").
+chance by a distance between syllables: each syllable's initial and final count as the same, alike (the
+l/n/m, z/zh/j, c/ch/q, s/sh/x, b/p, d/t, g/k confusions; -n/-ng finals) or different, so "皮蛋" (pi dan) is
+still the shop's "皮带" (pi dai) but a run must keep most of a word's sound. The one exception to the
+common-word rule is the query's last word, where a Chinese shopping query names the product: "女生唯一"
+(wei yi) ends in the shop's "卫衣", said the same.
 """
 
 from __future__ import annotations
@@ -29,15 +33,37 @@ PRICE_CUES = ("以内", "以下", "以上", "左右", "之内")
 _AFTER_AMOUNT = re.compile(r"(\d+(?:\.\d+)?\s*(?:块钱|块|元)?)([\u4e00-\u9fff]{2})")
 
 
-def _fuzzy(sounds: list[str]) -> tuple[str, ...]:
-    """Sounds with the confusions of many Mandarin speakers folded (l/n, zh/z, ch/c, sh/s)."""
-    out = []
-    for s in sounds:
-        for a, b in (("zh", "z"), ("ch", "c"), ("sh", "s")):
-            if s.startswith(a):
-                s = b + s[len(a):]
-        out.append("n" + s[1:] if s.startswith("l") else s)
-    return tuple(out)
+_ALIKE_INITIALS = [{"z", "zh", "j"}, {"c", "ch", "q"}, {"s", "sh", "x"}, {"n", "l", "m"}, {"l", "r"}, {"b", "p"},
+                   {"d", "t"}, {"g", "k"}, {"f", "h"}, {"y", ""}, {"w", ""}]
+_ALIKE_FINALS = [{"an", "ang"}, {"en", "eng"}, {"in", "ing"}, {"ian", "iang"}, {"uan", "uang"}, {"ai", "ei"},
+                 {"ei", "uei"}, {"un", "ong"}, {"e", "ie"}, {"ou", "u"}, {"o", "uo"}]
+#: The most a run's sound may differ from a word's (per syllable part: alike 0.5, different 1) to be taken for it.
+NEAR = {2: 1.0, 3: 1.0, 4: 1.5, 5: 1.5}
+Syllable = tuple[str, str]
+
+
+def _part_cost(a: str, b: str, alike: list[set[str]]) -> float:
+    if a == b:
+        return 0.0
+    return 0.5 if any(a in group and b in group for group in alike) else 1.0
+
+
+def sound_distance(heard: tuple[Syllable, ...], word: tuple[Syllable, ...]) -> float:
+    """How far two equally long syllable runs sound apart; a syllable wrong in both its parts rules the pair out."""
+    total = 0.0
+    for (i1, f1), (i2, f2) in zip(heard, word):
+        cost = _part_cost(i1, i2, _ALIKE_INITIALS) + _part_cost(f1, f2, _ALIKE_FINALS)
+        if cost >= 2.0:
+            return float("inf")
+        total += cost
+    return total
+
+
+def _syllables(text: str) -> list[Syllable]:
+    """(initial, final) per character; a non-Han character is its own initial with no final."""
+    initials = lazy_pinyin(text, style=Style.INITIALS, strict=False, errors=lambda x: list(x))
+    finals = lazy_pinyin(text, style=Style.FINALS, strict=True, errors=lambda x: [""] * len(x))
+    return list(zip(initials, finals))
 
 
 @dataclass(frozen=True)
@@ -46,23 +72,16 @@ class Correction:
     meant: str
 
 
-def _sounds(text: str) -> list[str]:
-    """Toneless pinyin per character (non-Han characters stand for themselves)."""
-    return [s if _HAN.match(ch) else ch for ch, s in zip(text, lazy_pinyin(text, style=Style.NORMAL, errors=lambda x: list(x)))]
-
-
 class PinyinCorrector:
-    """Replace runs of Han characters whose sound is one of the shop's words, spelled differently."""
+    """Replace runs of Han characters that sound like one of the shop's words but are spelled differently."""
 
     def __init__(self, words: tuple[str, ...], max_len: int = 5) -> None:
         self.max_len = max_len
-        self.by_sound: dict[tuple[str, ...], str] = {}
-        #: the same with the l/n, z/zh, c/ch, s/sh confusions folded: a second chance for runs no exact sound matched
-        self.by_fuzzy: dict[tuple[str, ...], str] = {}
-        for word in words:  # most-stocked first: the first word with a sound keeps it
+        #: by length, (syllables, word), most-stocked first: on equal distance the better-stocked word wins
+        self.by_length: dict[int, list[tuple[tuple[Syllable, ...], str]]] = {}
+        for word in words:
             if 2 <= len(word) <= max_len and all(_HAN.match(ch) for ch in word):
-                self.by_sound.setdefault(tuple(_sounds(word)), word)
-                self.by_fuzzy.setdefault(_fuzzy(_sounds(word)), word)
+                self.by_length.setdefault(len(word), []).append((tuple(_syllables(word)), word))
         self.known = set(words)
 
     @cached_property
@@ -72,13 +91,25 @@ class PinyinCorrector:
         jieba.initialize()
         return jieba.dt.FREQ
 
+    def nearest(self, heard: tuple[Syllable, ...], limit: float) -> str | None:
+        """The shop word of the same length that sounds nearest to `heard`, if within `limit`."""
+        best, best_cost = None, limit
+        for sound, word in self.by_length.get(len(heard), ()):
+            cost = sound_distance(heard, sound)
+            if cost < best_cost or (best is None and cost <= limit):
+                best, best_cost = word, cost
+                if cost == 0.0:
+                    break
+        return best
+
     def correct(self, text: str) -> tuple[str, list[Correction]]:
         """The text with misheard shop words (and price bounds after an amount) replaced, and what was replaced."""
         if not _HAN.search(text) or len(text) > 400:
             return text, []
         fixes: list[Correction] = []
         text = _AFTER_AMOUNT.sub(lambda m: m.group(1) + _price_cue(m.group(2), fixes), text)
-        sounds = _sounds(text)
+        sounds = _syllables(text)
+        last = max((m.end() for m in _HAN.finditer(text)), default=0)
         out: list[str] = []
         i = 0
         while i < len(text):
@@ -91,10 +122,15 @@ class PinyinCorrector:
                     step = size
                     out.append(run)
                     break
-                heard = sounds[i : i + size]
-                word = self.by_sound.get(tuple(heard)) or self.by_fuzzy.get(_fuzzy(heard))
+                heard = tuple(sounds[i : i + size])
                 grammar = size == 2 and FUNCTION_CHARS.intersection(run)  # "上一": grammar; "脸一群": a misheard 连衣裙
-                if word and self._frequency.get(run, 0) < COMMON and not grammar:
+                if i + size == last and (grammar or self._frequency.get(run, 0) >= COMMON):
+                    word = self.nearest(heard, 0.0 if grammar else 0.5)  # the query's last word names the product
+                elif grammar or self._frequency.get(run, 0) >= COMMON:
+                    word = None
+                else:
+                    word = self.nearest(heard, NEAR.get(size, 1.0))
+                if word:
                     out.append(word)
                     fixes.append(Correction(run, word))
                     step = size
@@ -105,13 +141,14 @@ class PinyinCorrector:
         return "".join(out), fixes
 
 
-_CUE_SOUNDS = {_fuzzy(_sounds(cue)): cue for cue in PRICE_CUES}
+_CUES = [(tuple(_syllables(cue)), cue) for cue in PRICE_CUES]
 
 
 def _price_cue(heard: str, fixes: list[Correction]) -> str:
     """`heard` (two characters after an amount) as the price bound it sounds like, if it sounds like one."""
-    cue = _CUE_SOUNDS.get(_fuzzy(_sounds(heard)))
-    if cue is None or cue == heard:
+    sound = tuple(_syllables(heard))
+    cost, cue = min((sound_distance(sound, s), cue) for s, cue in _CUES)
+    if cost > 1.0 or cue == heard:
         return heard
     fixes.append(Correction(heard, cue))
     return cue
