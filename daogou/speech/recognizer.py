@@ -37,6 +37,12 @@ class Recognition:
     avg_logprob: float
     #: the model's probability that the window holds no speech
     no_speech_prob: float
+    #: the beam's other hypotheses, (text, mean log-probability) best first: a shop may prefer one that
+    #: names its words (service.py); they cost nothing extra, the beam searched them anyway
+    alternatives: tuple[tuple[str, float], ...] = ()
+    #: when a prompt was given: the hypotheses decoded from the same audio without it, best first. A prompt
+    #: that helps a query ("白色 T恤") can pull a sentence towards its list ("希望你以后" → "西老年以后")
+    unprompted: tuple[tuple[str, float], ...] = ()
 
 
 class SpeechToText(Protocol):
@@ -104,19 +110,27 @@ class WhisperRecognizer:
         if language is None:
             language = self._detect(whisper, encoded)
         tokenizer = Tokenizer(whisper.hf_tokenizer, True, task="transcribe", language=language)
-        prompt = (prompts or {}).get(language, "")
-        previous = tokenizer.encode(" " + prompt.strip()) if prompt else []
-        tokens = whisper.get_prompt(tokenizer, previous, without_timestamps=True)
+        prompt = (prompts or {}).get(language, "").strip()
         seconds = samples.size / RATE
+        hypotheses, no_speech = self._decode(whisper, encoded, tokenizer, prompt, seconds)
+        unprompted = self._decode(whisper, encoded, tokenizer, "", seconds)[0] if prompt else []
+        if not hypotheses:
+            return Recognition("", language, -10.0, no_speech, (), tuple(unprompted))
+        (text, score), *others = hypotheses
+        return Recognition(text, language, score, no_speech, tuple(others), tuple(unprompted))
+
+    def _decode(self, whisper, encoded, tokenizer, prompt: str, seconds: float) -> tuple[list[tuple[str, float]], float]:  # type: ignore[no-untyped-def]
+        """The beam's hypotheses (text, mean log-probability), best first, and the no-speech probability."""
+        previous = tokenizer.encode(" " + prompt) if prompt else []
+        tokens = whisper.get_prompt(tokenizer, previous, without_timestamps=True)
         result = whisper.model.generate(
-            encoded, [tokens], beam_size=self.beam_size, max_length=min(whisper.max_length, len(tokens) + 16 + int(seconds * 12)),
+            encoded, [tokens], beam_size=self.beam_size, num_hypotheses=self.beam_size, max_length=min(whisper.max_length, len(tokens) + 16 + int(seconds * 12)),
             suppress_blank=True, suppress_tokens=[-1], return_scores=True, return_no_speech_prob=True,
             repetition_penalty=self.repetition_penalty, no_repeat_ngram_size=self.no_repeat_ngram_size,
         )[0]
-        ids = [t for t in (result.sequences_ids[0] if result.sequences_ids else []) if t < tokenizer.eot]
-        text = tokenizer.decode(ids).replace("\ufffd", "").strip()  # a character cut at the end
-        score = float(result.scores[0]) if result.scores else -10.0
-        return Recognition(text, language, score, float(result.no_speech_prob))
+        texts = [tokenizer.decode([t for t in ids if t < tokenizer.eot]).replace("\ufffd", "").strip()  # a character cut at the end
+                 for ids in result.sequences_ids]
+        return list(zip(texts, (float(score) for score in result.scores))), float(result.no_speech_prob)
 
     @staticmethod
     def _detect(whisper, encoded) -> str:  # type: ignore[no-untyped-def]
