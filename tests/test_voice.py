@@ -91,6 +91,11 @@ def test_brands_are_respelled_as_the_catalog_spells_them() -> None:
     assert speller.correct("Rangler 男士衬衫")[0] == "Wrangler 男士衬衫"
     assert speller.correct("Addidas shoes for women")[0] == "ADIDAS shoes for women"
     assert speller.correct("white shirts") == ("white shirts", [])  # known words and unlike words stay
+    by_sound = BrandSpeller(("Reebok", "Roadster", "Fastrack", "Nike"), {"shirts", "women"})
+    assert by_sound.correct("Ribok 黑色运动鞋")[0] == "Reebok 黑色运动鞋"  # spelled unlike, sounds the same
+    assert by_sound.correct("Rudster 蓝色牛仔裤")[0] == "Roadster 蓝色牛仔裤"
+    assert by_sound.correct("fast-track 男士手表")[0] == "Fastrack 男士手表"
+    assert by_sound.correct("women's shirts") == ("women's shirts", [])
 
 
 def test_shop_words_come_from_the_catalog_most_stocked_first() -> None:

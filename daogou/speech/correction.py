@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+import jellyfish
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
 
@@ -196,18 +197,27 @@ def _price_cue(heard: str, fixes: list[Correction]) -> str:
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
 #: How alike (rapidfuzz ratio, 0-100) a heard Latin word must be to a brand to be taken for it ("Rangler" → Wrangler).
 BRAND_LIKENESS = 80
+#: Words shorter than this are not matched by sound: "fast" and the brand Facit share the key FST.
+SOUND_MIN = 5
 
 
 class BrandSpeller:
     """Replace Latin words that are near-misses of one-word brand names the shop sells.
 
-    Why: Whisper spells a brand it does not know by its sound ("Reback", "Addidas"); a brand filter needs the
-    catalog's spelling. Words the shop or the query parser knows as they are ("shirts", "women") are left alone.
+    Why: Whisper spells a brand it does not know by its sound ("Reback", "Addidas", "Rudster"); a brand filter
+    needs the catalog's spelling. A word is taken for a brand when it is spelled almost the same (rapidfuzz) or
+    sounds the same (the same metaphone key; five letters at least). Words the shop or the query parser knows as
+    they are ("shirts", "women") are left alone.
     """
 
     def __init__(self, brands: tuple[str, ...], known: set[str]) -> None:
         self.brands = {b.lower(): b for b in brands if b.isascii() and " " not in b and len(b) >= 4}
         self.known = {w.lower() for w in known}
+        self.by_sound: dict[str, str] = {}
+        for low, brand in self.brands.items():  # most-stocked first: it keeps a shared sound
+            key = _sound_key(low)
+            if len(key) >= 3:
+                self.by_sound.setdefault(key, brand)
 
     def correct(self, text: str) -> tuple[str, list[Correction]]:
         fixes: list[Correction] = []
@@ -218,9 +228,15 @@ class BrandSpeller:
             if low in self.brands or low in self.known or not self.brands:
                 return word
             best = process.extractOne(low, list(self.brands), scorer=fuzz.ratio, score_cutoff=BRAND_LIKENESS)
-            if best is None:
+            brand = self.brands[best[0]] if best is not None else self.by_sound.get(_sound_key(low)) if len(low) >= SOUND_MIN else None
+            if brand is None:
                 return word
-            fixes.append(Correction(word, self.brands[best[0]]))
-            return self.brands[best[0]]
+            fixes.append(Correction(word, brand))
+            return brand
 
         return _LATIN_WORD.sub(spell, text), fixes
+
+
+def _sound_key(word: str) -> str:
+    """The metaphone key of a Latin word, hyphens dropped ("fast-track" sounds as "Fastrack")."""
+    return jellyfish.metaphone(word.replace("-", "").replace("'", ""))
