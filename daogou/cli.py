@@ -163,10 +163,14 @@ def migrate(
 
 @app.command()
 @friendly
-def index(shop: ShopDir, workers: Annotated[int | None, typer.Option(help="encoding processes")] = None) -> None:
+def index(
+    shop: ShopDir,
+    workers: Annotated[int | None, typer.Option(help="encoding processes")] = None,
+    ray: Annotated[str | None, typer.Option(help='encode on Ray: "auto" ($RAY_ADDRESS, a cluster on this machine, else a local Ray), "local", or an address such as ray://head:10001')] = None,
+) -> None:
     """Encode new and changed products, then rebuild the search indexes."""
     with Shop.open(shop) as s:
-        report = s.index(show_progress=True, workers=workers)
+        report = s.index(show_progress=True, workers=workers, ray=ray)
     encoded = ", ".join(f"{space} {n}" for space, n in report.encoded.items())
     indexed = ", ".join(f"{space} {n}" for space, n in report.indexed.items())
     console.print(f"encoded now: {encoded}; indexed: {indexed} ({report.seconds:.1f} s)")

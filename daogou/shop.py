@@ -218,8 +218,8 @@ class Shop:
 
     # -- index --------------------------------------------------------------------------------------
 
-    def index(self, show_progress: bool = True, workers: int | None = None) -> IndexReport:
-        """Encode what changed, then rebuild the vector, word and derived indexes from the store."""
+    def index(self, show_progress: bool = True, workers: int | None = None, ray: str | None = None) -> IndexReport:
+        """Encode what changed (here, or on Ray tasks at address `ray`), then rebuild the indexes from the store."""
         started = time.perf_counter()
         models = {"text": self.settings.text_model, "image": self.settings.image_model, "colour": self.settings.colour_model}
         report = encode_catalog(
@@ -228,6 +228,7 @@ class Shop:
             workers=self.settings.workers if workers is None else workers,
             batch_size=self.settings.batch_size,
             show_progress=show_progress,
+            ray=ray,
         )
         indexed = self._build_indexes()
         tryon = dict(self.tryon.prepare(self.store.iter_products(), show_progress)) if tryon_installed() and self.settings.tryon_rigs else {}

@@ -2,7 +2,7 @@
 
 Why processes and not threads: the models run one intra-op thread each (faster per core here), and
 the GIL would serialise the Python around them. A pool of `workers` processes keeps both cores busy.
-Swappable like clip-retrieval's backends: a cluster distributor (Ray) fits the same two methods.
+Swappable like clip-retrieval's backends: the cluster distributor (Ray, cluster.py) has the same two methods.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ R = TypeVar("R")
 
 
 class Distributor(Protocol):
+    #: True when workers may not see this machine's files (batches must then carry the photos' bytes)
+    ships_files: bool
+
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]: ...
 
     def close(self) -> None: ...
@@ -31,6 +34,8 @@ class Distributor(Protocol):
 
 class SequentialDistributor:
     """Runs every batch in this process; the default for small jobs and for tests."""
+
+    ships_files = False
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         for item in items:
@@ -78,6 +83,8 @@ class ProcessDistributor:
     Results come back in submission order with a bounded number in flight, so memory stays flat
     and the writer commits in a predictable order.
     """
+
+    ships_files = False
 
     def __init__(self, workers: int = 2, in_flight_per_worker: int = 2) -> None:
         self.workers = workers

@@ -6,6 +6,7 @@ process by the registry and reused for every batch that process gets.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,8 +27,9 @@ class Encoded:
     failures: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _load(path: str) -> Image.Image:
-    with Image.open(path) as img:
+def _load(source: str | bytes) -> Image.Image:
+    """A photo from its path, or from its bytes when the batch was shipped to another machine."""
+    with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as img:
         img.draft("RGB", (448, 448))  # JPEG: decode at reduced size, much faster for big photos
         return img.convert("RGB")
 
@@ -38,9 +40,10 @@ def encode_batch(batch: Batch) -> Encoded:
         vectors = text_encoder(batch.model).encode_passages(batch.inputs)
         return Encoded(batch, batch.ids, batch.hashes, vectors)
     images, ids, hashes, failures = [], [], [], []
-    for pid, h, path in zip(batch.ids, batch.hashes, batch.inputs):
+    sources = batch.data if batch.data is not None else batch.inputs
+    for pid, h, path, source in zip(batch.ids, batch.hashes, batch.inputs, sources):
         try:
-            images.append(_load(path))
+            images.append(_load(source))
         except (OSError, ValueError, Image.DecompressionBombError) as exc:
             failures.append((pid, f"image {path}: {exc.__class__.__name__}: {exc}"))
             continue

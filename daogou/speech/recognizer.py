@@ -77,8 +77,11 @@ class WhisperRecognizer:
     """
 
     def __init__(self, model: str = BUNDLED, window_s: float = 15.0, beam_size: int = 5, threads: int = 1,
-                 repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0) -> None:
+                 repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0, alternatives_for: tuple[str, ...] = ("zh",)) -> None:
         self.model = model
+        #: languages whose transcripts come with the beam's other hypotheses and an unprompted decode (the
+        #: shop chooses among them); others get the one best hypothesis, which is quicker to finish
+        self.alternatives_for = alternatives_for
         self.window_s = window_s
         self.beam_size = beam_size
         self.threads = threads
@@ -118,19 +121,21 @@ class WhisperRecognizer:
         tokenizer = Tokenizer(whisper.hf_tokenizer, True, task="transcribe", language=language)
         prompt = (prompts or {}).get(language, "").strip()
         seconds = samples.size / RATE
-        hypotheses, no_speech = self._decode(whisper, encoded, tokenizer, prompt, seconds)
-        unprompted = self._decode(whisper, encoded, tokenizer, "", seconds)[0] if prompt else []
+        several = language in self.alternatives_for
+        hypotheses, no_speech = self._decode(whisper, encoded, tokenizer, prompt, seconds, several)
+        unprompted = self._decode(whisper, encoded, tokenizer, "", seconds, several)[0] if prompt and several else []
         if not hypotheses:
             return Recognition("", language, -10.0, no_speech, (), tuple(unprompted))
         (text, score), *others = hypotheses
         return Recognition(text, language, score, no_speech, tuple(others), tuple(unprompted))
 
-    def _decode(self, whisper, encoded, tokenizer, prompt: str, seconds: float) -> tuple[list[tuple[str, float]], float]:  # type: ignore[no-untyped-def]
-        """The beam's hypotheses (text, mean log-probability), best first, and the no-speech probability."""
+    def _decode(self, whisper, encoded, tokenizer, prompt: str, seconds: float, several: bool) -> tuple[list[tuple[str, float]], float]:  # type: ignore[no-untyped-def]
+        """The beam's hypotheses (text, mean log-probability; all of them when `several`, else the best), best
+        first, and the no-speech probability."""
         previous = tokenizer.encode(" " + prompt) if prompt else []
         tokens = whisper.get_prompt(tokenizer, previous, without_timestamps=True)
         result = whisper.model.generate(
-            encoded, [tokens], beam_size=self.beam_size, num_hypotheses=self.beam_size, max_length=min(whisper.max_length, len(tokens) + 16 + int(seconds * 12)),
+            encoded, [tokens], beam_size=self.beam_size, num_hypotheses=self.beam_size if several else 1, max_length=min(whisper.max_length, len(tokens) + 16 + int(seconds * 12)),
             suppress_blank=True, suppress_tokens=[-1], return_scores=True, return_no_speech_prob=True,
             repetition_penalty=self.repetition_penalty, no_repeat_ngram_size=self.no_repeat_ngram_size,
         )[0]
