@@ -26,6 +26,8 @@ class Settings:
     shop_dir: Path = field(default_factory=lambda: Path("."))
     #: SQLAlchemy URL of the catalog store; empty means a SQLite file inside the shop directory.
     store_url: str = ""
+    #: A read replica of the store (SQLAlchemy URL): the hits' product rows and reviews are read there. Empty: none.
+    store_read_url: str = ""
     #: Text encoder: a registry name (offline pack), a local directory or a hub id.
     text_model: str = "e5-small"
     #: Image encoder: a registry name (offline pack), a local directory or a hub id.

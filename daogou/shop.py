@@ -100,7 +100,7 @@ class Shop:
         self.settings = settings
         self.path = settings.shop_dir
         try:
-            self.store = CatalogStore(settings.resolved_store_url, root=self.path)
+            self.store = CatalogStore(settings.resolved_store_url, root=self.path, read_url=settings.store_read_url)
         except SQLAlchemyError as exc:  # a damaged file or an unreachable server: one line, not a traceback
             raise DaogouError(f"the catalog store of {self.path} cannot be opened ({exc.__class__.__name__}); restore it with `daogou restore`") from exc
         self._searcher: Searcher | None = None

@@ -83,3 +83,46 @@ def test_migrations_are_recorded_and_not_rerun(tmp_path: Path) -> None:
         version = conn.execute(select(store_meta.c.value).where(store_meta.c.key == "schema_version")).scalar_one()
     assert int(version) == len(MIGRATIONS)
     again.close()
+
+
+def test_a_read_replica_serves_request_reads_and_the_primary_everything_else(tmp_path: Path) -> None:
+    primary, replica = tmp_path / "primary.db", tmp_path / "replica.db"
+    seed = CatalogStore(f"sqlite:///{primary}")
+    seed.upsert_products(_products(3))
+    seed.close()
+    replica.write_bytes(primary.read_bytes())  # the replica as of now; it will lag the writes below
+    store = CatalogStore(f"sqlite:///{primary}", read_url=f"sqlite:///{replica}")
+    try:
+        assert store.has_replica and not CatalogStore(f"sqlite:///{primary}").has_replica
+        store.upsert_products([Product(id="p000", title="Renamed"), Product(id="fresh", title="New")])
+        assert store.get_many(["p000", "fresh"]) == {"p000": Product(id="p000", title="Renamed"), "fresh": Product(id="fresh", title="New")}
+        lagging = store.get_many(["p000", "fresh"], replica=True)  # a request's read: the replica, as far as it got
+        assert lagging == {"p000": Product(id="p000", title="Shirt 0", attributes={"colour": "Red"})}
+        assert store.count() == 4 and {p.id for p in store.iter_products()} == {"p000", "p001", "p002", "fresh"}
+    finally:
+        store.close()
+
+
+def test_a_shop_shows_hits_from_its_read_replica(myntra_shop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    import sqlite3
+
+    from daogou.config import update_settings_file
+    from daogou.shop import Shop
+
+    copy = tmp_path / "shop"
+    shutil.copytree(myntra_shop.path, copy)
+    with sqlite3.connect(copy / "catalog.db") as source, sqlite3.connect(tmp_path / "replica.db") as target:
+        source.backup(target)  # the replica as of now (WAL included)
+    with Shop.open(copy) as shop:
+        top = shop.search("black watch").hits[0]
+    replica = CatalogStore(f"sqlite:///{tmp_path / 'replica.db'}", root=copy)
+    row = replica.get_many([top.id])[top.id]
+    replica.upsert_products([row.model_copy(update={"title": "Served by the replica"})])
+    replica.close()
+    update_settings_file(copy, store_read_url=f"sqlite:///{tmp_path / 'replica.db'}")
+    with Shop.open(copy) as shop:
+        assert shop.store.has_replica
+        again = shop.search("black watch").hits
+        assert again[0].id == top.id and again[0].title == "Served by the replica"  # the index is the shop's; the row the replica's
+        assert shop.product(top.id).title == top.title  # not a request's read: the primary

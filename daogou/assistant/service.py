@@ -186,7 +186,7 @@ class Assistant:
             state.pending = None
 
     def _shift_price(self, state: DialogueState, cheaper: bool) -> None:
-        prices = [p.price for p in self.services.store.get_many(state.shown).values() if p.price is not None]
+        prices = [p.price for p in self.services.store.get_many(state.shown, replica=True).values() if p.price is not None]
         if not prices:
             return
         if cheaper:
@@ -368,7 +368,7 @@ class Assistant:
         if not target:
             text = "您问的是哪一件商品？先搜一下，或告诉我第几个。" if state.language == "zh" else "Which product do you mean? Search first, or tell me which one (\"the second\")."
             return self._reply(state, sid, text, "ask")
-        product = self.services.store.get_many(target[:1]).get(target[0])
+        product = self.services.store.get_many(target[:1], replica=True).get(target[0])
         if product is None:
             return self._reply(state, sid, say.not_carried(target[0], state.language), "not_carried")
         state.focus = product.id
@@ -423,7 +423,7 @@ class Assistant:
     def _attribute_answer(self, question: str, positions: list[int], state: DialogueState, sid: str) -> Reply:
         """Any other question about one product: the listed attribute that answers it, or "not listed"."""
         target = self._pick(positions, state) if positions else ([state.focus] if state.focus else state.shown[:1])
-        product = self.services.store.get_many(target[:1]).get(target[0]) if target else None
+        product = self.services.store.get_many(target[:1], replica=True).get(target[0]) if target else None
         if product is None:
             return self._reply(state, sid, "您问的是哪一件？" if state.language == "zh" else "Which product do you mean?", "ask")
         state.focus = product.id
@@ -474,7 +474,7 @@ class Assistant:
         return {pid: {name: str(table[pid][0]) for name, table in predicted.items() if pid in table} for pid in ids}
 
     def _refs(self, ids: list[str]) -> list[ProductRef]:
-        found = self.services.store.get_many(ids)
+        found = self.services.store.get_many(ids, replica=True)
         return [say.ref(found[i]) for i in ids if i in found]
 
     def _pick(self, positions: list[int], state: DialogueState) -> list[str]:

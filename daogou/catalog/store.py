@@ -178,15 +178,27 @@ def _row_to_product(row, root: Path | None = None) -> Product:  # type: ignore[n
 
 
 class CatalogStore:
-    """Products and vectors in one database; every write is one transaction."""
+    """Products and vectors in one database; every write is one transaction.
 
-    def __init__(self, url: str, root: Path | None = None) -> None:
+    With a `read_url` (a read replica of the same database), the reads a shopper's request makes (products
+    by id for the hits, a product's reviews: `replica=True`) go to the replica; everything else, writes and
+    the reads that must see the latest write (imports checking known ids, the index build, sessions,
+    versions), stays on `url`. A replica a little behind shows a hit's previous title for a moment, never
+    a wrong index or a lost event.
+    """
+
+    def __init__(self, url: str, root: Path | None = None, read_url: str = "") -> None:
         """`root`: the shop folder; photo paths inside it are stored relative to it (backups and moved shops keep working)."""
         self.url = url
         self.root = root.resolve() if root is not None else None
         self.engine: Engine = create_engine(url, future=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.reader: Engine = self.engine
+        if read_url and read_url != url:
+            self.reader = create_engine(read_url, future=True)
+            if self.reader.dialect.name == "sqlite":
+                event.listen(self.reader, "connect", _sqlite_pragmas)
         self._migrate()
 
     def _migrate(self) -> None:
@@ -200,8 +212,13 @@ class CatalogStore:
                 conn.execute(delete(store_meta).where(store_meta.c.key == "schema_version"))
                 conn.execute(store_meta.insert().values(key="schema_version", value=str(len(MIGRATIONS))))
 
+    @property
+    def has_replica(self) -> bool:
+        return self.reader is not self.engine
+
     def close(self) -> None:
         self.engine.dispose()
+        self.reader.dispose()
 
     # -- products ---------------------------------------------------------------------------------
 
@@ -270,10 +287,11 @@ class CatalogStore:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(products)).scalar_one())
 
-    def get_many(self, ids: Sequence[str]) -> dict[str, Product]:
-        """Products by id (missing ids are simply absent from the result)."""
+    def get_many(self, ids: Sequence[str], replica: bool = False) -> dict[str, Product]:
+        """Products by id (missing ids are simply absent from the result); `replica`: read from the read replica
+        when there is one (a shopper's request; never a write path that must see its own writes)."""
         found: dict[str, Product] = {}
-        with self.engine.connect() as conn:
+        with (self.reader if replica else self.engine).connect() as conn:
             for chunk in _chunks(list(ids), 500):
                 for row in conn.execute(select(products).where(products.c.id.in_(chunk))):
                     found[row.id] = _row_to_product(row, self.root)
@@ -388,8 +406,8 @@ class CatalogStore:
                 conn.execute(reviews.insert(), fresh)
         return len(fresh), len(items) - len(fresh)
 
-    def reviews_of(self, product_id: str) -> list[Review]:
-        with self.engine.connect() as conn:
+    def reviews_of(self, product_id: str, replica: bool = False) -> list[Review]:
+        with (self.reader if replica else self.engine).connect() as conn:
             result = conn.execute(select(reviews).where(reviews.c.product_id == product_id).order_by(reviews.c.date, reviews.c.review_hash))
             return [Review(product_id=r.product_id, text=r.text, rating=r.rating, date=r.date) for r in result]
 

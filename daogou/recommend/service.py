@@ -248,7 +248,7 @@ class RecommendService:
 
     def explain(self, recs: list[Scored]) -> list[dict[str, str]]:
         """Each recommendation's reason worded in every storefront language, products named by title."""
-        titles = self.store.get_many([r.about for r in recs if r.about])
+        titles = self.store.get_many([r.about for r in recs if r.about], replica=True)
 
         def title_of(pid: str) -> str:
             return titles[pid].title if pid in titles else pid

@@ -122,7 +122,9 @@ class Searcher:
         self.terms = load_terms(index_dir)
         reviews_path = index_dir / "reviews.json"
         self.review_quality: dict[str, float] = json.loads(reviews_path.read_text(encoding="utf-8")) if reviews_path.exists() else {}
-        self.attributes = AttributeIndex(self._caching(store.versions()[0], store.iter_products()))
+        # with a read replica the rows of hits are the replica's to serve: none are kept here (it may lag the version)
+        catalog = store.iter_products() if store.has_replica else self._caching(store.versions()[0], store.iter_products())
+        self.attributes = AttributeIndex(catalog)
         self.attributes.add_predictions(self.predicted)
         vocabulary = Vocabulary(self.attributes.value_table(), self.attributes.prices.values())
         self.inference = ValueInference(vocabulary, self.text_encoder, load_value_vectors(index_dir), lock=self._encode_lock)
@@ -415,13 +417,14 @@ class Searcher:
     def _products(self, ids: list[str], version: int | None) -> dict[str, Product]:
         """Products by id: from memory when the catalog is still at `version`, else one store read for the rest."""
         if version is None:
-            return self.store.get_many(ids)
+            return self.store.get_many(ids, replica=True)
         found = {pid: p for pid in ids if (p := self.products_cache.get((version, pid))) is not None}
         missing = [pid for pid in ids if pid not in found]
         if missing:
-            for pid, product in self.store.get_many(missing).items():
+            for pid, product in self.store.get_many(missing, replica=True).items():
                 found[pid] = product
-                self.products_cache.put((version, pid), product)  # keyed by version: an older version's entry is never read
+                if not self.store.has_replica:  # a replica may lag the version: its rows are not kept under it
+                    self.products_cache.put((version, pid), product)  # keyed by version: an older version's entry is never read
         return found
 
     def _hits(

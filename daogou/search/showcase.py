@@ -63,7 +63,7 @@ class Showcase:
         out = []
         for value, count in largest:
             ids = sorted(attributes.matching({name: [value]}))[:20]
-            with_photo = [p for p in self.store.get_many(ids).values() if p.image_path]
+            with_photo = [p for p in self.store.get_many(ids, replica=True).values() if p.image_path]
             out.append(Category(name, value, count, with_photo[0].id if with_photo else None))
         return out
 

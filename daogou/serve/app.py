@@ -396,7 +396,7 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         """The front page before a query: the catalog's categories (largest first, with a photo and the Chinese name)
         and its popular products (by recorded behaviour, else by reviews)."""
         page = shop.front_page(k)
-        products = shop.store.get_many(page.popular)
+        products = shop.store.get_many(page.popular, replica=True)
         categories = [
             {"field": c.field, "value": c.value, "names": {"en": c.value, "zh": zh_value(c.value)}, "count": c.count,
              "image_url": photo_url(c.example) if c.example else None}
@@ -413,7 +413,7 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
     def recommend_session(body: SessionBody) -> dict[str, object]:
         """Recommendations from the products viewed in this session (oldest first); unknown ids are ignored."""
         items, ignored = shop.recommend_for_session(body.viewed, body.k)
-        products = shop.store.get_many([r.id for r in items])
+        products = shop.store.get_many([r.id for r in items], replica=True)
         hits = []
         for rec in items:
             p = products.get(rec.id)
@@ -436,7 +436,7 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
     def recommend_user(user_id: str, k: Annotated[int, Query(ge=1, le=100)] = 12) -> dict[str, object]:
         """Personal recommendations from purchase history (hybrid), each with its reason; unknown users get popular items."""
         recs, note = shop.recommend(user_id, k)
-        products = shop.store.get_many([r.item for r in recs])
+        products = shop.store.get_many([r.item for r in recs], replica=True)
         hits = [
             {
                 "id": r.item,

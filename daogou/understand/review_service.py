@@ -56,7 +56,7 @@ class ReviewService:
 
     def summary(self, product_id: str) -> ReviewSummary:
         """Sentiment, aspects with counts, fit direction and the supporting sentences for one product's reviews."""
-        reviews = self.store.reviews_of(product_id)
+        reviews = self.store.reviews_of(product_id, replica=True)
         if not reviews:
             raise UnknownProduct(f"no reviews for product {product_id!r}")
         return summarise(product_id, reviews, self.positive_proba)
