@@ -20,9 +20,14 @@ from daogou.pipeline.cluster import RayDistributor  # noqa: E402
 
 @pytest.fixture(scope="module")
 def cluster():  # type: ignore[no-untyped-def]
-    distributor = RayDistributor(os.environ.get("RAY_ADDRESS", "local"), cpus=2)
-    yield distributor
-    distributor.close()
+    """A Ray started here (or joined at $RAY_ADDRESS) whose workers can import this test module's functions."""
+    here = {"env_vars": {"PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}}
+    if os.environ.get("RAY_ADDRESS"):
+        ray.init(address=os.environ["RAY_ADDRESS"], runtime_env=here)
+    else:
+        ray.init(num_cpus=2, include_dashboard=False, object_store_memory=256 * 1024 * 1024, runtime_env=here)
+    yield RayDistributor()  # joins the Ray above, and leaves it running when closed
+    ray.shutdown()
 
 
 def _square(x: int) -> int:
@@ -60,7 +65,7 @@ def test_an_error_in_a_batch_ends_the_run_after_what_came_before(cluster: RayDis
 
 
 def _shop(folder: Path) -> Shop:
-    """Five products with photos (one of them deleted after import) and one without."""
+    """Five products with photos (one of them broken after import) and one without."""
     folder.mkdir()
     for name, colour in (("a", "red"), ("b", "blue"), ("c", "green"), ("e", "white"), ("f", "black")):
         Image.new("RGB", (64, 96), colour).save(folder / f"{name}.jpg")
@@ -69,7 +74,7 @@ def _shop(folder: Path) -> Shop:
         "e,White sneakers,e.jpg\nf,Black leather belt,f.jpg\n", encoding="utf-8")
     shop = Shop.init(folder / "shop", workers=1)
     shop.import_catalog(folder / "cat.csv", mapping={"id": "sku", "title": "name", "image": "photo"})
-    (folder / "f.jpg").unlink()  # gone from disk since the import
+    Path(shop.product("f").image_path).write_bytes(b"garbage")  # the shop's copy of the photo broke since the import
     return shop
 
 
@@ -77,7 +82,7 @@ def _shop(folder: Path) -> Shop:
 def test_a_shop_indexed_on_ray_has_the_vectors_of_one_indexed_here(tmp_path: Path, cluster: RayDistributor) -> None:
     with _shop(tmp_path / "here") as here, _shop(tmp_path / "ray") as there:
         local = here.index(show_progress=False)
-        remote = there.index(show_progress=False, ray=os.environ.get("RAY_ADDRESS", "local"))
+        remote = there.index(show_progress=False, ray="auto")
         assert remote.encoded == local.encoded == {"text": 6, "image": 4, "colour": 4}
         assert [pid for pid, _ in remote.failures] == [pid for pid, _ in local.failures] == ["f"]  # reported, not fatal
         for space, model in (("text", here.settings.text_model), ("image", here.settings.image_model)):
@@ -85,5 +90,5 @@ def test_a_shop_indexed_on_ray_has_the_vectors_of_one_indexed_here(tmp_path: Pat
             ids_there, vectors_there = there.store.load_vectors(space, model)
             assert ids_here == ids_there
             assert np.allclose(vectors_here, vectors_there, atol=1e-5)
-        assert there.index(show_progress=False, ray=os.environ.get("RAY_ADDRESS", "local")).encoded == {"text": 0, "image": 0, "colour": 0}
+        assert there.index(show_progress=False, ray="auto").encoded == {"text": 0, "image": 0, "colour": 0}
         assert there.search("red shirt").hits[0].id == "a"
