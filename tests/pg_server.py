@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 
@@ -43,6 +43,39 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _private_folder() -> tuple[Path, list[str]] | None:
+    """A temporary folder the server may own, and the command prefix that runs as its user (None: impossible)."""
+    folder = Path(tempfile.mkdtemp(prefix="daogou-pg-"))
+    if os.geteuid() != 0:
+        return folder, []
+    try:
+        user = pwd.getpwnam("postgres")
+    except KeyError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    os.chown(folder, user.pw_uid, user.pw_gid)
+    return folder, ["runuser", "-u", "postgres", "--"]
+
+
+@contextmanager
+def _running(prefix: list[str], folder: Path, data: Path, port: int) -> Iterator[None]:
+    """Start the server of `data` on loopback `port`, stop it and remove `folder` afterwards."""
+    pg_ctl = _binary("pg_ctl")
+    assert pg_ctl is not None
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    try:
+        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"],
+                       check=True, capture_output=True, timeout=120)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    try:
+        yield
+    finally:
+        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True, timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @contextmanager
 def postgres_server() -> Iterator[str | None]:
     """Yield a SQLAlchemy URL of a PostgreSQL server's maintenance database, or None when none can be had."""
@@ -50,35 +83,48 @@ def postgres_server() -> Iterator[str | None]:
         yield os.environ["DAOGOU_PG_URL"]
         return
     initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
-    if not initdb or not pg_ctl:
+    place = _private_folder() if initdb and pg_ctl else None
+    if place is None:
         yield None
         return
-    folder = Path(tempfile.mkdtemp(prefix="daogou-pg-"))
-    prefix: list[str] = []
-    if os.geteuid() == 0:
+    folder, prefix = place
+    data, port = folder / "data", _free_port()
+    with ExitStack() as stack:
         try:
-            user = pwd.getpwnam("postgres")
-        except KeyError:
+            subprocess.run([*prefix, initdb, "-D", str(data), "-U", "daogou", "--auth=trust", "-E", "UTF8", "--no-locale"],
+                           check=True, capture_output=True, timeout=120)
+            stack.enter_context(_running(prefix, folder, data, port))
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
+            shutil.rmtree(folder, ignore_errors=True)
             yield None
             return
-        os.chown(folder, user.pw_uid, user.pw_gid)
-        prefix = ["runuser", "-u", "postgres", "--"]
-    data, port = folder / "data", _free_port()
-    try:
-        subprocess.run([*prefix, initdb, "-D", str(data), "-U", "daogou", "--auth=trust", "-E", "UTF8", "--no-locale"],
-                       check=True, capture_output=True, timeout=120)
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"],
-                       check=True, capture_output=True, timeout=120)
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
-        shutil.rmtree(folder, ignore_errors=True)
+        yield f"postgresql+psycopg://daogou@127.0.0.1:{port}/postgres"
+
+
+@contextmanager
+def streaming_replica(primary_url: str) -> Iterator[str | None]:
+    """A hot standby of the loopback server at `primary_url`, streaming its WAL (pg_basebackup -R): yields the
+    URL of the same database on the standby, or None where one cannot be made (no binary, a remote server)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(primary_url)
+    basebackup = _binary("pg_basebackup")
+    place = _private_folder() if basebackup and url.host in ("127.0.0.1", "localhost") else None
+    if place is None:
         yield None
         return
-    try:
-        yield f"postgresql+psycopg://daogou@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True, timeout=60)
-        shutil.rmtree(folder, ignore_errors=True)
+    folder, prefix = place
+    data, port = folder / "data", _free_port()
+    with ExitStack() as stack:
+        try:
+            subprocess.run([*prefix, basebackup, "-h", "127.0.0.1", "-p", str(url.port), "-U", url.username or "daogou", "-D", str(data),
+                            "-R", "-X", "stream", "--checkpoint=fast"], check=True, capture_output=True, timeout=120)
+            stack.enter_context(_running(prefix, folder, data, port))
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
+            shutil.rmtree(folder, ignore_errors=True)
+            yield None
+            return
+        yield url.set(port=port).render_as_string(hide_password=False)
 
 
 @contextmanager

@@ -69,3 +69,37 @@ def test_migrating_into_a_database_that_holds_a_catalog_is_refused(myntra_shop: 
     copy_store(myntra_shop.store, pg_database)
     with pytest.raises(DaogouError, match="already holds 300 products"):
         copy_store(myntra_shop.store, pg_database)
+
+
+def test_a_streaming_replica_serves_request_reads_while_the_primary_takes_writes(pg_database: str) -> None:
+    import time
+
+    from pg_server import streaming_replica
+
+    from daogou.catalog.schema import Product
+    from daogou.catalog.store import CatalogStore
+
+    primary = CatalogStore(pg_database)
+    primary.upsert_products([Product(id="a", title="Black watch"), Product(id="b", title="Red dress")])
+    with streaming_replica(pg_database) as replica_url:
+        if replica_url is None:
+            primary.close()
+            pytest.skip("no local PostgreSQL server with pg_basebackup to make a standby of")
+        store = CatalogStore(pg_database, read_url=replica_url)
+        try:
+            assert set(store.get_many(["a", "b"], replica=True)) == {"a", "b"}  # the base backup holds them
+            store.upsert_products([Product(id="a", title="Black steel watch"), Product(id="c", title="Blue jeans")])
+            assert store.get_many(["a"])["a"].title == "Black steel watch"  # the primary: its own write, at once
+            deadline = time.monotonic() + 10
+            while store.get_many(["c"], replica=True) == {} and time.monotonic() < deadline:
+                time.sleep(0.02)  # streaming: the standby replays the commit a moment later
+            assert store.get_many(["a", "c"], replica=True)["a"].title == "Black steel watch"
+            from sqlalchemy import text
+            from sqlalchemy.exc import DBAPIError
+
+            with pytest.raises(DBAPIError, match="read-only"), store.reader.begin() as conn:  # a real hot standby
+                conn.execute(text("DELETE FROM products"))
+            assert store.count() == 3
+        finally:
+            store.close()
+            primary.close()
