@@ -138,10 +138,10 @@ def restore(
 def migrate(
     shop: ShopDir,
     to: Annotated[str | None, typer.Option("--to", help="SQLAlchemy URL of an empty database (postgresql+psycopg://user@host/db), or 'sqlite' for the shop's own file")] = None,
-    search: Annotated[str | None, typer.Option("--search", help="where the vector indexes go: a PostgreSQL URL (pgvector), or 'embedded' for FAISS files")] = None,
+    search: Annotated[str | None, typer.Option("--search", help="where the vector indexes go: a PostgreSQL URL (pgvector), milvus://host:19530 (Milvus), or 'embedded' for FAISS files")] = None,
     queries: Annotated[int, typer.Option(help="searches compared before and after the move")] = 20,
 ) -> None:
-    """Move the shop's store (SQLite ⇄ PostgreSQL) and/or its vector indexes (FAISS ⇄ pgvector); verified by searches."""
+    """Move the shop's store (SQLite ⇄ PostgreSQL) and/or its vector indexes (FAISS ⇄ pgvector ⇄ Milvus); verified by searches."""
     from rich.progress import Progress
 
     from daogou.relocate import move_store, move_vectors

@@ -39,7 +39,8 @@ class Settings:
     #: Items per encoding batch.
     batch_size: int = 32
     #: Where vector indexes live: empty = FAISS files in the shop's index folder (embedded default); a PostgreSQL URL
-    #: (postgresql+psycopg://...) = pgvector tables there, one per space and index generation (BM25 stays in the folder).
+    #: (postgresql+psycopg://...) = pgvector tables there; milvus://host:19530 = Milvus collections; one table or
+    #: collection per space and index generation (BM25 stays in the folder).
     vector_url: str = ""
     #: Above this many vectors the index is HNSW; below, exact (flat) search is fast enough.
     hnsw_threshold: int = 50_000

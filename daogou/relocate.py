@@ -1,5 +1,5 @@
 """Move a shop's store to another database engine (SQLite ⇄ PostgreSQL), or its vector indexes to another search
-engine (FAISS files ⇄ pgvector), and prove the move by its searches.
+engine (FAISS files ⇄ pgvector ⇄ Milvus), and prove the move by its searches.
 
 Why proof by search: row counts say the data arrived; the same top 10 for a set of queries before and after
 says the shop behaves the same on the new engine. The queries are drawn from the catalog's own titles (their
@@ -80,7 +80,8 @@ def move_store(shop_dir: Path, target_url: str, queries: int = 20, progress: Cal
 
 
 def move_vectors(shop_dir: Path, vector_url: str, queries: int = 20) -> MoveReport:
-    """Re-index the shop's vectors into `vector_url` (a PostgreSQL URL for pgvector; "" = FAISS files) and compare
+    """Re-index the shop's vectors into `vector_url` (a PostgreSQL URL for pgvector, milvus://host:port for Milvus;
+    "" = FAISS files) and compare
     searches; switches back (and re-indexes) when the top 3 of any query or the mean top-10 overlap differ."""
     started = time.perf_counter()
     old_url = load_settings(shop_dir).vector_url
@@ -106,12 +107,12 @@ def move_vectors(shop_dir: Path, vector_url: str, queries: int = 20) -> MoveRepo
         raise DaogouError(f"searches differ after the move (top 3 of {len(changed)} queries, e.g. {changed[:3]}; mean top-10 overlap "
                           f"{overlap:.2f}); the shop's vectors stay where they were")
     if old_url and old_url != vector_url:  # the tables the old engine still holds: no setting will name them again
-        from daogou.index.pgvector import PgVectorIndex
+        from daogou.index.backends import release
 
         with Shop.open(shop_dir) as shop:
             live = shop.index_dir
             for folder in [p for p in shop.generations.root.iterdir() if p.is_dir() and p != live]:
-                PgVectorIndex.drop_generation(old_url, folder)
+                release(old_url, folder)
     rows = {space: n for space, n in indexed.items() if space in ("text", "image", "aligned_image", "aligned_text")}
     return MoveReport(old_url or "faiss", vector_url or "faiss", rows, len(before), sum(before[q] == after[q] for q in before),
                       round(time.perf_counter() - started, 1), round(overlap, 3))

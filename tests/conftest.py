@@ -142,6 +142,15 @@ def postgres_url() -> Iterator[str | None]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def milvus_url() -> Iterator[str | None]:
+    """A Milvus server for the whole session (see tests/milvus_server.py), or None where there is none."""
+    from milvus_server import milvus_server
+
+    with milvus_server() as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The same store test on SQLite and on PostgreSQL (skipped where no PostgreSQL can be started)."""

@@ -1,5 +1,6 @@
-"""Which engine holds a shop's vector indexes: FAISS files in the generation folder (embedded default) or pgvector
-tables in PostgreSQL (`vector_url` setting). The builder and the searcher ask here, so neither names an engine.
+"""Which engine holds a shop's vector indexes: FAISS files in the generation folder (embedded default), pgvector
+tables in PostgreSQL or Milvus collections (`vector_url` setting: postgresql+psycopg://… or milvus://host:19530).
+The builder and the searcher ask here, so neither names an engine.
 
 Why the generation folder still decides on load: each space's manifest says which backend built it, so a
 searcher opens exactly what the live generation holds, even while the setting is being changed.
@@ -14,6 +15,8 @@ import numpy as np
 
 from daogou.config import Settings
 from daogou.errors import IndexMismatch
+from daogou.index.milvus import BACKEND as MILVUS
+from daogou.index.milvus import MilvusIndex, collection_name, is_milvus
 from daogou.index.pgvector import BACKEND as PGVECTOR
 from daogou.index.pgvector import PgVectorIndex, table_name
 from daogou.index.vectors import FaissIndex, VectorIndex
@@ -21,6 +24,9 @@ from daogou.index.vectors import FaissIndex, VectorIndex
 
 def build(settings: Settings, folder: Path, name: str, ids: list[str], vectors: np.ndarray, model: str) -> None:
     """Index one space of a new generation in the configured engine and write its manifest into `folder`."""
+    if is_milvus(settings.vector_url):
+        MilvusIndex.build(settings.vector_url, collection_name(folder.name, name), ids, vectors, model, hnsw_threshold=settings.hnsw_threshold).save(folder, name)
+        return
     if settings.vector_url:
         index = PgVectorIndex.build(settings.vector_url, table_name(folder.name, name), ids, vectors, model, hnsw_threshold=settings.hnsw_threshold)
         index.save(folder, name)
@@ -34,8 +40,12 @@ def load(settings: Settings, folder: Path, name: str, model: str, dim: int | Non
     """Open one space of a generation with the backend that built it."""
     path = folder / f"{name}.json"
     backend = json.loads(path.read_text(encoding="utf-8")).get("backend") if path.exists() else None
+    if backend == MILVUS:
+        if not is_milvus(settings.vector_url):
+            raise IndexMismatch(f"the {name} vectors of this index are in Milvus; set vector_url to its milvus:// address, or re-run `daogou index`")
+        return MilvusIndex.load(folder, name, settings.vector_url, model, dim, settings.exact_filter_fraction)
     if backend == PGVECTOR:
-        if not settings.vector_url:
+        if not settings.vector_url or is_milvus(settings.vector_url):
             raise IndexMismatch(f"the {name} vectors of this index are in PostgreSQL (pgvector); set vector_url, or re-run `daogou index`")
         return PgVectorIndex.load(folder, name, settings.vector_url, model, dim, settings.exact_filter_fraction)
     return FaissIndex.load(folder, name, model, dim, settings.exact_filter_fraction)
@@ -46,6 +56,13 @@ def exists(folder: Path, name: str) -> bool:
 
 
 def prune(settings: Settings, folder: Path) -> None:
-    """Release what a generation holds outside its folder (pgvector tables) before the folder is removed."""
-    if settings.vector_url:
-        PgVectorIndex.drop_generation(settings.vector_url, folder)
+    """Release what a generation holds outside its folder (pgvector tables, Milvus collections) before it is removed."""
+    release(settings.vector_url, folder)
+
+
+def release(vector_url: str, folder: Path) -> None:
+    """Drop the tables or collections of `folder`'s generation in the engine at `vector_url` ("": files only)."""
+    if is_milvus(vector_url):
+        MilvusIndex.drop_generation(vector_url, folder)
+    elif vector_url:
+        PgVectorIndex.drop_generation(vector_url, folder)

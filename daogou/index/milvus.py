@@ -1,0 +1,214 @@
+"""Milvus backend: one vector space of one index generation as a Milvus collection, for catalogs that outgrow a machine.
+
+Why it looks like FaissIndex and PgVectorIndex: search only needs `search`, `vector_of`, `kind` and `len` (the
+VectorIndex protocol), so a shop moves by the `vector_url` setting ("milvus://host:19530") and nothing above
+the index changes. The rules are the embedded ones, on the server:
+- up to `hnsw_threshold` rows the collection gets a FLAT index (exact, as FAISS's flat index), above it HNSW
+  (inner product on unit vectors, M 16, efConstruction 64);
+- a selective filter (at most `exact_filter_fraction` of the rows, and at most EXACT_LIMIT ids) goes to Milvus
+  as an `id in [...]` expression, which Milvus applies as a bitset inside the index search;
+- a broad filter reads the nearest rows and keeps the allowed ones, asking for more until k are kept (sending
+  400k ids per query would cost more than the search), up to Milvus's limit of 16,384 per request.
+Consistency, chosen on purpose: a generation's collection is written once (insert, flush, index, load) and
+never changed after; the builder checks with a Strong count that every row is visible before the generation
+goes live, so searches can use Bounded consistency (no wait for the newest timestamp) and still see the
+whole re-index that preceded them. Collections are named after the generation, so a re-index builds beside
+the live one and the switch is the generation pointer's rename, as with files; pruned generations are dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from daogou import atomic
+from daogou.errors import IndexMismatch, IndexMissing
+from daogou.index.attributes import Selection
+from daogou.index.vectors import EXACT_LIMIT, VectorHit
+
+FORMAT = 1
+BACKEND = "milvus"
+PREFIX = "daogou_vec_"
+_SAFE_NAME = re.compile(PREFIX + r"[a-z0-9_]{1,50}")
+#: Milvus answers at most this many rows per search request.
+TOPK_LIMIT = 16_384
+#: Rows per insert request (a 1280-d batch of 2,000 is ~10 MB, well inside gRPC's message limit).
+INSERT_ROWS = 2_000
+_LOCK = threading.Lock()
+
+
+def is_milvus(url: str) -> bool:
+    return url.startswith("milvus://")
+
+
+def _address(url: str) -> tuple[str, int]:
+    """(host, port) from "milvus://host:port"."""
+    parts = urlsplit(url)
+    if parts.scheme != "milvus" or not parts.hostname:
+        raise IndexMismatch(f"a Milvus vector_url looks like milvus://host:19530, got {url!r}")
+    return parts.hostname, parts.port or 19530
+
+
+def _connected(url: str) -> str:
+    """The pymilvus connection alias for `url`, connecting once per process (gRPC channels are thread-safe)."""
+    from pymilvus import connections  # noqa: PLC0415 - optional: pip install -e ".[milvus]"
+
+    host, port = _address(url)
+    alias = f"daogou-{host}-{port}"
+    with _LOCK:
+        if not connections.has_connection(alias):
+            connections.connect(alias=alias, host=host, port=str(port))
+    return alias
+
+
+def collection_name(generation: str, name: str) -> str:
+    """A safe collection name for one space of one generation (letters, digits and underscores only)."""
+    return PREFIX + re.sub(r"[^a-z0-9_]", "_", f"{generation}_{name}".lower())[:50]
+
+
+def _literal(values: list[str]) -> str:
+    """A Milvus expression list of string literals (JSON's escaping is the expression language's)."""
+    return json.dumps(values, ensure_ascii=False)
+
+
+class MilvusIndex:
+    """A Milvus collection (id, embedding) with FLAT or HNSW by size; inner product on unit vectors."""
+
+    def __init__(self, url: str, collection: str, model: str, dim: int, count: int, kind: str, exact_filter_fraction: float = 0.05, ef_search: int = 96) -> None:
+        self.url = url
+        self.collection = collection
+        self.model = model
+        self.dim = dim
+        self.count = count
+        self.kind = kind
+        self.exact_filter_fraction = exact_filter_fraction
+        self.ef_search = ef_search
+        self._handle = None
+
+    def __len__(self) -> int:
+        return self.count
+
+    def _collection(self):  # type: ignore[no-untyped-def]
+        if self._handle is None:
+            from pymilvus import Collection  # noqa: PLC0415
+
+            self._handle = Collection(self.collection, using=_connected(self.url))
+        return self._handle
+
+    # -- build --------------------------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls, url: str, collection: str, ids: list[str], vectors: np.ndarray, model: str, hnsw_threshold: int = 50_000, m: int = 16, ef_construction: int = 64
+    ) -> MilvusIndex:
+        """Create the collection, insert the vectors, index, load, and check every row is visible (Strong)."""
+        from pymilvus import Collection, CollectionSchema, DataType, FieldSchema, utility  # noqa: PLC0415
+
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or len(ids) != vectors.shape[0]:
+            raise ValueError("ids and vectors must align")
+        if not _SAFE_NAME.fullmatch(collection):
+            raise ValueError(f"not a daogou vector collection name: {collection!r}")
+        alias = _connected(url)
+        dim = int(vectors.shape[1])
+        kind = "hnsw" if len(ids) > hnsw_threshold else "exact"
+        if utility.has_collection(collection, using=alias):
+            utility.drop_collection(collection, using=alias)
+        longest = max((len(pid.encode("utf-8")) for pid in ids), default=1)
+        schema = CollectionSchema([
+            FieldSchema("id", DataType.VARCHAR, is_primary=True, max_length=max(64, longest)),
+            FieldSchema("embedding", DataType.FLOAT_VECTOR, dim=dim),
+        ])
+        handle = Collection(collection, schema, using=alias, consistency_level="Bounded")
+        for start in range(0, len(ids), INSERT_ROWS):
+            handle.insert([ids[start : start + INSERT_ROWS], vectors[start : start + INSERT_ROWS]])
+        handle.flush()
+        params = {"M": int(m), "efConstruction": int(ef_construction)} if kind == "hnsw" else {}
+        handle.create_index("embedding", {"index_type": "HNSW" if kind == "hnsw" else "FLAT", "metric_type": "IP", "params": params})
+        handle.load()
+        utility.wait_for_loading_complete(collection, using=alias)
+        seen = int(handle.query(expr="", output_fields=["count(*)"], consistency_level="Strong")[0]["count(*)"])
+        if seen != len(ids):
+            raise IndexMismatch(f"Milvus collection {collection} holds {seen} rows, {len(ids)} were written")
+        index = cls(url, collection, model, dim, len(ids), kind)
+        index._handle = handle
+        return index
+
+    def save(self, directory: Path, name: str) -> None:
+        """The generation's manifest for this space (the URL is a setting, never written)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        manifest = {"format": FORMAT, "backend": BACKEND, "collection": self.collection, "model": self.model, "dim": self.dim,
+                    "count": self.count, "kind": self.kind, "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        atomic.write_text(directory / f"{name}.json", json.dumps(manifest))
+
+    @classmethod
+    def load(cls, directory: Path, name: str, url: str, model: str, dim: int | None = None, exact_filter_fraction: float = 0.05) -> MilvusIndex:
+        """Open the collection a generation's manifest names, refusing one built by another model or dimension."""
+        path = directory / f"{name}.json"
+        if not path.exists():
+            raise IndexMissing(f"no {name} vector index in {directory}: run `daogou index` first")
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if manifest.get("backend") != BACKEND or manifest.get("format") != FORMAT or not _SAFE_NAME.fullmatch(str(manifest.get("collection", ""))):
+            raise IndexMismatch(f"{path}: not a Milvus index of format {FORMAT}; re-run `daogou index`")
+        if manifest["model"] != model or (dim is not None and manifest["dim"] not in (dim, 0)):
+            raise IndexMismatch(f"{name} index was built with {manifest['model']} ({manifest['dim']}-d), the shop is configured for {model}; re-run `daogou index`")
+        return cls(url, manifest["collection"], manifest["model"], manifest["dim"], manifest["count"], manifest["kind"], exact_filter_fraction)
+
+    @staticmethod
+    def drop_generation(url: str, directory: Path) -> None:
+        """Drop the collections a (pruned) generation's manifests name."""
+        from pymilvus import utility  # noqa: PLC0415
+
+        names = []
+        for path in directory.glob("*.json"):
+            try:
+                manifest = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(manifest, dict) and manifest.get("backend") == BACKEND and _SAFE_NAME.fullmatch(str(manifest.get("collection", ""))):
+                names.append(manifest["collection"])
+        if names:
+            alias = _connected(url)
+            for name in names:
+                if utility.has_collection(name, using=alias):
+                    utility.drop_collection(name, using=alias)
+
+    # -- search -------------------------------------------------------------------------------------
+
+    def vector_of(self, item: str) -> np.ndarray | None:
+        rows = self._collection().query(expr=f"id in {_literal([item])}", output_fields=["embedding"])
+        return np.asarray(rows[0]["embedding"], dtype=np.float32) if rows else None
+
+    def search(self, query: np.ndarray, k: int, allowed: set[str] | Selection | None = None) -> list[VectorHit]:
+        """Top-k by inner product; `allowed` restricts results to those ids (in the server's search, or by asking for more)."""
+        if not self.count or k <= 0:
+            return []
+        q = np.asarray(query, dtype=np.float32).reshape(-1)
+        if q.shape[0] != self.dim:
+            raise IndexMismatch(f"query has {q.shape[0]} dimensions, index has {self.dim}")
+        if allowed is None:
+            return self._nearest(q, min(k, TOPK_LIMIT), None)
+        size = len(allowed)
+        if size == 0:
+            return []
+        if size <= min(EXACT_LIMIT, max(self.exact_filter_fraction * self.count, 1)) or self.kind == "exact" and size <= EXACT_LIMIT:
+            return self._nearest(q, min(k, TOPK_LIMIT), f"id in {_literal(sorted(allowed))}")
+        share = size / self.count
+        want = min(TOPK_LIMIT, self.count, math.ceil(2 * k / share))
+        while True:
+            kept = [hit for hit in self._nearest(q, want, None) if hit.id in allowed]
+            if len(kept) >= k or want >= min(TOPK_LIMIT, self.count):
+                return kept[:k]
+            want = min(TOPK_LIMIT, self.count, want * 4)
+
+    def _nearest(self, q: np.ndarray, limit: int, expr: str | None) -> list[VectorHit]:
+        params = {"metric_type": "IP", "params": {"ef": int(max(self.ef_search, limit))} if self.kind == "hnsw" else {}}
+        result = self._collection().search([q.tolist()], "embedding", params, limit=limit, expr=expr, consistency_level="Bounded")
+        return [VectorHit(str(hit.id), float(hit.distance)) for hit in result[0]]

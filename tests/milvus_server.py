@@ -1,0 +1,50 @@
+"""A throwaway Milvus server on loopback for the Milvus backend tests, or the one DAOGOU_MILVUS_URI names.
+
+Why a real server: the `milvus` 2.3.5 wheel is the real Milvus standalone server with an embedded etcd (see
+../shared/notes/scale-out.md; the pure-Python Milvus Lite 3.x is not a faithful double). It starts offline in
+10-30 s here, so the tests using it are marked slow. Skipped cleanly where the wheel or pymilvus is missing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def milvus_server() -> Iterator[str | None]:
+    """Yield a milvus://host:port URL, or None when no server can be had."""
+    if os.environ.get("DAOGOU_MILVUS_URI"):
+        yield os.environ["DAOGOU_MILVUS_URI"]
+        return
+    if importlib.util.find_spec("milvus") is None or importlib.util.find_spec("pymilvus") is None:
+        yield None
+        return
+    from milvus import MilvusServer  # noqa: PLC0415
+
+    folder = tempfile.mkdtemp(prefix="daogou-milvus-")
+    server = MilvusServer()
+    server.set_base_dir(folder)
+    server.listen_port = _free_port()
+    try:
+        server.start()
+    except Exception:  # noqa: BLE001 - any start failure means: no server here
+        shutil.rmtree(folder, ignore_errors=True)
+        yield None
+        return
+    try:
+        yield f"milvus://127.0.0.1:{server.listen_port}"
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
