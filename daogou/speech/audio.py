@@ -43,6 +43,8 @@ class Speech:
     samples: np.ndarray  # float32, 16 kHz mono, trimmed to the speech (with a little silence each side)
     seconds: float  # of the whole recording
     speaking_s: float = 0.0  # from the first word's start to the last word's end
+    #: where in `samples` the first pause of at least PAUSE_S falls (0: none): "Nike | 黑色运动鞋"
+    first_pause: int = 0
 
 
 def decode(data: bytes, max_seconds: float = MAX_SECONDS) -> np.ndarray:
@@ -82,6 +84,10 @@ def decode(data: bytes, max_seconds: float = MAX_SECONDS) -> np.ndarray:
     return (np.concatenate(chunks).astype(np.float32) / 32768.0)[: limit + RATE]
 
 
+#: A pause this long between words may be where the language changes ("Nike | 黑色运动鞋").
+PAUSE_S = 0.1
+
+
 class SpeechFinder:
     """Silero voice activity detection (the model ships inside faster-whisper): finds where someone speaks.
 
@@ -105,4 +111,15 @@ class SpeechFinder:
         pad = int(self.pad_s * RATE)
         start, end = max(0, spans[0]["start"] - pad), min(samples.size, spans[-1]["end"] + pad)
         speaking = (spans[-1]["end"] - spans[0]["start"]) / RATE - 0.4  # get_speech_timestamps pads 0.2 s each side
-        return Speech(samples[start:end], seconds, max(speaking, 0.0))
+        trimmed = samples[start:end]
+        return Speech(trimmed, seconds, max(speaking, 0.0), self._first_pause(trimmed))
+
+    @staticmethod
+    def _first_pause(samples: np.ndarray) -> int:
+        """The middle of the first short pause between words (where a shopper switches language), or 0."""
+        from faster_whisper.vad import VadOptions, get_speech_timestamps  # noqa: PLC0415
+
+        words = get_speech_timestamps(samples, VadOptions(min_speech_duration_ms=150, min_silence_duration_ms=int(PAUSE_S * 1000), speech_pad_ms=30))
+        if len(words) < 2:
+            return 0
+        return (words[0]["end"] + words[1]["start"]) // 2

@@ -107,15 +107,7 @@ class WhisperRecognizer:
         from faster_whisper.tokenizer import Tokenizer  # noqa: PLC0415
 
         whisper = self._loaded()
-        features = whisper.feature_extractor(samples)
-        frames = features.shape[1]
-        per_second = RATE // whisper.feature_extractor.hop_length
-        full = whisper.feature_extractor.nb_max_frames
-        width = min(full, max(int(self.window_s * per_second), math.ceil(frames / per_second + 1) * per_second))
-        window = np.zeros((features.shape[0], width), dtype=np.float32)
-        used = min(frames, width)
-        window[:, :used] = features[:, :used]
-        encoded = whisper.encode(window)
+        encoded = whisper.encode(self._window(whisper, samples))
         if language is None:
             language = self._detect(whisper, encoded)
         tokenizer = Tokenizer(whisper.hf_tokenizer, True, task="transcribe", language=language)
@@ -128,6 +120,18 @@ class WhisperRecognizer:
             return Recognition("", language, -10.0, no_speech, (), tuple(unprompted))
         (text, score), *others = hypotheses
         return Recognition(text, language, score, no_speech, tuple(others), tuple(unprompted))
+
+    def _window(self, whisper, samples: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+        """The log-mel features of `samples` in a window of `window_s` (longer when the speech is), zero-padded."""
+        features = whisper.feature_extractor(samples)
+        frames = features.shape[1]
+        per_second = RATE // whisper.feature_extractor.hop_length
+        full = whisper.feature_extractor.nb_max_frames
+        width = min(full, max(int(self.window_s * per_second), math.ceil(frames / per_second + 1) * per_second))
+        window = np.zeros((features.shape[0], width), dtype=np.float32)
+        used = min(frames, width)
+        window[:, :used] = features[:, :used]
+        return window
 
     def _decode(self, whisper, encoded, tokenizer, prompt: str, seconds: float, several: bool) -> tuple[list[tuple[str, float]], float]:  # type: ignore[no-untyped-def]
         """The beam's hypotheses (text, mean log-probability; all of them when `several`, else the best), best
@@ -142,6 +146,11 @@ class WhisperRecognizer:
         texts = [tokenizer.decode([t for t in ids if t < tokenizer.eot]).replace("\ufffd", "").strip()  # a character cut at the end
                  for ids in result.sequences_ids]
         return list(zip(texts, (float(score) for score in result.scores))), float(result.no_speech_prob)
+
+    def detect(self, samples: np.ndarray) -> str:
+        """zh or en for `samples` alone (one encoder pass): is the first words' language the utterance's?"""
+        whisper = self._loaded()
+        return self._detect(whisper, whisper.encode(self._window(whisper, samples)))
 
     @staticmethod
     def _detect(whisper, encoded) -> str:  # type: ignore[no-untyped-def]

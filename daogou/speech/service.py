@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
-from daogou.speech.audio import NothingHeard, SpeechFinder, decode
+from daogou.speech.audio import RATE, NothingHeard, Speech, SpeechFinder, decode
 from daogou.speech.correction import BrandSpeller, Correction, PinyinCorrector
 from daogou.speech.normalise import normalise
 from daogou.speech.recognizer import LANGUAGES, Recognition, SpeechToText, WhisperRecognizer
@@ -83,6 +83,31 @@ class VoiceService:
         best = max(scored, key=fit)
         return heard if best[0] == heard.text else replace(heard, text=best[0], avg_logprob=best[1])
 
+    def _mixed(self, speech: Speech, heard: Recognition, words: ShopWords | None) -> Recognition:
+        """A brand said in one language before words in the other ("Nike | 黑色运动鞋"): each part in its own.
+
+        Why: Whisper base decodes an utterance in one language; an English brand before Mandarin words comes out
+        as English nonsense ("Nike he is in the hospital") or a Chinese sound-alike ("胡闹"). When the words before
+        the first pause are in the other language, both parts are decoded apart and joined. Costs one encoder pass
+        for an utterance with a pause, two more when its language changes; none without a pause."""
+        detect = getattr(self.recognizer, "detect", None)
+        if detect is None or not speech.first_pause or speech.samples.size - speech.first_pause < RATE // 4:
+            return heard
+        head_language = detect(speech.samples[: speech.first_pause])
+        tail_language = heard.language
+        if head_language == heard.language == "en":  # "Levis | 男士T恤" heard as English: is the rest Mandarin?
+            tail_language = detect(speech.samples[speech.first_pause :])
+        if head_language == tail_language:
+            return heard
+        prompts = words.prompts if words is not None else None
+        head = self.recognizer.transcribe(speech.samples[: speech.first_pause], head_language, None)  # a bare brand: no list to continue
+        tail = self.recognizer.transcribe(speech.samples[speech.first_pause :], tail_language, prompts)
+        if not head.text.strip():
+            return heard
+        chinese = next((part for part in (head, tail) if part.language == "zh"), tail)
+        return Recognition(f"{head.text.strip()} {tail.text.strip()}", chinese.language, min(head.avg_logprob, tail.avg_logprob),
+                           max(head.no_speech_prob, tail.no_speech_prob))
+
     def transcribe(self, data: bytes, language: str | None = None) -> Transcript:
         """Transcribe one recording; `language` "zh"/"en" skips detection (the page's locale, when known)."""
         started = time.perf_counter()
@@ -91,6 +116,7 @@ class VoiceService:
         speech = self.finder.find(decode(data))
         words = self.words() if self.bias else None
         heard = self.recognizer.transcribe(speech.samples, language, words.prompts if words is not None else None)
+        heard = self._mixed(speech, heard, words)
         if words is not None and heard.language == "zh" and (heard.alternatives or heard.unprompted):
             heard = self._fittest(words, heard)
         text = normalise(heard.text, heard.language)
