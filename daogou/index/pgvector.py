@@ -93,7 +93,7 @@ class PgVectorIndex:
             raise ValueError(f"not a daogou vector table name: {table!r}")
         dim = int(vectors.shape[1])
         kind = "hnsw" if len(ids) > hnsw_threshold else "exact"
-        with _connect(url) as conn:
+        with _connect(url, create_extension=True) as conn:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
             conn.execute(f"CREATE TABLE {table} (id text PRIMARY KEY, embedding vector({dim}) NOT NULL)")
             with conn.cursor().copy(f"COPY {table} (id, embedding) FROM STDIN WITH (FORMAT BINARY)") as copy:
@@ -187,12 +187,14 @@ class PgVectorIndex:
             want = min(self.count, want * 4)
 
 
-def _connect(url: str):  # type: ignore[no-untyped-def]
-    """An autocommit psycopg connection with pgvector's types registered (the extension is created when missing)."""
+def _connect(url: str, create_extension: bool = False):  # type: ignore[no-untyped-def]
+    """An autocommit psycopg connection with pgvector's types registered. Only the build creates the extension
+    when missing: a searching server's role may lack the right to, and every search thread connects."""
     import psycopg
     from pgvector.psycopg import register_vector
 
     conn = psycopg.connect(conninfo(url), autocommit=True)
-    conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    if create_extension:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     register_vector(conn)
     return conn
