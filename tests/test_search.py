@@ -201,7 +201,7 @@ def test_hit_lists_read_products_from_memory_within_a_catalog_version(myntra_sho
     monkeypatch.setattr(searcher, "products_cache", LRU(1000))
     reads: list[int] = []
     get_many = myntra_shop.store.get_many
-    monkeypatch.setattr(myntra_shop.store, "get_many", lambda ids: reads.append(len(ids)) or get_many(ids))
+    monkeypatch.setattr(myntra_shop.store, "get_many", lambda ids, replica=False: reads.append(len(ids)) or get_many(ids, replica))
     first = myntra_shop.search("blue jeans", k=8)
     assert reads and sum(reads) >= len(first.hits)
     reads.clear()
