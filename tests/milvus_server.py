@@ -48,3 +48,12 @@ def milvus_server() -> Iterator[str | None]:
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def collections(url: str) -> set[str]:
+    """The collections daogou made on the server at `url`."""
+    from pymilvus import utility
+
+    from daogou.index.milvus import PREFIX, _connected
+
+    return {name for name in utility.list_collections(using=_connected(url)) if name.startswith(PREFIX)}

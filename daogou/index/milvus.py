@@ -22,21 +22,20 @@ import json
 import math
 import re
 import threading
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
 
-from daogou import atomic
-from daogou.errors import IndexMismatch, IndexMissing
+from daogou.errors import IndexMismatch
+from daogou.index import external
 from daogou.index.attributes import Selection
 from daogou.index.vectors import EXACT_LIMIT, VectorHit
 
-FORMAT = 1
 BACKEND = "milvus"
 PREFIX = "daogou_vec_"
 _SAFE_NAME = re.compile(PREFIX + r"[a-z0-9_]{1,50}")
+ENGINE = external.Engine(BACKEND, "collection", _SAFE_NAME, "a Milvus index")
 #: Milvus answers at most this many rows per search request.
 TOPK_LIMIT = 16_384
 #: Rows per insert request (a 1280-d batch of 2,000 is ~10 MB, well inside gRPC's message limit).
@@ -142,38 +141,21 @@ class MilvusIndex:
         return index
 
     def save(self, directory: Path, name: str) -> None:
-        """The generation's manifest for this space (the URL is a setting, never written)."""
-        directory.mkdir(parents=True, exist_ok=True)
-        manifest = {"format": FORMAT, "backend": BACKEND, "collection": self.collection, "model": self.model, "dim": self.dim,
-                    "count": self.count, "kind": self.kind, "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        atomic.write_text(directory / f"{name}.json", json.dumps(manifest))
+        """The generation's manifest for this space."""
+        external.write(ENGINE, directory, name, external.Space(self.collection, self.model, self.dim, self.count, self.kind))
 
     @classmethod
     def load(cls, directory: Path, name: str, url: str, model: str, dim: int | None = None, exact_filter_fraction: float = 0.05) -> MilvusIndex:
         """Open the collection a generation's manifest names, refusing one built by another model or dimension."""
-        path = directory / f"{name}.json"
-        if not path.exists():
-            raise IndexMissing(f"no {name} vector index in {directory}: run `daogou index` first")
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        if manifest.get("backend") != BACKEND or manifest.get("format") != FORMAT or not _SAFE_NAME.fullmatch(str(manifest.get("collection", ""))):
-            raise IndexMismatch(f"{path}: not a Milvus index of format {FORMAT}; re-run `daogou index`")
-        if manifest["model"] != model or (dim is not None and manifest["dim"] not in (dim, 0)):
-            raise IndexMismatch(f"{name} index was built with {manifest['model']} ({manifest['dim']}-d), the shop is configured for {model}; re-run `daogou index`")
-        return cls(url, manifest["collection"], manifest["model"], manifest["dim"], manifest["count"], manifest["kind"], exact_filter_fraction)
+        space = external.read(ENGINE, directory, name, model, dim)
+        return cls(url, space.location, space.model, space.dim, space.count, space.kind, exact_filter_fraction)
 
     @staticmethod
     def drop_generation(url: str, directory: Path) -> None:
         """Drop the collections a (pruned) generation's manifests name."""
         from pymilvus import utility  # noqa: PLC0415
 
-        names = []
-        for path in directory.glob("*.json"):
-            try:
-                manifest = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if isinstance(manifest, dict) and manifest.get("backend") == BACKEND and _SAFE_NAME.fullmatch(str(manifest.get("collection", ""))):
-                names.append(manifest["collection"])
+        names = external.locations(ENGINE, directory)
         if names:
             alias = _connected(url)
             for name in names:

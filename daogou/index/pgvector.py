@@ -17,25 +17,23 @@ is the generation pointer's rename, as with files; pruned generations drop their
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
 
-from daogou import atomic
-from daogou.errors import IndexMismatch, IndexMissing
+from daogou.errors import IndexMismatch
+from daogou.index import external
 from daogou.index.attributes import Selection
 from daogou.index.vectors import EXACT_LIMIT, VectorHit
 
-FORMAT = 1
 BACKEND = "pgvector"
 PREFIX = "daogou_vec_"
 #: table names go into SQL text (identifiers cannot be parameters): only names table_name() could have made
 _SAFE_TABLE = re.compile(PREFIX + r"[a-z0-9_]{1,50}")
+ENGINE = external.Engine(BACKEND, "table", _SAFE_TABLE, "a pgvector index")
 
 
 def conninfo(url: str) -> str:
@@ -107,36 +105,19 @@ class PgVectorIndex:
         return cls(url, table, model, dim, len(ids), kind)
 
     def save(self, directory: Path, name: str) -> None:
-        """The generation's manifest for this space (the URL is a setting, never written: it may hold a password)."""
-        directory.mkdir(parents=True, exist_ok=True)
-        manifest = {"format": FORMAT, "backend": BACKEND, "table": self.table, "model": self.model, "dim": self.dim,
-                    "count": self.count, "kind": self.kind, "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        atomic.write_text(directory / f"{name}.json", json.dumps(manifest))
+        """The generation's manifest for this space."""
+        external.write(ENGINE, directory, name, external.Space(self.table, self.model, self.dim, self.count, self.kind))
 
     @classmethod
     def load(cls, directory: Path, name: str, url: str, model: str, dim: int | None = None, exact_filter_fraction: float = 0.05) -> PgVectorIndex:
         """Open the table a generation's manifest names, refusing one built by another model or dimension."""
-        path = directory / f"{name}.json"
-        if not path.exists():
-            raise IndexMissing(f"no {name} vector index in {directory}: run `daogou index` first")
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        if manifest.get("backend") != BACKEND or manifest.get("format") != FORMAT or not _SAFE_TABLE.fullmatch(str(manifest.get("table", ""))):
-            raise IndexMismatch(f"{path}: not a pgvector index of format {FORMAT}; re-run `daogou index`")
-        if manifest["model"] != model or (dim is not None and manifest["dim"] not in (dim, 0)):
-            raise IndexMismatch(f"{name} index was built with {manifest['model']} ({manifest['dim']}-d), the shop is configured for {model}; re-run `daogou index`")
-        return cls(url, manifest["table"], manifest["model"], manifest["dim"], manifest["count"], manifest["kind"], exact_filter_fraction)
+        space = external.read(ENGINE, directory, name, model, dim)
+        return cls(url, space.location, space.model, space.dim, space.count, space.kind, exact_filter_fraction)
 
     @staticmethod
     def drop_generation(url: str, directory: Path) -> None:
         """Drop the tables a (pruned) generation's manifests name."""
-        tables = []
-        for path in directory.glob("*.json"):
-            try:
-                manifest = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if isinstance(manifest, dict) and manifest.get("backend") == BACKEND and _SAFE_TABLE.fullmatch(str(manifest.get("table", ""))):
-                tables.append(manifest["table"])
+        tables = external.locations(ENGINE, directory)
         if tables:
             with _connect(url) as conn:
                 for table in tables:

@@ -48,6 +48,10 @@ class TfidfSentiment:
             ]
         )
         self.model_ = make_pipeline(features, LogisticRegression(C=self.C, max_iter=2000)).fit(clean(texts), np.asarray(y))
+        for _, vectorizer in features.transformer_list:
+            # NumPy integers in the vocabulary made skops write each of ~150k entries as a file of its own: saving
+            # took 456 s and loading 18 s (12k reviews); as Python ints 13 s and 5 s, the same predictions
+            vectorizer.vocabulary_ = {term: int(column) for term, column in vectorizer.vocabulary_.items()}
         self.classes_ = self.model_.classes_
         return self
 
