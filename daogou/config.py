@@ -40,8 +40,14 @@ class Settings:
     batch_size: int = 32
     #: Where vector indexes live: empty = FAISS files in the shop's index folder (embedded default); a PostgreSQL URL
     #: (postgresql+psycopg://...) = pgvector tables there; milvus://host:19530 = Milvus collections; one table or
-    #: collection per space and index generation (BM25 stays in the folder).
+    #: collection per space and index generation (BM25 stays in the folder unless lexical_url is set).
     vector_url: str = ""
+    #: Where the BM25 index lives: empty = a tantivy folder in the generation (embedded default); milvus://host:19530
+    #: = a Milvus ≥ 2.5 collection per generation (with vector_url there too, no index file is on the serving machine).
+    lexical_url: str = ""
+    #: Scale-out serving: each index generation is also published into the store (needs vector_url and lexical_url
+    #: on engines and a shared store_url), and servers read the live generation from there: no index file on their disk.
+    index_in_store: bool = False
     #: Above this many vectors the index is HNSW; below, exact (flat) search is fast enough.
     hnsw_threshold: int = 50_000
     #: Above this many vectors the index is IVF with 8-bit codes (an HNSW build of a million photos' vectors

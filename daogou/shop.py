@@ -33,6 +33,7 @@ from daogou.errors import DaogouError, ImportFailed, ShopNotFound, UnknownProduc
 from daogou.index import backends
 from daogou.index.builder import GenerationBuilder
 from daogou.index.generations import Generations
+from daogou.index.published import PublishedGenerations
 from daogou.models.align import AlignmentHeads
 from daogou.pipeline.run import encode_catalog
 from daogou.recommend.data import Interactions
@@ -103,6 +104,7 @@ class Shop:
             self.store = CatalogStore(settings.resolved_store_url, root=self.path, read_url=settings.store_read_url)
         except SQLAlchemyError as exc:  # a damaged file or an unreachable server: one line, not a traceback
             raise DaogouError(f"the catalog store of {self.path} cannot be opened ({exc.__class__.__name__}); restore it with `daogou restore`") from exc
+        self._generations = PublishedGenerations(self.path / "index", self.store) if settings.index_in_store else Generations(self.path / "index")
         self._searcher: Searcher | None = None
         self._searcher_stamp: tuple[float, ...] = ()
         self.recommendations = RecommendService(self.store, self.settings, self.models_dir, lambda: self.searcher, self._index_stamp)
@@ -146,6 +148,7 @@ class Shop:
         return cls(settings)
 
     def close(self) -> None:
+        self._generations.close()
         self.store.close()
 
     def __enter__(self) -> Shop:
@@ -161,7 +164,8 @@ class Shop:
 
     @property
     def generations(self) -> Generations:
-        return Generations(self.path / "index")
+        """Index generations in the shop folder, or published in the store for stateless replicas (index_in_store)."""
+        return self._generations
 
     @property
     def photos_dir(self) -> Path:

@@ -151,6 +151,17 @@ def milvus_url() -> Iterator[str | None]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def milvus_bm25(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Milvus with BM25 for the whole session (Milvus Lite, or DAOGOU_MILVUS_BM25_URI), or a clean skip."""
+    from milvus_server import milvus_lite
+
+    with milvus_lite(str(tmp_path_factory.mktemp("milvus-lite"))) as url:
+        if url is None:
+            pytest.skip("no Milvus with BM25 here: pip install milvus-lite==2.5.1, or set DAOGOU_MILVUS_BM25_URI")
+        yield url
+
+
 @pytest.fixture()
 def milvus(milvus_url: str | None) -> str:
     """The Milvus server's URL, or a clean skip."""

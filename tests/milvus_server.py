@@ -54,6 +54,38 @@ def collections(url: str) -> set[str]:
     """The collections daogou made on the server at `url`."""
     from pymilvus import utility
 
-    from daogou.index.milvus import PREFIX, _connected
+    from daogou.index.milvus import PREFIX, connected
 
-    return {name for name in utility.list_collections(using=_connected(url)) if name.startswith(PREFIX)}
+    return {name for name in utility.list_collections(using=connected(url)) if name.startswith(PREFIX)}
+
+
+@contextmanager
+def milvus_lite(folder: str) -> Iterator[str | None]:
+    """Milvus Lite (milvus-lite 2.5.1: the real C++ core, with BM25) serving gRPC on a loopback port, so several
+    processes can use it as they would a server; None where the package is missing. DAOGOU_MILVUS_BM25_URI names a
+    Milvus ≥ 2.5 server to use instead."""
+    if os.environ.get("DAOGOU_MILVUS_BM25_URI"):
+        yield os.environ["DAOGOU_MILVUS_BM25_URI"]
+        return
+    if importlib.util.find_spec("milvus_lite") is None or importlib.util.find_spec("pymilvus") is None:
+        yield None
+        return
+    import time
+
+    from milvus_lite.server import Server
+
+    port = _free_port()
+    server = Server(os.path.join(folder, "lite.db"), address=f"127.0.0.1:{port}")
+    if not (server.init() and server.start()):
+        yield None
+        return
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        yield f"milvus://127.0.0.1:{port}"
+    finally:
+        server.stop()

@@ -119,6 +119,16 @@ policy_sections = Table(
 )
 
 
+index_files = Table(
+    "index_files",
+    metadata,
+    Column("generation", String(120), primary_key=True),
+    Column("name", String(300), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+)
+
+
 def _migration_1(conn: Connection) -> None:
     """Initial schema: products, vectors, store_meta."""
     metadata.create_all(conn, tables=[products, vectors, store_meta])
@@ -139,8 +149,13 @@ def _migration_4(conn: Connection) -> None:
     metadata.create_all(conn, tables=[chat_sessions, policy_sections])
 
 
+def _migration_5(conn: Connection) -> None:
+    """Index generations published for serving replicas that keep no index file (index/published.py)."""
+    metadata.create_all(conn, tables=[index_files])
+
+
 #: Ordered schema migrations; the store records how many have run. Append, never edit.
-MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2, _migration_3, _migration_4]
+MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5]
 
 
 @dataclass
@@ -347,6 +362,41 @@ class CatalogStore:
         with self.engine.connect() as conn:
             rows = conn.execute(select(policy_sections).order_by(policy_sections.c.doc, policy_sections.c.position)).all()
         return [(r.doc, r.heading, r.text) for r in rows]
+
+    # -- published index generations ------------------------------------------------------------
+
+    def publish_generation(self, generation: str, files: dict[str, bytes]) -> None:
+        """Store a generation's files and make it the live one, in one transaction."""
+        now = datetime.now(timezone.utc)
+        with self.engine.begin() as conn:
+            conn.execute(delete(index_files).where(index_files.c.generation == generation))
+            conn.execute(index_files.insert(), [{"generation": generation, "name": n, "data": d, "published_at": now} for n, d in files.items()])
+            conn.execute(delete(store_meta).where(store_meta.c.key == "live_generation"))
+            conn.execute(store_meta.insert().values(key="live_generation", value=generation))
+
+    def forget_generation(self, generation: str) -> None:
+        """Delete a published generation's files (never the live one's)."""
+        if generation == self.live_generation():
+            raise ValueError(f"{generation} is the live generation")
+        with self.engine.begin() as conn:
+            conn.execute(delete(index_files).where(index_files.c.generation == generation))
+
+    def live_generation(self) -> str:
+        """The published live generation ('' when none): one small read, so replicas notice a re-index."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(store_meta.c.value).where(store_meta.c.key == "live_generation")).scalar_one_or_none() or ""
+
+    def generation_files(self, generation: str, suffix: str = "") -> dict[str, bytes]:
+        """The published files of a generation (only those whose name ends with `suffix`, if given)."""
+        query = select(index_files.c.name, index_files.c.data).where(index_files.c.generation == generation)
+        if suffix:
+            query = query.where(index_files.c.name.like(f"%{suffix}"))
+        with self.engine.connect() as conn:
+            return {r.name: bytes(r.data) for r in conn.execute(query)}
+
+    def published_generations(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return sorted(r[0] for r in conn.execute(select(index_files.c.generation).distinct()))
 
     # -- interactions -----------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
-"""Which engine holds a shop's vector indexes: FAISS files in the generation folder (embedded default), pgvector
-tables in PostgreSQL or Milvus collections (`vector_url` setting: postgresql+psycopg://… or milvus://host:19530).
-The builder and the searcher ask here, so neither names an engine.
+"""Which engine holds a shop's indexes: for vectors FAISS files in the generation folder (embedded default), pgvector
+tables in PostgreSQL or Milvus collections (`vector_url` setting: postgresql+psycopg://… or milvus://host:19530); for
+BM25 a tantivy folder or a Milvus ≥ 2.5 collection (`lexical_url`). The builder and the searcher ask here, so neither
+names an engine.
 
 Why the generation folder still decides on load: each space's manifest says which backend built it, so a
 searcher opens exactly what the live generation holds, even while the setting is being changed.
@@ -9,14 +10,19 @@ searcher opens exactly what the live generation holds, even while the setting is
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 
+from daogou.catalog.schema import Product
 from daogou.config import Settings
 from daogou.errors import IndexMismatch
 from daogou.index.milvus import BACKEND as MILVUS
+from daogou.index.lexical import LexicalIndex
 from daogou.index.milvus import MilvusIndex, collection_name, is_milvus
+from daogou.index.milvus_lexical import MilvusLexicalIndex
+from daogou.index.milvus_lexical import NAME as LEXICAL
 from daogou.index.pgvector import BACKEND as PGVECTOR
 from daogou.index.pgvector import PgVectorIndex, table_name
 from daogou.index.vectors import FaissIndex, VectorIndex
@@ -55,14 +61,36 @@ def exists(folder: Path, name: str) -> bool:
     return (folder / f"{name}.json").exists()
 
 
+def build_lexical(settings: Settings, folder: Path, products: Iterable[Product], segmented: Callable[[str, list[str]], None]) -> int:
+    """The BM25 index of a new generation, in the configured engine; returns the products indexed."""
+    if settings.lexical_url:
+        if not is_milvus(settings.lexical_url):
+            raise IndexMismatch(f"lexical_url must be a Milvus ≥ 2.5 address (milvus://host:19530), got {settings.lexical_url!r}")
+        index = MilvusLexicalIndex.build(settings.lexical_url, collection_name(folder.name, LEXICAL), products, segmented)
+        index.save(folder)
+        return index.count
+    return LexicalIndex.build(folder / LEXICAL, products, segmented)
+
+
+def load_lexical(settings: Settings, folder: Path) -> LexicalIndex | MilvusLexicalIndex:
+    """Open a generation's BM25 index with the engine that built it."""
+    if (folder / f"{LEXICAL}.json").exists():
+        if not is_milvus(settings.lexical_url):
+            raise IndexMismatch("the BM25 index of this generation is in Milvus; set lexical_url to its milvus:// address, or re-run `daogou index`")
+        return MilvusLexicalIndex.load(folder, settings.lexical_url)
+    return LexicalIndex(folder / LEXICAL)
+
+
 def prune(settings: Settings, folder: Path) -> None:
     """Release what a generation holds outside its folder (pgvector tables, Milvus collections) before it is removed."""
-    release(settings.vector_url, folder)
+    release(settings.vector_url, folder, settings.lexical_url)
 
 
-def release(vector_url: str, folder: Path) -> None:
-    """Drop the tables or collections of `folder`'s generation in the engine at `vector_url` ("": files only)."""
+def release(vector_url: str, folder: Path, lexical_url: str = "") -> None:
+    """Drop the tables or collections of `folder`'s generation in the engines at `vector_url` and `lexical_url` ("": files only)."""
     if is_milvus(vector_url):
         MilvusIndex.drop_generation(vector_url, folder)
     elif vector_url:
         PgVectorIndex.drop_generation(vector_url, folder)
+    if is_milvus(lexical_url):
+        MilvusLexicalIndex.drop_generation(lexical_url, folder)

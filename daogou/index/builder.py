@@ -22,7 +22,6 @@ from daogou.classifying import modalities_for
 from daogou.config import Settings
 from daogou.index import backends
 from daogou.index.attributes import AttributeIndex
-from daogou.index.lexical import LexicalIndex
 from daogou.index.tokenize import fold
 from daogou.models import artifacts
 from daogou.models.align import AlignmentHeads, image_side
@@ -89,7 +88,7 @@ class GenerationBuilder:
         def keep_terms(pid: str, segmented: list[str]) -> None:
             terms[pid] = " ".join(sorted({fold(w) for w in segmented}))
 
-        indexed["lexical"] = LexicalIndex.build(folder / "lexical", self.store.iter_products(), keep_terms)
+        indexed["lexical"] = backends.build_lexical(self.settings, folder, self.store.iter_products(), keep_terms)
         atomic.write_text(folder / TERMS, json.dumps(terms, ensure_ascii=False))
         indexed["terms"] = len(terms)
         return indexed

@@ -105,6 +105,10 @@ class Generations:
                 raise IndexCorrupt(f"index file {name} of {folder.name} is damaged or missing; run `daogou index` again")
 
 
+    def close(self) -> None:
+        """Nothing to release for a folder (published generations remove their in-memory copy)."""
+
+
 def _building(folder: Path) -> bool:
     """Whether a process is still building `folder` (its name ends with the builder's pid)."""
     try:

@@ -29,6 +29,13 @@ class LexicalHit:
     score: float
 
 
+def in_order(hits: list[LexicalHit]) -> list[LexicalHit]:
+    """Hits by score, then id. Engines order equal scores their own way (tantivy by document address, Milvus by
+    segment): 187 of 306 ranks differed between them on the test queries while every score agreed to 3e-7. Scores
+    are compared to 4 decimals, so float noise between engines does not split a tie."""
+    return sorted(hits, key=lambda h: (-round(h.score, 4), h.id))
+
+
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True, tokenizer_name="raw")
@@ -98,8 +105,10 @@ class LexicalIndex:
             clauses = [(tantivy.Occur.Must, query)]
             for name, values in filters.items():
                 options = [tantivy.Query.term_query(self.index.schema, "attr", filter_term(name, v)) for v in values]
-                clauses.append((tantivy.Occur.Must, tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in options])))
+                # a filter selects, it does not score: scored, "Men or Boys" ranked the rarer Boys above better Men hits
+                either = tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in options])
+                clauses.append((tantivy.Occur.Must, tantivy.Query.const_score_query(either, 0.0)))
             query = tantivy.Query.boolean_query(clauses)
         result = self.searcher.search(query, k)
         hits = [LexicalHit(self.searcher.doc(address)["id"][0], float(score)) for score, address in result.hits]
-        return hits, terms
+        return in_order(hits), terms

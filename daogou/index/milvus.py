@@ -34,8 +34,8 @@ from daogou.index.vectors import EXACT_LIMIT, VectorHit
 
 BACKEND = "milvus"
 PREFIX = "daogou_vec_"
-_SAFE_NAME = re.compile(PREFIX + r"[a-z0-9_]{1,50}")
-ENGINE = external.Engine(BACKEND, "collection", _SAFE_NAME, "a Milvus index")
+SAFE_NAME = re.compile(PREFIX + r"[a-z0-9_]{1,50}")
+ENGINE = external.Engine(BACKEND, "collection", SAFE_NAME, "a Milvus index")
 #: Milvus answers at most this many rows per search request.
 TOPK_LIMIT = 16_384
 #: Rows per insert request (a 1280-d batch of 2,000 is ~10 MB, well inside gRPC's message limit).
@@ -47,23 +47,23 @@ def is_milvus(url: str) -> bool:
     return url.startswith("milvus://")
 
 
-def _address(url: str) -> tuple[str, int]:
-    """(host, port) from "milvus://host:port"."""
-    parts = urlsplit(url)
-    if parts.scheme != "milvus" or not parts.hostname:
-        raise IndexMismatch(f"a Milvus vector_url looks like milvus://host:19530, got {url!r}")
-    return parts.hostname, parts.port or 19530
+def connected(url: str) -> str:
+    """The pymilvus connection alias for `url`, connecting once per process (gRPC channels are thread-safe).
 
-
-def _connected(url: str) -> str:
-    """The pymilvus connection alias for `url`, connecting once per process (gRPC channels are thread-safe)."""
+    milvus://host:19530 is a Milvus server; milvus:///path/to/file.db is Milvus Lite (the milvus-lite package: the
+    same C++ core in a local process, one process per file: for one machine and for tests, not for replicas)."""
     from pymilvus import connections  # noqa: PLC0415 - optional: pip install -e ".[milvus]"
 
-    host, port = _address(url)
-    alias = f"daogou-{host}-{port}"
+    parts = urlsplit(url)
+    if parts.scheme != "milvus" or not (parts.hostname or parts.path.endswith(".db")):
+        raise IndexMismatch(f"a Milvus URL looks like milvus://host:19530 (a server) or milvus:///path/file.db (Milvus Lite), got {url!r}")
+    alias = f"daogou-{parts.hostname}-{parts.port or 19530}" if parts.hostname else f"daogou-lite-{parts.path}"
     with _LOCK:
         if not connections.has_connection(alias):
-            connections.connect(alias=alias, host=host, port=str(port))
+            if parts.hostname:
+                connections.connect(alias=alias, host=parts.hostname, port=str(parts.port or 19530))
+            else:
+                connections.connect(alias=alias, uri=parts.path)
     return alias
 
 
@@ -72,7 +72,7 @@ def collection_name(generation: str, name: str) -> str:
     return PREFIX + re.sub(r"[^a-z0-9_]", "_", f"{generation}_{name}".lower())[:50]
 
 
-def _literal(values: list[str]) -> str:
+def literal(values: list[str]) -> str:
     """A Milvus expression list of string literals (JSON's escaping is the expression language's)."""
     return json.dumps(values, ensure_ascii=False)
 
@@ -98,7 +98,7 @@ class MilvusIndex:
         if self._handle is None:
             from pymilvus import Collection  # noqa: PLC0415
 
-            self._handle = Collection(self.collection, using=_connected(self.url))
+            self._handle = Collection(self.collection, using=connected(self.url))
         return self._handle
 
     # -- build --------------------------------------------------------------------------------------
@@ -113,9 +113,9 @@ class MilvusIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or len(ids) != vectors.shape[0]:
             raise ValueError("ids and vectors must align")
-        if not _SAFE_NAME.fullmatch(collection):
+        if not SAFE_NAME.fullmatch(collection):
             raise ValueError(f"not a daogou vector collection name: {collection!r}")
-        alias = _connected(url)
+        alias = connected(url)
         dim = int(vectors.shape[1])
         kind = "hnsw" if len(ids) > hnsw_threshold else "exact"
         if utility.has_collection(collection, using=alias):
@@ -157,7 +157,7 @@ class MilvusIndex:
 
         names = external.locations(ENGINE, directory)
         if names:
-            alias = _connected(url)
+            alias = connected(url)
             for name in names:
                 if utility.has_collection(name, using=alias):
                     utility.drop_collection(name, using=alias)
@@ -165,7 +165,7 @@ class MilvusIndex:
     # -- search -------------------------------------------------------------------------------------
 
     def vector_of(self, item: str) -> np.ndarray | None:
-        rows = self._collection().query(expr=f"id in {_literal([item])}", output_fields=["embedding"])
+        rows = self._collection().query(expr=f"id in {literal([item])}", output_fields=["embedding"])
         return np.asarray(rows[0]["embedding"], dtype=np.float32) if rows else None
 
     def search(self, query: np.ndarray, k: int, allowed: set[str] | Selection | None = None) -> list[VectorHit]:
@@ -181,7 +181,7 @@ class MilvusIndex:
         if size == 0:
             return []
         if size <= min(EXACT_LIMIT, max(self.exact_filter_fraction * self.count, 1)) or self.kind == "exact" and size <= EXACT_LIMIT:
-            return self._nearest(q, min(k, TOPK_LIMIT), f"id in {_literal(sorted(allowed))}")
+            return self._nearest(q, min(k, TOPK_LIMIT), f"id in {literal(sorted(allowed))}")
         share = size / self.count
         want = min(TOPK_LIMIT, self.count, math.ceil(2 * k / share))
         while True:

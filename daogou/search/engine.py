@@ -29,7 +29,6 @@ from daogou.errors import BadQuery, IndexMissing, UnknownProduct
 from daogou.index import backends
 from daogou.index.attributes import AttributeIndex, Selection
 from daogou.index.builder import load_terms, load_value_vectors
-from daogou.index.lexical import LexicalIndex
 from daogou.index.tokenize import fold, words
 from daogou.index.vectors import VectorIndex
 from daogou.lru import LRU
@@ -107,7 +106,7 @@ class Searcher:
         #: products as the store gave them, by (catalog version, id): a hit list of a known version reads no rows
         self.products_cache: LRU[Product] = LRU(PRODUCT_ENTRIES)
         self.text_encoder: TextEncoder = text_encoder(settings.text_model)
-        self.lexical = LexicalIndex(index_dir / "lexical")
+        self.lexical = backends.load_lexical(settings, index_dir)
         self.text_index = backends.load(settings, index_dir, "text", self.text_encoder.name, self.text_encoder.dim)
         self.image_index = self._optional(index_dir, "image", settings.image_model)
         self.heads: AlignmentHeads | None = None

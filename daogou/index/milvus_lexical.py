@@ -1,0 +1,154 @@
+"""BM25 in a Milvus ≥ 2.5 collection (`lexical_url = "milvus://host:19530"`): the lexical retriever without a
+tantivy folder on the serving machine, so that with the vectors in Milvus too a replica holds no index file.
+
+Why it gives the embedded answers: Milvus receives the words daogou's own tokenizer made (jieba for Chinese, the
+same function on products and queries), joined by spaces, and its analyzer only splits on whitespace, lower-cases
+and applies the English Snowball stemmer: the tokens tantivy's `en_stem` indexes. Milvus's BM25 function uses the
+same k1 = 1.2, b = 0.75 and idf as tantivy. Attribute filters are exact "name=value" terms in an array field, matched
+with `array_contains_any` inside the same search, as tantivy's term queries are.
+
+Consistency, on purpose: a generation's collection is written once at build (a Strong count must equal the rows
+sent), then only read; searches use Bounded consistency, which cannot miss a row of a collection no longer written.
+Fusion with the vector retrievers stays client-side RRF (search/fusion.py), the same code as the embedded default:
+Milvus's own `hybrid_search` would rank with its RRF constant over its own candidate lists, and the shop's answers
+would change with the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from daogou.catalog.schema import Product
+from daogou.errors import IndexMismatch
+from daogou.index import external
+from daogou.index.lexical import LexicalHit, filter_term, in_order
+from daogou.index.milvus import INSERT_ROWS, SAFE_NAME, TOPK_LIMIT, connected, literal
+from daogou.index.tokenize import words
+
+BACKEND = "milvus-bm25"
+ENGINE = external.Engine(BACKEND, "collection", SAFE_NAME, "a Milvus BM25 index")
+#: The generation's manifest file for the lexical index.
+NAME = "lexical"
+ANALYZER = {"tokenizer": "whitespace", "filter": ["lowercase", {"type": "stemmer", "language": "english"}]}
+#: VARCHAR limits of Milvus: a product's words beyond BODY_BYTES are not indexed (a title and attributes never reach it).
+BODY_BYTES = 65_535
+ATTRIBUTES = 256
+TERM_BYTES = 512
+
+
+def _body(segmented: list[str]) -> str:
+    text = " ".join(segmented)
+    if len(text.encode("utf-8")) <= BODY_BYTES:
+        return text
+    return text.encode("utf-8")[:BODY_BYTES].decode("utf-8", "ignore").rsplit(" ", 1)[0]
+
+
+def _terms(product: Product) -> list[str]:
+    fields = dict(product.attributes)
+    if product.brand:  # a brand filter must match here too, as in the embedded index
+        fields["brand"] = product.brand
+    terms = [filter_term(name, value) for name, value in fields.items()]
+    if len(terms) > ATTRIBUTES:
+        raise IndexMismatch(f"product {product.id} has {len(terms)} attributes; the Milvus lexical index takes at most {ATTRIBUTES}")
+    return [t.encode("utf-8")[:TERM_BYTES].decode("utf-8", "ignore") for t in terms]
+
+
+class MilvusLexicalIndex:
+    """BM25 top-k over one generation's collection (id, body words, attribute terms, sparse BM25 vector)."""
+
+    def __init__(self, url: str, collection: str, count: int) -> None:
+        self.url = url
+        self.collection = collection
+        self.count = count
+        self._handle = None
+
+    def _collection(self):  # type: ignore[no-untyped-def]
+        if self._handle is None:
+            from pymilvus import Collection  # noqa: PLC0415
+
+            self._handle = Collection(self.collection, using=connected(self.url))
+        return self._handle
+
+    @classmethod
+    def build(cls, url: str, collection: str, products: Iterable[Product], segmented: Callable[[str, list[str]], None] | None = None) -> MilvusLexicalIndex:
+        """Create the collection, stream the products in, index and load it, and check every row is visible (Strong).
+
+        `segmented(product_id, words)` sees each product's words, as with the embedded index."""
+        from pymilvus import Collection, CollectionSchema, DataType, FieldSchema, Function, FunctionType, utility  # noqa: PLC0415
+
+        if not SAFE_NAME.fullmatch(collection):
+            raise ValueError(f"not a daogou collection name: {collection!r}")
+        alias = connected(url)
+        if utility.has_collection(collection, using=alias):
+            utility.drop_collection(collection, using=alias)
+        schema = CollectionSchema(
+            [
+                FieldSchema("id", DataType.VARCHAR, is_primary=True, max_length=512),
+                FieldSchema("body", DataType.VARCHAR, max_length=BODY_BYTES, enable_analyzer=True, analyzer_params=ANALYZER),
+                FieldSchema("attr", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=ATTRIBUTES, max_length=TERM_BYTES),
+                FieldSchema("sparse", DataType.SPARSE_FLOAT_VECTOR),
+            ],
+            functions=[Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["body"], output_field_names=["sparse"])],
+        )
+        handle = Collection(collection, schema, using=alias, consistency_level="Bounded")
+        count = 0
+        batch: list[list] = [[], [], []]
+
+        def flush() -> None:
+            if batch[0]:
+                handle.insert(batch)
+                for column in batch:
+                    column.clear()
+
+        for product in products:
+            body = words(product.passage())
+            if segmented is not None:
+                segmented(product.id, body)
+            batch[0].append(product.id)
+            batch[1].append(_body(body))
+            batch[2].append(_terms(product))
+            count += 1
+            if len(batch[0]) >= INSERT_ROWS:
+                flush()
+        flush()
+        handle.flush()
+        handle.create_index("sparse", {"index_type": "SPARSE_INVERTED_INDEX", "metric_type": "BM25"})
+        handle.load()
+        utility.wait_for_loading_complete(collection, using=alias)
+        seen = int(handle.query(expr="", output_fields=["count(*)"], consistency_level="Strong")[0]["count(*)"])
+        if seen != count:
+            raise IndexMismatch(f"Milvus collection {collection} holds {seen} rows, {count} were written")
+        index = cls(url, collection, count)
+        index._handle = handle
+        return index
+
+    def save(self, directory: Path) -> None:
+        external.write(ENGINE, directory, NAME, external.Space(self.collection, "bm25", 0, self.count, "bm25"))
+
+    @classmethod
+    def load(cls, directory: Path, url: str) -> MilvusLexicalIndex:
+        space = external.read(ENGINE, directory, NAME, "bm25")
+        return cls(url, space.location, space.count)
+
+    @staticmethod
+    def drop_generation(url: str, directory: Path) -> None:
+        from pymilvus import utility  # noqa: PLC0415
+
+        names = external.locations(ENGINE, directory)
+        if names:
+            alias = connected(url)
+            for name in names:
+                if utility.has_collection(name, using=alias):
+                    utility.drop_collection(name, using=alias)
+
+    def search(self, text: str, k: int, filters: dict[str, list[str]] | None = None) -> tuple[list[LexicalHit], list[str]]:
+        """BM25 top-k for `text` (its distinct words); each filtered attribute must match one of its values."""
+        terms = words(text)
+        if not terms or k <= 0 or not self.count:
+            return [], terms
+        expr = " and ".join(f"array_contains_any(attr, {literal([filter_term(name, v) for v in values])})" for name, values in (filters or {}).items())
+        found = self._collection().search(
+            [" ".join(dict.fromkeys(terms))], "sparse", {"metric_type": "BM25"}, limit=min(k, TOPK_LIMIT), expr=expr or None, output_fields=["id"]
+        )
+        return in_order([LexicalHit(str(hit.id), float(hit.distance)) for hit in found[0]]), terms

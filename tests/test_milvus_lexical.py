@@ -1,0 +1,71 @@
+"""BM25 in Milvus (milvus-lite 2.5.1: the real C++ core with the BM25 function, or DAOGOU_MILVUS_BM25_URI) against
+the embedded tantivy index over the same products: the same hits in the same order (ties by id) with the same scores, filters
+included, for English and Chinese queries; and a shop whose lexical_url is Milvus keeps no BM25 folder, answers as
+the embedded shop does, and drops its collections when a generation is pruned."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from daogou.config import update_settings_file
+from daogou.index.lexical import LexicalIndex
+from daogou.index.milvus_lexical import MilvusLexicalIndex
+from daogou.shop import Shop
+
+QUERIES = ["red dress", "black shoes for men", "白色 T恤", "watch", "blue jeans", "sports shoes", "handbag for women", "Nike", "casual shirts",
+           "运动鞋", "手表", "zzzz-not-a-word"]
+FILTERS = [None, {"gender": ["Women"]}, {"gender": ["Men", "Boys"], "masterCategory": ["Apparel"]}, {"brand": ["Nike"]}]
+
+
+def _names(url: str) -> set[str]:
+    from milvus_server import collections
+
+    return collections(url)
+
+
+def test_milvus_bm25_answers_as_tantivy_does(myntra_shop: Shop, milvus_bm25: str, tmp_path: Path) -> None:
+    products = list(myntra_shop.store.iter_products())
+    tantivy = LexicalIndex(myntra_shop.index_dir / "lexical")
+    seen: dict[str, list[str]] = {}
+    milvus = MilvusLexicalIndex.build(milvus_bm25, "daogou_vec_lexical_test", products, lambda pid, words: seen.__setitem__(pid, words))
+    assert milvus.count == len(products) == len(seen)
+    milvus.save(tmp_path)
+    milvus = MilvusLexicalIndex.load(tmp_path, milvus_bm25)
+    compared = 0
+    for query in QUERIES:
+        for filters in FILTERS:
+            ours, terms = milvus.search(query, 20, filters)
+            theirs, their_terms = tantivy.search(query, 20, filters)
+            assert terms == their_terms
+            assert len(ours) == len(theirs), (query, filters)
+            for a, b in zip(ours, theirs):
+                assert a.score == pytest.approx(b.score, rel=1e-5), (query, filters, a, b)
+            # the same hits in the same order (ties by id), except where a run of equal scores is cut at k
+            above_cut = [h.id for h in ours if h.score > ours[-1].score + 1e-3]
+            assert above_cut == [h.id for h in theirs][: len(above_cut)], (query, filters)
+            compared += bool(ours)
+    assert compared >= 20
+    assert milvus.search("", 10) == ([], []) and milvus.search("dress", 0)[0] == []
+    MilvusLexicalIndex.drop_generation(milvus_bm25, tmp_path)
+    assert "daogou_vec_lexical_test" not in _names(milvus_bm25)
+
+
+def test_a_shop_with_bm25_in_milvus_keeps_no_lexical_folder(myntra_shop: Shop, milvus_bm25: str, tmp_path: Path) -> None:
+    shop_dir = tmp_path / "shop"
+    shutil.copytree(myntra_shop.path, shop_dir)
+    update_settings_file(shop_dir, lexical_url=milvus_bm25, tryon_rigs=False)
+    with Shop.open(shop_dir) as shop:
+        shop.index(show_progress=False)
+        first = shop.index_dir
+        assert not (first / "lexical").exists() and (first / "lexical.json").exists()
+        assert type(shop.searcher.lexical).__name__ == "MilvusLexicalIndex"
+        for q in ["red dress", "black shoes for men", "白色T恤", "watch"]:
+            assert [h.id for h in shop.search(q, k=10).hits] == [h.id for h in myntra_shop.search(q, k=10).hits], q
+        shop.index(show_progress=False)
+        shop.index(show_progress=False)  # the first generation is pruned now: its collection must be gone
+        assert not first.exists()
+        left = _names(milvus_bm25)
+        assert len([n for n in left if n.endswith("_lexical")]) == 2, left  # the live generation and the one kept before it
