@@ -139,15 +139,17 @@ def migrate(
     shop: ShopDir,
     to: Annotated[str | None, typer.Option("--to", help="SQLAlchemy URL of an empty database (postgresql+psycopg://user@host/db), or 'sqlite' for the shop's own file")] = None,
     search: Annotated[str | None, typer.Option("--search", help="where the vector indexes go: a PostgreSQL URL (pgvector), milvus://host:19530 (Milvus), or 'embedded' for FAISS files")] = None,
+    lexical: Annotated[str | None, typer.Option("--lexical", help="where the BM25 index goes: milvus://host:19530 (Milvus ≥ 2.5), or 'embedded' for tantivy files")] = None,
     queries: Annotated[int, typer.Option(help="searches compared before and after the move")] = 20,
 ) -> None:
-    """Move the shop's store (SQLite ⇄ PostgreSQL) and/or its vector indexes (FAISS ⇄ pgvector ⇄ Milvus); verified by searches."""
+    """Move the shop's store (SQLite ⇄ PostgreSQL), its vector indexes (FAISS ⇄ pgvector ⇄ Milvus) and/or its BM25 index
+    (tantivy ⇄ Milvus); each move is verified by searches."""
     from rich.progress import Progress
 
-    from daogou.relocate import move_store, move_vectors
+    from daogou.relocate import move_lexical, move_store, move_vectors
 
-    if to is None and search is None:
-        raise DaogouError("say where to: --to for the store, --search for the vector indexes, or both")
+    if to is None and search is None and lexical is None:
+        raise DaogouError("say where to: --to for the store, --search for the vector indexes, --lexical for BM25")
     if to is not None:
         with Progress(console=err) as bar:
             task = bar.add_task("copying", total=None)
@@ -157,6 +159,11 @@ def migrate(
     if search is not None:
         moved = move_vectors(shop, "" if search == "embedded" else search, queries)
         console.print(f"moved vector indexes to {moved.target.split('@')[-1]}: {', '.join(f'{k} {v}' for k, v in moved.rows.items())}; "
+                      f"{moved.same_results}/{moved.queries} searches identical, every top 3 the same, top-10 overlap {moved.overlap:.2f} "
+                      f"({moved.seconds:.1f} s)")
+    if lexical is not None:
+        moved = move_lexical(shop, "" if lexical == "embedded" else lexical, queries)
+        console.print(f"moved the BM25 index to {moved.target.split('@')[-1]}: {', '.join(f'{k} {v}' for k, v in moved.rows.items())} products; "
                       f"{moved.same_results}/{moved.queries} searches identical, every top 3 the same, top-10 overlap {moved.overlap:.2f} "
                       f"({moved.seconds:.1f} s)")
 

@@ -1,5 +1,6 @@
-"""Move a shop's store to another database engine (SQLite ⇄ PostgreSQL), or its vector indexes to another search
-engine (FAISS files ⇄ pgvector ⇄ Milvus), and prove the move by its searches.
+"""Move a shop's store to another database engine (SQLite ⇄ PostgreSQL), its vector indexes to another search
+engine (FAISS files ⇄ pgvector ⇄ Milvus) or its BM25 index (tantivy files ⇄ Milvus), and prove the move by its
+searches.
 
 Why proof by search: row counts say the data arrived; the same top 10 for a set of queries before and after
 says the shop behaves the same on the new engine. The queries are drawn from the catalog's own titles (their
@@ -81,38 +82,50 @@ def move_store(shop_dir: Path, target_url: str, queries: int = 20, progress: Cal
 
 def move_vectors(shop_dir: Path, vector_url: str, queries: int = 20) -> MoveReport:
     """Re-index the shop's vectors into `vector_url` (a PostgreSQL URL for pgvector, milvus://host:port for Milvus;
-    "" = FAISS files) and compare
-    searches; switches back (and re-indexes) when the top 3 of any query or the mean top-10 overlap differ."""
+    "" = FAISS files); see move_index."""
+    return move_index(shop_dir, "vector_url", vector_url, queries)
+
+
+def move_lexical(shop_dir: Path, lexical_url: str, queries: int = 20) -> MoveReport:
+    """Re-index the shop's BM25 into `lexical_url` (milvus://host:port, a Milvus ≥ 2.5; "" = tantivy files); see move_index."""
+    return move_index(shop_dir, "lexical_url", lexical_url, queries)
+
+
+def move_index(shop_dir: Path, setting: str, url: str, queries: int = 20) -> MoveReport:
+    """Point `setting` (vector_url or lexical_url) at `url`, re-index and compare searches; switches back (and
+    re-indexes) when the top 3 of any query or the mean top-10 overlap differ."""
+    from daogou.index.backends import release
+
     started = time.perf_counter()
-    old_url = load_settings(shop_dir).vector_url
-    if vector_url == old_url:
-        raise DaogouError("the shop's vector indexes are already there")
+    old_url = getattr(load_settings(shop_dir), setting)
+    if url == old_url:
+        raise DaogouError(f"the shop's {setting} already says so")
     with Shop.open(shop_dir) as shop:
         before = _probe(shop, queries)
-    update_settings_file(shop_dir, vector_url=vector_url)
+    update_settings_file(shop_dir, **{setting: url})
     try:
         with Shop.open(shop_dir) as shop:
             indexed = shop.index(show_progress=False).indexed
             after = {q: [h.id for h in shop.search(q, k=10).hits] for q in before}
     except Exception:
-        update_settings_file(shop_dir, vector_url=old_url)
+        update_settings_file(shop_dir, **{setting: old_url})
         raise
     overlaps = [len(set(before[q]) & set(after[q])) / max(1, len(before[q])) for q in before]
     overlap = sum(overlaps) / max(1, len(overlaps))
     changed = [q for q in before if before[q][:3] != after[q][:3]]
     if changed or overlap < VECTOR_OVERLAP:
-        update_settings_file(shop_dir, vector_url=old_url)
+        update_settings_file(shop_dir, **{setting: old_url})
         with Shop.open(shop_dir) as shop:
             shop.index(show_progress=False)
         raise DaogouError(f"searches differ after the move (top 3 of {len(changed)} queries, e.g. {changed[:3]}; mean top-10 overlap "
-                          f"{overlap:.2f}); the shop's vectors stay where they were")
-    if old_url and old_url != vector_url:  # the tables the old engine still holds: no setting will name them again
-        from daogou.index.backends import release
-
+                          f"{overlap:.2f}); the shop's indexes stay where they were")
+    if old_url and old_url != url:  # what the old engine still holds for older generations: no setting will name it again
         with Shop.open(shop_dir) as shop:
             live = shop.index_dir
             for folder in [p for p in shop.generations.root.iterdir() if p.is_dir() and p != live]:
-                release(old_url, folder)
-    rows = {space: n for space, n in indexed.items() if space in ("text", "image", "aligned_image", "aligned_text")}
-    return MoveReport(old_url or "faiss", vector_url or "faiss", rows, len(before), sum(before[q] == after[q] for q in before),
+                release(old_url if setting == "vector_url" else "", folder, old_url if setting == "lexical_url" else "")
+    spaces = ("text", "image", "aligned_image", "aligned_text") if setting == "vector_url" else ("lexical",)
+    rows = {space: n for space, n in indexed.items() if space in spaces}
+    default = "faiss" if setting == "vector_url" else "tantivy"
+    return MoveReport(old_url or default, url or default, rows, len(before), sum(before[q] == after[q] for q in before),
                       round(time.perf_counter() - started, 1), round(overlap, 3))

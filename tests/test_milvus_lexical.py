@@ -69,3 +69,24 @@ def test_a_shop_with_bm25_in_milvus_keeps_no_lexical_folder(myntra_shop: Shop, m
         assert not first.exists()
         left = _names(milvus_bm25)
         assert len([n for n in left if n.endswith("_lexical")]) == 2, left  # the live generation and the one kept before it
+
+
+def test_migrate_moves_bm25_to_milvus_and_back(myntra_shop: Shop, milvus_bm25: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from daogou.cli import app
+    from daogou.config import load_settings
+
+    shop_dir = tmp_path / "shop"
+    shutil.copytree(myntra_shop.path, shop_dir)
+    update_settings_file(shop_dir, tryon_rigs=False)
+    before = _names(milvus_bm25)
+    runner = CliRunner()
+    moved = runner.invoke(app, ["migrate", str(shop_dir), "--lexical", milvus_bm25])
+    assert moved.exit_code == 0, moved.output
+    assert "20/20 searches identical" in " ".join(moved.output.split()) and load_settings(shop_dir).lexical_url == milvus_bm25
+    back = runner.invoke(app, ["migrate", str(shop_dir), "--lexical", "embedded"])
+    assert back.exit_code == 0, back.output
+    assert load_settings(shop_dir).lexical_url == "" and _names(milvus_bm25) == before  # nothing left behind in Milvus
+    with Shop.open(shop_dir) as shop:
+        assert type(shop.searcher.lexical).__name__ == "LexicalIndex"

