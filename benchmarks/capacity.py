@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import psutil
+from pymilvus import utility
 from common import ROOT, percentiles, write_result
 
 sys.path.insert(0, str(ROOT.parent / "tests"))
@@ -40,7 +41,7 @@ from pg_server import fresh_database, postgres_server  # noqa: E402
 
 from daogou.catalog.schema import Product  # noqa: E402
 from daogou.catalog.store import CatalogStore  # noqa: E402
-from daogou.index.milvus import MilvusIndex, collection_name  # noqa: E402
+from daogou.index.milvus import MilvusIndex, collection_name, connected  # noqa: E402
 from daogou.index.milvus_lexical import MilvusLexicalIndex  # noqa: E402
 from daogou.models.protocols import normalise  # noqa: E402
 
@@ -116,8 +117,10 @@ def milvus_vectors(url: str, size: int, seconds: float) -> dict[str, object]:
         exact = set(np.argsort(-(vectors @ queries[j]))[:10].tolist())
         recall.append(len({int(h.id[1:]) for h in index.search(queries[j], 10)} & exact) / 10)
     figures = _measure(lambda i: index.search(queries[i % 1000], 10), ("milvus",), seconds)
+    segments = len(utility.get_query_segment_info(index.collection, using=connected(url)))  # each is searched on its own
     MilvusIndex.drop_generation(url, _manifest_of(index))
-    return {"vectors": size, "dim": 384, "kind": index.kind, "build_s": build, "recall_at_10": round(float(np.mean(recall)), 3), **figures}
+    return {"vectors": size, "dim": 384, "kind": index.kind, "segments": segments, "build_s": build,
+            "recall_at_10": round(float(np.mean(recall)), 3), **figures}
 
 
 def _manifest_of(index: MilvusIndex) -> Path:

@@ -28,7 +28,7 @@ def zipf_stream(distinct: list[str], n: int, s: float = 1.1) -> list[str]:
 def replay(shop, stream: list[str], cache_size: int) -> dict:  # type: ignore[no-untyped-def]
     searcher = shop.searcher
     searcher.results_cache = LRU(cache_size)
-    searcher.vectors_cache = LRU(searcher.vectors_cache.size)
+    searcher.query_vectors.cache = LRU(searcher.query_vectors.cache.size)
     times = []
     for q in stream:
         started = time.perf_counter()

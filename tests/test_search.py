@@ -148,7 +148,7 @@ def test_a_relaxed_query_is_encoded_once(myntra_shop: Shop, monkeypatch: pytest.
         return encode(texts)
 
     monkeypatch.setattr(searcher.text_encoder, "encode_queries", counting)
-    monkeypatch.setattr(searcher, "vectors_cache", LRU(100))  # nothing remembered from earlier tests
+    monkeypatch.setattr(searcher.query_vectors, "cache", LRU(100))  # nothing remembered from earlier tests
     monkeypatch.setattr(searcher, "results_cache", LRU(100))
     result = myntra_shop.search("黑色男士运动鞋", k=10)  # fewer exact matches than k: close matches follow
     assert any(h.close_match for h in result.hits)

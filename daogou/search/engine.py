@@ -38,6 +38,7 @@ from daogou.models.protocols import TextEncoder
 from daogou.models.registry import image_encoder, text_encoder
 from daogou.search.fusion import rrf
 from daogou.search.inputs import ImageSource, clean_text, load_image
+from daogou.search.query_vectors import QueryVectors
 from daogou.search.results import Hit, SearchResult, Signal
 from daogou.understand.attributes import AttributePredictor, stack_features
 from daogou.understand.inference import ValueInference
@@ -50,8 +51,6 @@ FACET_FIELDS = ("type", "colour", "gender", "brand")
 #: Weight of the review-quality nudge, in RRF units (1.0 = one retriever's rank-1 vote).
 REVIEW_WEIGHT = 0.3
 RETRIEVERS = ("bm25", "text_vector", "aligned_image", "image_vector", "aligned_text")
-#: Query vectors a searcher keeps (1.5 KB each); whole results are bounded by the `search_cache` setting.
-VECTOR_ENTRIES = 8192
 #: products kept in memory between requests (~2 KB each): the head of a catalog that searches keep returning
 PRODUCT_ENTRIES = 20_000
 #: How many image neighbours vote on a query photo's type and gender, and the share the winner needs.
@@ -98,14 +97,13 @@ class Searcher:
         self.settings = settings
         self.candidates = settings.candidates
         self._encode_lock = threading.Lock()
-        #: query vectors by text (a relaxed retry of the same request, and repeated queries, reuse them)
-        self.vectors_cache: LRU[np.ndarray] = LRU(VECTOR_ENTRIES)
         #: whole text results, by request and catalog version (this searcher serves one index generation), pickled:
         #: a caller may change what it gets, and unpickling is ~10x cheaper than a deep copy
         self.results_cache: LRU[bytes] = LRU(settings.search_cache)
         #: products as the store gave them, by (catalog version, id): a hit list of a known version reads no rows
         self.products_cache: LRU[Product] = LRU(PRODUCT_ENTRIES)
         self.text_encoder: TextEncoder = text_encoder(settings.text_model)
+        self.query_vectors = QueryVectors(self.text_encoder, self._encode_lock)
         self.lexical = backends.load_lexical(settings, index_dir)
         self.text_index = backends.load(settings, index_dir, "text", self.text_encoder.name, self.text_encoder.dim)
         self.image_index = self._optional(index_dir, "image", settings.image_model)
@@ -190,6 +188,8 @@ class Searcher:
         if retrievers is not None and not retrievers <= set(RETRIEVERS):
             raise BadQuery(f"unknown retrievers {sorted(retrievers - set(RETRIEVERS))}; known: {list(RETRIEVERS)}")
         use = retrievers or set(RETRIEVERS)
+        if text is not None and use & {"text_vector", "aligned_image"}:
+            self.query_vectors.ahead(text)  # encoded on another core while this thread parses and runs BM25
         parsed = self.parser.parse(text) if text is not None and understand else None
         picture = load_image(image) if image is not None else None
         image_vector = colour_vector = None
@@ -323,15 +323,6 @@ class Searcher:
         with self._encode_lock:
             return image_encoder(self.settings.image_model).encode_images([picture])[0]
 
-    def _query_vector(self, text: str) -> np.ndarray:
-        """The text's query vector, encoded once per text however often a request retrieves (relaxation rounds)."""
-        vector = self.vectors_cache.get(text)
-        if vector is None:
-            with self._encode_lock:  # encoders are shared by the server's threads; their native code is not re-entrant
-                vector = self.text_encoder.encode_queries([text])[0]
-            self.vectors_cache.put(text, vector)
-        return vector
-
     def _photo_vote(self, image_vector: np.ndarray, name: str, quorum: float) -> str | None:
         """The value of `name` most of the photo's nearest catalog products share, if enough of them do."""
         assert self.image_index is not None
@@ -365,7 +356,7 @@ class Searcher:
                 lists["bm25"] = [(h.id, h.score) for h in hits if allowed is None or h.id in allowed][:n]
             query_vector = None
             if use & {"text_vector", "aligned_image"}:
-                query_vector = self._query_vector(text)
+                query_vector = self.query_vectors.get(text)
             if "text_vector" in use:
                 lists["text_vector"] = [(h.id, h.score) for h in self.text_index.search(query_vector, n, allowed)]
             if "aligned_image" in use and self.heads is not None and self.aligned_image is not None:
