@@ -98,8 +98,9 @@ class SpeechFinder:
     def __init__(self, pad_s: float = 0.3) -> None:
         self.pad_s = pad_s
 
-    def find(self, samples: np.ndarray) -> Speech:
-        """The speech in `samples`, padded; NothingHeard when there is none."""
+    def find(self, samples: np.ndarray, pauses: bool = True) -> Speech:
+        """The speech in `samples`, padded; NothingHeard when there is none. `pauses`: also look for the first pause
+        (a second voice-activity pass, only worth it for a recogniser that can detect each part's language)."""
         from faster_whisper.vad import VadOptions, get_speech_timestamps  # noqa: PLC0415
 
         seconds = samples.size / RATE
@@ -112,7 +113,7 @@ class SpeechFinder:
         start, end = max(0, spans[0]["start"] - pad), min(samples.size, spans[-1]["end"] + pad)
         speaking = (spans[-1]["end"] - spans[0]["start"]) / RATE - 0.4  # get_speech_timestamps pads 0.2 s each side
         trimmed = samples[start:end]
-        return Speech(trimmed, seconds, max(speaking, 0.0), self._first_pause(trimmed))
+        return Speech(trimmed, seconds, max(speaking, 0.0), self._first_pause(trimmed) if pauses else 0)
 
     @staticmethod
     def _first_pause(samples: np.ndarray) -> int:

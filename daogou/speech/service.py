@@ -113,7 +113,7 @@ class VoiceService:
         started = time.perf_counter()
         if language is not None and language not in LANGUAGES:
             raise ValueError(f"language must be one of {LANGUAGES}")
-        speech = self.finder.find(decode(data))
+        speech = self.finder.find(decode(data), pauses=hasattr(self.recognizer, "detect"))
         words = self.words() if self.bias else None
         heard = self.recognizer.transcribe(speech.samples, language, words.prompts if words is not None else None)
         heard = self._mixed(speech, heard, words)
