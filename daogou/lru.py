@@ -44,10 +44,5 @@ class LRU(Generic[V]):
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
-    def __contains__(self, key: Hashable) -> bool:
-        """Whether `key` is kept (neither counted as a hit or miss nor made recent)."""
-        with self._lock:
-            return key in self._items
-
     def __len__(self) -> int:
         return len(self._items)

@@ -188,8 +188,6 @@ class Searcher:
         if retrievers is not None and not retrievers <= set(RETRIEVERS):
             raise BadQuery(f"unknown retrievers {sorted(retrievers - set(RETRIEVERS))}; known: {list(RETRIEVERS)}")
         use = retrievers or set(RETRIEVERS)
-        if text is not None and use & {"text_vector", "aligned_image"}:
-            self.query_vectors.ahead(text)  # encoded on another core while this thread parses and runs BM25
         parsed = self.parser.parse(text) if text is not None and understand else None
         picture = load_image(image) if image is not None else None
         image_vector = colour_vector = None
