@@ -10,13 +10,14 @@ from the OS (psutil) before and after a timed run of concurrent queries.
    space) at each size in --sizes, and 1280-d (the photo space) at 100,000: build time, sealed segments (each is
    searched on its own), one-client p50 / p99, and 4 clients for --seconds: queries/s, the server's CPU ms per
    query and the calling process's (what an API node pays for the call).
-2. Milvus Lite 2.5.1 (the same C++ core, gRPC on loopback) BM25 over 100,000 products made from the 44,446 real
-   Myntra titles (each row repeated with another row's colour): the same figures for 3-word queries taken from
-   real titles.
+2. Milvus Lite 2.5.1 (the same C++ core, gRPC on loopback) BM25 over products made from the 44,446 real Myntra
+   titles (each row repeated with another row's colour), at each size in --bm25-sizes: the same figures for
+   3-word queries taken from real titles.
 3. PostgreSQL (tests/pg_server.py): a hit list's product rows (`get_many` of 24 ids) from a store of 100,000 such
    products: p50 / p99 and server CPU ms per call.
 
-    python benchmarks/capacity.py --sizes 100000 1000000
+    python benchmarks/capacity.py --sizes 100000 1000000 --bm25-sizes 100000 1000000
+    python benchmarks/capacity.py --model-only        # the capacity model again, from results/capacity.json
 Writes results/capacity.json.
 """
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 import tempfile
 import threading
@@ -34,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 from pymilvus import utility
-from common import ROOT, percentiles, write_result
+from common import RESULTS, ROOT, percentiles, write_result
 
 sys.path.insert(0, str(ROOT.parent / "tests"))
 from milvus_server import milvus_lite, milvus_server  # noqa: E402
@@ -166,13 +168,79 @@ def postgres_rows(url: str, products: list[Product], seconds: float) -> dict[str
     return {"products": len(products), "rows_per_call": 24, **figures}
 
 
+#: The capacity model's assumptions (docs/scale-out.md): request mix of the load benchmark, a node's size, and how
+#: busy a node may run before latency suffers.
+MIX = {"text": 0.9, "photo": 0.1}
+UTILISATION = 0.6
+NODE_CORES = 16
+NODE_MEMORY_GB = 128
+MEMORY_USABLE = 0.7
+#: Bytes per product in Milvus: four spaces' float32 vectors (text 384, aligned image 384, aligned text 384, photo
+#: 1280) and HNSW's level-0 links (2 × M 16 × 4 B per vector and space).
+MILVUS_BYTES = (384 * 3 + 1280) * 4 + 4 * 32 * 4
+SCENARIOS = ((10_000_000, 500), (100_000_000, 5_000))
+
+
+def model(results: dict[str, object], api_cpu_ms: float) -> dict[str, object]:
+    """Cores and nodes per tier for each scenario, from the measured figures; every extrapolation is named."""
+    h384, h1280, pg = (results[k] for k in ("milvus_hnsw_1000000", "milvus_hnsw_100000_1280d", "postgres_rows_100000"))
+    points = sorted((v["products"], v["engine_cpu_ms_per_query"]) for k, v in results.items() if k.startswith("milvus_bm25_"))
+    bm25 = next(v for k, v in results.items() if k.startswith("milvus_bm25_") and v["products"] == points[-1][0])
+    # BM25 work grows with the posting lists: fitted as a power of the catalog size between the two largest measured
+    # sizes (linear, an upper bound, when only one was measured)
+    exponent = float(np.log(points[-1][1] / points[-2][1]) / np.log(points[-1][0] / points[-2][0])) if len(points) > 1 else 1.0
+    # Milvus searches every sealed segment of a collection on its own: CPU per query = segments × CPU per segment
+    per_segment = {384: h384["engine_cpu_ms_per_query"] / h384["segments"], 1280: h1280["engine_cpu_ms_per_query"] / h1280["segments"]}
+    segment_bytes = {384: 1_000_000 * 384 * 4 / h384["segments"], 1280: 100_000 * 1280 * 4 / h1280["segments"]}
+    client_ms = float(np.mean([h384["client_cpu_ms_per_query"], h1280["client_cpu_ms_per_query"], bm25["client_cpu_ms_per_query"]]))
+    out: dict[str, object] = {
+        "assumptions": {"mix": MIX, "utilisation": UTILISATION, "node_cores": NODE_CORES, "node_memory_gb": NODE_MEMORY_GB,
+                        "api_cpu_ms_measured": api_cpu_ms, "milvus_cpu_ms_per_segment": {str(k): round(v, 3) for k, v in per_segment.items()},
+                        "segment_mb_measured": {str(k): round(v / 1e6) for k, v in segment_bytes.items()},
+                        "bm25_cpu_ms_measured": {str(n): c for n, c in points}, "bm25_cpu_exponent": round(exponent, 3),
+                        "segment_cost": "HNSW search cost per segment ∝ log(vectors in it)"}}
+    for products, qps in SCENARIOS:
+        for label, segment_mb in (("segments as measured", None), ("1 GB segments", 1024)):
+            def hnsw(dim: int) -> float:
+                size = segment_bytes[dim] if segment_mb is None else segment_mb * 1e6
+                vectors_per_segment = size / (dim * 4)
+                measured = segment_bytes[dim] / (dim * 4)
+                return float(np.ceil(products * dim * 4 / size)) * per_segment[dim] * np.log(vectors_per_segment) / np.log(measured)
+            lexical = bm25["engine_cpu_ms_per_query"] * (products / bm25["products"]) ** exponent
+            milvus_ms = MIX["text"] * (2 * hnsw(384) + lexical) + MIX["photo"] * (hnsw(1280) + hnsw(384))
+            api_ms = api_cpu_ms + client_ms * (MIX["text"] * 3 + MIX["photo"] * 2)
+            cores = {"api": qps * api_ms / 1000 / UTILISATION, "milvus": qps * milvus_ms / 1000 / UTILISATION,
+                     "postgres": qps * pg["engine_cpu_ms_per_query"] / 1000 / UTILISATION}
+            memory_gb = products * MILVUS_BYTES / 1e9
+            nodes = {tier: int(np.ceil(c / NODE_CORES)) for tier, c in cores.items()}
+            nodes["milvus"] = max(nodes["milvus"], int(np.ceil(memory_gb / (NODE_MEMORY_GB * MEMORY_USABLE))))
+            out[f"{products // 1_000_000}M products at {qps} QPS, {label}"] = {
+                "cpu_ms_per_request": {"api": round(api_ms, 2), "milvus": round(milvus_ms, 1), "postgres": pg["engine_cpu_ms_per_query"]},
+                "cores": {k: round(v, 1) for k, v in cores.items()}, "milvus_vector_memory_gb": round(memory_gb),
+                "nodes_of_16_cores": nodes}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000])
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--bm25-sizes", type=int, nargs="*", default=[100_000])
     parser.add_argument("--skip", nargs="*", default=[], choices=["vectors", "bm25", "postgres"])
+    parser.add_argument("--model-only", action="store_true", help="recompute the capacity model from results/capacity.json")
     args = parser.parse_args()
-    results: dict[str, object] = {"machine_cores": psutil.cpu_count(), "note": "engine and load generator share the machine"}
+    load = json.loads((RESULTS / "load.json").read_text(encoding="utf-8"))
+    api_cpu_ms = float(load["without_cache"]["server_cpu_ms_per_request"])  # the API's own CPU per request, result cache off
+    if args.model_only:
+        kept = json.loads((RESULTS / "capacity.json").read_text(encoding="utf-8"))
+        kept["capacity_model"] = model(kept, api_cpu_ms)
+        print(json.dumps(kept["capacity_model"], indent=1, ensure_ascii=False))
+        write_result("capacity", {k: v for k, v in kept.items() if k not in ("benchmark", "when", "machine")})
+        return
+    previous = RESULTS / "capacity.json"  # a partial run (--skip) keeps the other figures
+    results: dict[str, object] = {k: v for k, v in (json.loads(previous.read_text()) if previous.exists() else {}).items()
+                                  if k not in ("benchmark", "when", "machine", "capacity_model")}
+    results.update({"machine_cores": psutil.cpu_count(), "note": "engine and load generator share the machine"})
     products = _products(100_000)
     if "vectors" not in args.skip:
         with milvus_server() as url:
@@ -184,11 +252,12 @@ def main() -> None:
             results["milvus_hnsw_100000_1280d"] = milvus_vectors(url, 100_000, args.seconds, dim=1280)  # the photo space
             print("1280-d", results["milvus_hnsw_100000_1280d"], flush=True)
     if "bm25" not in args.skip:
-        with tempfile.TemporaryDirectory() as folder, milvus_lite(folder) as url:
-            if url is None:
-                raise SystemExit("no milvus-lite: pip install -e '.[milvus]'")
-            results["milvus_bm25_100000"] = milvus_bm25(url, products, args.seconds)
-            print("bm25", results["milvus_bm25_100000"], flush=True)
+        for size in args.bm25_sizes:
+            with tempfile.TemporaryDirectory() as folder, milvus_lite(folder) as url:
+                if url is None:
+                    raise SystemExit("no milvus-lite: pip install -e '.[milvus]'")
+                results[f"milvus_bm25_{size}"] = milvus_bm25(url, products if size == len(products) else _products(size), args.seconds)
+                print("bm25", results[f"milvus_bm25_{size}"], flush=True)
     if "postgres" not in args.skip:
         with postgres_server() as server:
             if server is None:
@@ -196,6 +265,8 @@ def main() -> None:
             with fresh_database(server) as url:
                 results["postgres_rows_100000"] = postgres_rows(url, products, args.seconds)
                 print("postgres", results["postgres_rows_100000"], flush=True)
+    if all(k in results for k in ("milvus_hnsw_1000000", "milvus_hnsw_100000_1280d", "milvus_bm25_100000", "postgres_rows_100000")):
+        results["capacity_model"] = model(results, api_cpu_ms)
     write_result("capacity", results)
 
 
