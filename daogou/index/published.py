@@ -54,6 +54,7 @@ class PublishedGenerations(Generations):
         are neither live nor the previous one, releasing their engine collections."""
         local = [p for pattern in LOCAL_ONLY for p in folder.glob(pattern)]
         if local:
+            self.abandon(folder, release)
             raise NotPublishable(f"index_in_store needs every index in an engine (vector_url and lexical_url); {folder.name} holds "
                                  f"{', '.join(sorted({p.name for p in local})[:3])}")
         super().commit(folder, release)
