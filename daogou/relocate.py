@@ -99,7 +99,7 @@ def move_index(shop_dir: Path, setting: str, url: str, queries: int = 20) -> Mov
     started = time.perf_counter()
     old_url = getattr(load_settings(shop_dir), setting)
     if url == old_url:
-        raise DaogouError(f"the shop's {setting} already says so")
+        raise DaogouError(f"the shop's {'vector indexes are' if setting == 'vector_url' else 'BM25 index is'} already there")
     with Shop.open(shop_dir) as shop:
         before = _probe(shop, queries)
     update_settings_file(shop_dir, **{setting: url})

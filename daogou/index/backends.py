@@ -18,8 +18,8 @@ import numpy as np
 from daogou.catalog.schema import Product
 from daogou.config import Settings
 from daogou.errors import IndexMismatch
-from daogou.index.milvus import BACKEND as MILVUS
 from daogou.index.lexical import LexicalIndex
+from daogou.index.milvus import BACKEND as MILVUS
 from daogou.index.milvus import MilvusIndex, collection_name, is_milvus
 from daogou.index.milvus_lexical import MilvusLexicalIndex
 from daogou.index.milvus_lexical import NAME as LEXICAL
