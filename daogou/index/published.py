@@ -15,6 +15,7 @@ before a generation is served, as for a folder.
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
 import threading
@@ -25,12 +26,15 @@ from pathlib import Path
 from daogou.catalog.store import CatalogStore
 from daogou.errors import DaogouError
 from daogou.index.generations import KEEP_PREVIOUS, Generations
+from daogou.processes import alive
 
 #: Seconds a replica trusts its last read of the live generation's name (one small store read per request otherwise).
 REFRESH_S = 1.0
 #: What only a folder can hold: a generation with these cannot be served from the store.
 LOCAL_ONLY = ("*.faiss", "*.npy", "lexical/*")
 MEMORY = Path("/dev/shm")
+#: The copies' folder names: PREFIX, the serving process's pid, the generation.
+PREFIX = "daogou-replica-"
 
 
 class NotPublishable(DaogouError):
@@ -95,8 +99,9 @@ class PublishedGenerations(Generations):
             if not files:  # pruned between the two reads: the next request reads the new name
                 self._read_at = 0.0
                 raise DaogouError(f"index generation {name} was replaced while opening it; try again")
-            base = MEMORY if MEMORY.is_dir() else None
-            folder = Path(tempfile.mkdtemp(prefix=f"daogou-{name}-", dir=base))
+            base = MEMORY if MEMORY.is_dir() else Path(tempfile.gettempdir())
+            _remove_orphans(base)
+            folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-{name}-", dir=base))
             for file, data in files.items():
                 target = folder / file
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -112,3 +117,14 @@ class PublishedGenerations(Generations):
             served, self._served = self._served, None
         if served is not None:
             shutil.rmtree(served[1], ignore_errors=True)
+
+
+def _remove_orphans(base: Path) -> None:
+    """Remove the copies of replicas that died without cleaning up (a kill -9 skips atexit)."""
+    for folder in base.glob(f"{PREFIX}*"):
+        try:
+            pid = int(folder.name.removeprefix(PREFIX).split("-", 1)[0])
+        except ValueError:
+            continue
+        if pid != os.getpid() and not alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
