@@ -67,6 +67,18 @@ def connected(url: str) -> str:
     return alias
 
 
+def drop_collections(url: str, names: list[str]) -> None:
+    """Drop each named collection that exists (a pruned generation's vectors or BM25)."""
+    if not names:
+        return
+    from pymilvus import utility  # noqa: PLC0415
+
+    alias = connected(url)
+    for name in names:
+        if utility.has_collection(name, using=alias):
+            utility.drop_collection(name, using=alias)
+
+
 def collection_name(generation: str, name: str) -> str:
     """A safe collection name for one space of one generation (letters, digits and underscores only)."""
     return PREFIX + re.sub(r"[^a-z0-9_]", "_", f"{generation}_{name}".lower())[:50]
@@ -153,14 +165,7 @@ class MilvusIndex:
     @staticmethod
     def drop_generation(url: str, directory: Path) -> None:
         """Drop the collections a (pruned) generation's manifests name."""
-        from pymilvus import utility  # noqa: PLC0415
-
-        names = external.locations(ENGINE, directory)
-        if names:
-            alias = connected(url)
-            for name in names:
-                if utility.has_collection(name, using=alias):
-                    utility.drop_collection(name, using=alias)
+        drop_collections(url, external.locations(ENGINE, directory))
 
     # -- search -------------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from daogou.catalog.schema import Product
 from daogou.errors import IndexMismatch
 from daogou.index import external
 from daogou.index.lexical import LexicalHit, filter_term, in_order
-from daogou.index.milvus import INSERT_ROWS, SAFE_NAME, TOPK_LIMIT, connected, literal
+from daogou.index.milvus import INSERT_ROWS, SAFE_NAME, TOPK_LIMIT, connected, drop_collections, literal
 from daogou.index.tokenize import words
 
 BACKEND = "milvus-bm25"
@@ -133,14 +133,8 @@ class MilvusLexicalIndex:
 
     @staticmethod
     def drop_generation(url: str, directory: Path) -> None:
-        from pymilvus import utility  # noqa: PLC0415
-
-        names = external.locations(ENGINE, directory)
-        if names:
-            alias = connected(url)
-            for name in names:
-                if utility.has_collection(name, using=alias):
-                    utility.drop_collection(name, using=alias)
+        """Drop the collection a (pruned) generation's BM25 manifest names."""
+        drop_collections(url, external.locations(ENGINE, directory))
 
     def search(self, text: str, k: int, filters: dict[str, list[str]] | None = None) -> tuple[list[LexicalHit], list[str]]:
         """BM25 top-k for `text` (its distinct words); each filtered attribute must match one of its values."""
