@@ -118,7 +118,8 @@ def speed(server: str, size: int, backend: str = "pgvector") -> dict[str, object
             seconds = {"faiss": round(time.perf_counter() - started, 1)}
             started = time.perf_counter()
             if backend == "milvus":
-                built["milvus"] = MilvusIndex.build(url, collection_name(f"bench{size}", space), ids, vectors, model)
+                # with the attribute terms and prices as scalar fields: the price caps are filtered inside Milvus
+                built["milvus"] = MilvusIndex.build(url, collection_name(f"bench{size}", space), ids, vectors, model, attributes=attributes)
             else:
                 built["pgvector"] = PgVectorIndex.build(url, table_name(f"bench{size}", space), ids, vectors, model)
             seconds[backend] = round(time.perf_counter() - started, 1)

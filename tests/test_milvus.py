@@ -52,3 +52,48 @@ def test_a_shop_indexed_into_milvus_answers_like_the_embedded_one_and_migrates_b
     back = runner.invoke(app, ["migrate", str(shop_dir), "--search", "embedded"])
     assert back.exit_code == 0, back.output
     assert load_settings(shop_dir).vector_url == "" and not _collections(milvus)  # nothing left behind in Milvus
+
+
+def test_filters_are_scalar_fields_answered_inside_milvus(milvus: str, tmp_path: Path) -> None:
+    """Attribute filters, exclusions and price ranges go to Milvus as expressions over each row's terms and price:
+    the exact collection gives FAISS's exact answer over the same Selection, order included, at every selectivity."""
+    from daogou.catalog.schema import Product
+    from daogou.index.attributes import AttributeIndex
+    from daogou.index.milvus import PREFIX, MilvusIndex, expression
+    from daogou.index.vectors import FaissIndex
+    from daogou.models.protocols import normalise
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    ids = [f"p{i}" for i in range(n)]
+    vectors = normalise(rng.normal(size=(n, 16)).astype(np.float32))
+    products = [
+        Product(id=pid, title=pid, brand="Acme" if i % 50 == 0 else "", price=None if i % 7 == 0 else float(i % 300),
+                attributes={"colour": ("Navy Blue", "Red", "black")[i % 3], "size": "XL" if i % 10 == 0 else "M"})
+        for i, pid in enumerate(ids)
+    ]
+    attributes = AttributeIndex(products)
+    attributes.add_predictions({"pattern": {"p1": ["Striped", 0.8], "p4": ["Striped", 0.6]}})  # predicted values filter too
+    index = MilvusIndex.build(milvus, PREFIX + "filters", ids, vectors, "m", hnsw_threshold=n, attributes=attributes)
+    index.save(tmp_path, "text")
+    index = MilvusIndex.load(tmp_path, "text", milvus, "m", 16)
+    assert index.filters and index.kind == "exact"
+    exact = FaissIndex.build(ids, vectors, "m")  # flat: FAISS's exact answer over any subset
+    cases = [
+        ({"colour": ["navy blue"]}, None, None, None),  # a third, any case
+        ({"brand": ["ACME"]}, None, None, None),  # 2 %, the brand is a field too
+        ({"pattern": ["striped"]}, None, None, None),  # predicted only
+        ({"colour": ["Red", "Black"]}, {"size": ["xl"]}, None, 150.0),  # family, exclusion and price cap
+        (None, None, 100.0, 120.0),  # a price band: products without a price drop out
+        ({"colour": ["purple"]}, None, None, None),  # nothing passes
+    ]
+    for filters, exclude, low, high in cases:
+        selection = attributes.matching(filters, exclude, low, high)
+        assert selection.constraints is not None and expression(selection.constraints)
+        for q in vectors[rng.integers(0, n, 3)]:
+            got = [(h.id, round(h.score, 4)) for h in index.search(q, 10, selection)]
+            assert got == [(h.id, round(h.score, 4)) for h in exact.search(q, 10, selection)], (filters, exclude, low, high)
+    plain = {"p3", "p5", "p8"}  # bare ids keep the id rules
+    assert {h.id for h in index.search(vectors[3], 10, plain)} == plain
+    MilvusIndex.drop_generation(milvus, tmp_path)
+    assert PREFIX + "filters" not in _collections(milvus)

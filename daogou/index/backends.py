@@ -19,6 +19,7 @@ from daogou.catalog.schema import Product
 from daogou.config import Settings
 from daogou.errors import IndexMismatch
 from daogou.index.lexical import LexicalIndex
+from daogou.index.attributes import AttributeIndex
 from daogou.index.milvus import BACKEND as MILVUS
 from daogou.index.milvus import MilvusIndex, collection_name, is_milvus
 from daogou.index.milvus_lexical import MilvusLexicalIndex
@@ -28,10 +29,14 @@ from daogou.index.pgvector import PgVectorIndex, table_name
 from daogou.index.vectors import FaissIndex, VectorIndex
 
 
-def build(settings: Settings, folder: Path, name: str, ids: list[str], vectors: np.ndarray, model: str) -> None:
-    """Index one space of a new generation in the configured engine and write its manifest into `folder`."""
+def build(settings: Settings, folder: Path, name: str, ids: list[str], vectors: np.ndarray, model: str, attributes: AttributeIndex | None = None) -> None:
+    """Index one space of a new generation in the configured engine and write its manifest into `folder`.
+
+    `attributes` (the generation's values, predictions included) go into engines that filter by themselves (Milvus)."""
     if is_milvus(settings.vector_url):
-        MilvusIndex.build(settings.vector_url, collection_name(folder.name, name), ids, vectors, model, hnsw_threshold=settings.hnsw_threshold).save(folder, name)
+        index = MilvusIndex.build(settings.vector_url, collection_name(folder.name, name), ids, vectors, model, hnsw_threshold=settings.hnsw_threshold,
+                                  attributes=attributes)
+        index.save(folder, name)
         return
     if settings.vector_url:
         index = PgVectorIndex.build(settings.vector_url, table_name(folder.name, name), ids, vectors, model, hnsw_threshold=settings.hnsw_threshold)

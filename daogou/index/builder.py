@@ -52,28 +52,33 @@ class GenerationBuilder:
         """Everything derived from the stored vectors and rows; returns the size of each part."""
         text_ids, text_vectors = self.store.load_vectors("text", self.settings.text_model)
         image_ids, image_vectors = self.store.load_vectors("image", self.settings.image_model)
-        indexed = {
-            "text": self._vector_index(folder, "text", text_ids, text_vectors, self.settings.text_model),
-            "image": self._vector_index(folder, "image", image_ids, image_vectors, self.settings.image_model),
-        }
         # colour features in the image ids' order (both come from the same photos)
         colour_ids, colour_matrix = self.store.load_vectors("colour", self.settings.colour_model)
         colour_position = {pid: i for i, pid in enumerate(colour_ids)}
         with_colour = [i for i, pid in enumerate(image_ids) if pid in colour_position]
+        coloured_ids, coloured_vectors = image_ids, image_vectors
         if len(with_colour) < len(image_ids):  # (a copy of the matrix: only when some photos lack colour features)
-            image_ids = [image_ids[i] for i in with_colour]
-            image_vectors = image_vectors[with_colour] if image_ids else image_vectors
-        colour_vectors = colour_matrix[[colour_position[pid] for pid in image_ids]] if image_ids else None
+            coloured_ids = [image_ids[i] for i in with_colour]
+            coloured_vectors = image_vectors[with_colour] if coloured_ids else image_vectors
+        colour_vectors = colour_matrix[[colour_position[pid] for pid in coloured_ids]] if coloured_ids else None
+        # the generation's attribute values, predictions included, before any vector index: an engine that filters
+        # by itself (Milvus) stores them beside the vectors; one pass over the catalog also serves the colour head
+        attributes = AttributeIndex(self.store.iter_products())
+        predictions = self._colour_predictions(coloured_ids, coloured_vectors, colour_vectors, attributes)
+        predictions.update(self._classifier_predictions())
+        attributes.add_predictions(predictions)
+        indexed = {
+            "text": self._vector_index(folder, "text", text_ids, text_vectors, self.settings.text_model, attributes),
+            "image": self._vector_index(folder, "image", image_ids, image_vectors, self.settings.image_model, attributes),
+        }
+        del image_vectors
         if self.alignment is not None:
             heads, tag = self.alignment
-            aligned = _in_chunks(lambda s: heads.transform_images(image_side(image_vectors[s], colour_vectors[s])), len(image_ids)) if image_ids else image_vectors  # type: ignore[index]
-            indexed["aligned_image"] = self._vector_index(folder, "aligned_image", image_ids, aligned, tag)
+            aligned = (_in_chunks(lambda s: heads.transform_images(image_side(coloured_vectors[s], colour_vectors[s])), len(coloured_ids))  # type: ignore[index]
+                       if coloured_ids else coloured_vectors)
+            indexed["aligned_image"] = self._vector_index(folder, "aligned_image", coloured_ids, aligned, tag, attributes)
             texts = _in_chunks(lambda s: heads.transform_texts(text_vectors[s]), len(text_ids)) if text_ids else text_vectors
-            indexed["aligned_text"] = self._vector_index(folder, "aligned_text", text_ids, texts, tag)
-        # one pass over the catalog serves the colour head (who lacks a colour) and the value vectors (what values exist)
-        attributes = AttributeIndex(self.store.iter_products())
-        predictions = self._colour_predictions(image_ids, image_vectors, colour_vectors, attributes)
-        predictions.update(self._classifier_predictions())
+            indexed["aligned_text"] = self._vector_index(folder, "aligned_text", text_ids, texts, tag, attributes)
         signals = {}
         for pid in self.store.reviewed_products():
             found = self.store.reviews_of(pid)
@@ -82,7 +87,7 @@ class GenerationBuilder:
         indexed["review_signals"] = len(signals)
         atomic.write_text(folder / "predicted.json", json.dumps(predictions, ensure_ascii=False))
         indexed["predicted_colour"] = len(predictions.get("colour", {}))
-        indexed["attribute_values"] = self._value_vectors(folder, predictions, attributes)
+        indexed["attribute_values"] = self._value_vectors(folder, attributes)
         terms: dict[str, str] = {}
 
         def keep_terms(pid: str, segmented: list[str]) -> None:
@@ -93,11 +98,11 @@ class GenerationBuilder:
         indexed["terms"] = len(terms)
         return indexed
 
-    def _vector_index(self, folder: Path, name: str, ids: list[str], vectors: np.ndarray, model: str) -> int:
+    def _vector_index(self, folder: Path, name: str, ids: list[str], vectors: np.ndarray, model: str, attributes: AttributeIndex) -> int:
         """Build one vector index into the new generation (nothing when there is nothing to index)."""
         if not ids:
             return 0
-        backends.build(self.settings, folder, name, ids, vectors, model)
+        backends.build(self.settings, folder, name, ids, vectors, model, attributes)
         return len(ids)
 
     def _colour_predictions(
@@ -141,9 +146,9 @@ class GenerationBuilder:
                     out.setdefault(target, {})[product.id] = [str(model.classes_[best]), round(float(row[best]), 4)]
         return out
 
-    def _value_vectors(self, folder: Path, predictions: dict[str, dict[str, list[object]]], attributes: AttributeIndex) -> int:
-        """Embed every type/colour/gender value once per generation, so a query's unknown words meet them cheaply."""
-        attributes.add_predictions(predictions)
+    def _value_vectors(self, folder: Path, attributes: AttributeIndex) -> int:
+        """Embed every type/colour/gender value once per generation, so a query's unknown words meet them cheaply
+        (`attributes` already holds the predictions)."""
         vocabulary = Vocabulary(attributes.value_table())
         vectors = value_vectors(text_encoder(self.settings.text_model), vocabulary)
         arrays: dict[str, np.ndarray] = {}

@@ -39,13 +39,14 @@ class Space:
     dim: int
     count: int
     kind: str
+    filters: bool = False  # the engine holds every product's attribute terms and price, and filters by itself
 
 
 def write(engine: Engine, directory: Path, name: str, space: Space) -> None:
     """Record `space` as `name` in the generation folder (the engine's URL is a setting, never written: it may hold a password)."""
     directory.mkdir(parents=True, exist_ok=True)
     manifest = {"format": FORMAT, "backend": engine.backend, engine.key: space.location, "model": space.model, "dim": space.dim,
-                "count": space.count, "kind": space.kind, "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                "count": space.count, "kind": space.kind, "filters": space.filters, "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     atomic.write_text(directory / f"{name}.json", json.dumps(manifest))
 
 
@@ -59,7 +60,7 @@ def read(engine: Engine, directory: Path, name: str, model: str, dim: int | None
         raise IndexMismatch(f"{path}: not {engine.label} of format {FORMAT}; re-run `daogou index`")
     if manifest["model"] != model or (dim is not None and manifest["dim"] not in (dim, 0)):
         raise IndexMismatch(f"{name} index was built with {manifest['model']} ({manifest['dim']}-d), the shop is configured for {model}; re-run `daogou index`")
-    return Space(manifest[engine.key], manifest["model"], manifest["dim"], manifest["count"], manifest["kind"])
+    return Space(manifest[engine.key], manifest["model"], manifest["dim"], manifest["count"], manifest["kind"], bool(manifest.get("filters", False)))
 
 
 def locations(engine: Engine, directory: Path) -> list[str]:

@@ -5,10 +5,14 @@ VectorIndex protocol), so a shop moves by the `vector_url` setting ("milvus://ho
 the index changes. The rules are the embedded ones, on the server:
 - up to `hnsw_threshold` rows the collection gets a FLAT index (exact, as FAISS's flat index), above it HNSW
   (inner product on unit vectors, M 16, efConstruction 64);
-- a selective filter (at most `exact_filter_fraction` of the rows, and at most EXACT_LIMIT ids) goes to Milvus
-  as an `id in [...]` expression, which Milvus applies as a bitset inside the index search;
-- a broad filter reads the nearest rows and keeps the allowed ones, asking for more until k are kept (sending
-  400k ids per query would cost more than the search), up to Milvus's limit of 16,384 per request.
+- filters are scalar fields: each row holds its product's attribute values as "name=value" terms (catalog values,
+  brand and predicted values, from the generation's AttributeIndex) and its price, so an attribute filter,
+  exclusion or price range goes to Milvus as an expression (`array_contains_any(attr, [...])`, `price <= 800`)
+  that it applies as a bitset inside the index search, at any selectivity, with no id sent;
+- a filter given as bare ids (or a collection built without the fields) keeps the id rules: a selective one
+  (at most `exact_filter_fraction` of the rows, and at most EXACT_LIMIT ids) goes as an `id in [...]`
+  expression; a broad one reads the nearest rows and keeps the allowed ones, asking for more until k are kept,
+  up to Milvus's limit of 16,384 per request.
 Consistency, chosen on purpose: a generation's collection is written once (insert, flush, index, load) and
 never changed after; the builder checks with a Strong count that every row is visible before the generation
 goes live, so searches can use Bounded consistency (no wait for the newest timestamp) and still see the
@@ -29,7 +33,7 @@ import numpy as np
 
 from daogou.errors import IndexMismatch
 from daogou.index import external
-from daogou.index.attributes import Selection
+from daogou.index.attributes import AttributeIndex, Constraints, Selection, term
 from daogou.index.vectors import EXACT_LIMIT, VectorHit
 
 BACKEND = "milvus"
@@ -40,6 +44,9 @@ ENGINE = external.Engine(BACKEND, "collection", SAFE_NAME, "a Milvus index")
 TOPK_LIMIT = 16_384
 #: Rows per insert request (a 1280-d batch of 2,000 is ~10 MB, well inside gRPC's message limit).
 INSERT_ROWS = 2_000
+#: Array and VARCHAR limits of Milvus: attribute terms per product, bytes per term.
+ATTRIBUTES = 256
+TERM_BYTES = 512
 _LOCK = threading.Lock()
 
 
@@ -84,6 +91,27 @@ def collection_name(generation: str, name: str) -> str:
     return PREFIX + re.sub(r"[^a-z0-9_]", "_", f"{generation}_{name}".lower())[:50]
 
 
+def expression(constraints: Constraints) -> str:
+    """A Selection's constraints as a Milvus boolean expression over the `attr` and `price` fields; a product
+    without a price fails any price bound, as in `AttributeIndex.matching`."""
+    parts = [f"array_contains_any(attr, {literal([term(name, str(v)) for v in values])})" for name, values in constraints.filters.items()]
+    parts += [f"not array_contains_any(attr, {literal([term(name, str(v)) for v in values])})" for name, values in constraints.exclude.items() if values]
+    if constraints.price_min is not None or constraints.price_max is not None:
+        parts.append("priced == true")
+    if constraints.price_min is not None:
+        parts.append(f"price >= {float(constraints.price_min)!r}")
+    if constraints.price_max is not None:
+        parts.append(f"price <= {float(constraints.price_max)!r}")
+    return " and ".join(parts)
+
+
+def _terms(attributes: AttributeIndex, pid: str) -> list[str]:
+    found = attributes.terms(pid)
+    if len(found) > ATTRIBUTES:
+        raise IndexMismatch(f"product {pid} has {len(found)} attribute values; a Milvus index takes at most {ATTRIBUTES}")
+    return [t.encode("utf-8")[:TERM_BYTES].decode("utf-8", "ignore") for t in found]
+
+
 def literal(values: list[str]) -> str:
     """A Milvus expression list of string literals (JSON's escaping is the expression language's)."""
     return json.dumps(values, ensure_ascii=False)
@@ -92,8 +120,12 @@ def literal(values: list[str]) -> str:
 class MilvusIndex:
     """A Milvus collection (id, embedding) with FLAT or HNSW by size; inner product on unit vectors."""
 
-    def __init__(self, url: str, collection: str, model: str, dim: int, count: int, kind: str, exact_filter_fraction: float = 0.05, ef_search: int = 96) -> None:
+    def __init__(
+        self, url: str, collection: str, model: str, dim: int, count: int, kind: str, exact_filter_fraction: float = 0.05, ef_search: int = 96,
+        filters: bool = False,
+    ) -> None:
         self.url = url
+        self.filters = filters
         self.collection = collection
         self.model = model
         self.dim = dim
@@ -117,9 +149,11 @@ class MilvusIndex:
 
     @classmethod
     def build(
-        cls, url: str, collection: str, ids: list[str], vectors: np.ndarray, model: str, hnsw_threshold: int = 50_000, m: int = 16, ef_construction: int = 64
+        cls, url: str, collection: str, ids: list[str], vectors: np.ndarray, model: str, hnsw_threshold: int = 50_000, m: int = 16, ef_construction: int = 64,
+        attributes: AttributeIndex | None = None,
     ) -> MilvusIndex:
-        """Create the collection, insert the vectors, index, load, and check every row is visible (Strong)."""
+        """Create the collection, insert the vectors (with each product's attribute terms and price when
+        `attributes` is given), index, load, and check every row is visible (Strong)."""
         from pymilvus import Collection, CollectionSchema, DataType, FieldSchema, utility  # noqa: PLC0415
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -133,13 +167,24 @@ class MilvusIndex:
         if utility.has_collection(collection, using=alias):
             utility.drop_collection(collection, using=alias)
         longest = max((len(pid.encode("utf-8")) for pid in ids), default=1)
-        schema = CollectionSchema([
+        fields = [
             FieldSchema("id", DataType.VARCHAR, is_primary=True, max_length=max(64, longest)),
             FieldSchema("embedding", DataType.FLOAT_VECTOR, dim=dim),
-        ])
-        handle = Collection(collection, schema, using=alias, consistency_level="Bounded")
+        ]
+        if attributes is not None:
+            fields += [
+                FieldSchema("attr", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=ATTRIBUTES, max_length=TERM_BYTES),
+                FieldSchema("price", DataType.DOUBLE),
+                FieldSchema("priced", DataType.BOOL),
+            ]
+        handle = Collection(collection, CollectionSchema(fields), using=alias, consistency_level="Bounded")
         for start in range(0, len(ids), INSERT_ROWS):
-            handle.insert([ids[start : start + INSERT_ROWS], vectors[start : start + INSERT_ROWS]])
+            chunk = ids[start : start + INSERT_ROWS]
+            columns: list = [chunk, vectors[start : start + INSERT_ROWS]]
+            if attributes is not None:
+                prices = [attributes.prices.get(pid) for pid in chunk]
+                columns += [[_terms(attributes, pid) for pid in chunk], [p or 0.0 for p in prices], [p is not None for p in prices]]
+            handle.insert(columns)
         handle.flush()
         params = {"M": int(m), "efConstruction": int(ef_construction)} if kind == "hnsw" else {}
         handle.create_index("embedding", {"index_type": "HNSW" if kind == "hnsw" else "FLAT", "metric_type": "IP", "params": params})
@@ -148,19 +193,19 @@ class MilvusIndex:
         seen = int(handle.query(expr="", output_fields=["count(*)"], consistency_level="Strong")[0]["count(*)"])
         if seen != len(ids):
             raise IndexMismatch(f"Milvus collection {collection} holds {seen} rows, {len(ids)} were written")
-        index = cls(url, collection, model, dim, len(ids), kind)
+        index = cls(url, collection, model, dim, len(ids), kind, filters=attributes is not None)
         index._handle = handle
         return index
 
     def save(self, directory: Path, name: str) -> None:
         """The generation's manifest for this space."""
-        external.write(ENGINE, directory, name, external.Space(self.collection, self.model, self.dim, self.count, self.kind))
+        external.write(ENGINE, directory, name, external.Space(self.collection, self.model, self.dim, self.count, self.kind, self.filters))
 
     @classmethod
     def load(cls, directory: Path, name: str, url: str, model: str, dim: int | None = None, exact_filter_fraction: float = 0.05) -> MilvusIndex:
         """Open the collection a generation's manifest names, refusing one built by another model or dimension."""
         space = external.read(ENGINE, directory, name, model, dim)
-        return cls(url, space.location, space.model, space.dim, space.count, space.kind, exact_filter_fraction)
+        return cls(url, space.location, space.model, space.dim, space.count, space.kind, exact_filter_fraction, filters=space.filters)
 
     @staticmethod
     def drop_generation(url: str, directory: Path) -> None:
@@ -185,6 +230,8 @@ class MilvusIndex:
         size = len(allowed)
         if size == 0:
             return []
+        if self.filters and isinstance(allowed, Selection) and allowed.constraints is not None:
+            return self._nearest(q, min(k, TOPK_LIMIT), expression(allowed.constraints) or None)
         if size <= min(EXACT_LIMIT, max(self.exact_filter_fraction * self.count, 1)) or self.kind == "exact" and size <= EXACT_LIMIT:
             return self._nearest(q, min(k, TOPK_LIMIT), f"id in {literal(sorted(allowed))}")
         share = size / self.count
