@@ -44,7 +44,7 @@ from pg_server import fresh_database, postgres_server  # noqa: E402
 
 from daogou.catalog.schema import Product  # noqa: E402
 from daogou.catalog.store import CatalogStore  # noqa: E402
-from daogou.index.milvus import MilvusIndex, collection_name, connected  # noqa: E402
+from daogou.index.milvus import MilvusIndex, collection_name, connected, drop_collections  # noqa: E402
 from daogou.index.milvus_lexical import MilvusLexicalIndex  # noqa: E402
 from daogou.models.protocols import normalise  # noqa: E402
 
@@ -124,15 +124,9 @@ def milvus_vectors(url: str, size: int, seconds: float, dim: int = 384) -> dict[
         recall.append(len({int(h.id[1:]) for h in index.search(queries[j], 10)} & exact) / 10)
     figures = _measure(lambda i: index.search(queries[i % 1000], 10), ("milvus",), seconds)
     segments = len(utility.get_query_segment_info(index.collection, using=connected(url)))  # each is searched on its own
-    MilvusIndex.drop_generation(url, _manifest_of(index))
+    drop_collections(url, [index.collection])
     return {"vectors": size, "dim": dim, "kind": index.kind, "segments": segments, "build_s": build,
             "recall_at_10": round(float(np.mean(recall)), 3), **figures}
-
-
-def _manifest_of(index: MilvusIndex) -> Path:
-    folder = Path(tempfile.mkdtemp())
-    index.save(folder, "text")
-    return folder
 
 
 def _products(size: int) -> list[Product]:

@@ -20,6 +20,7 @@ from common import RESULTS, SHOPS, myntra_shop, percentiles, write_result
 from daogou.catalog.schema import Product
 from daogou.models.protocols import normalise
 from daogou.pipeline.reader import input_hash
+from daogou.serve.app import warm
 from daogou.shop import Shop
 
 SEED = 7
@@ -39,6 +40,7 @@ def queries(shop: Shop) -> tuple[list[str], list[str]]:
 
 def measure(shop: Shop, text: list[str], photos: list[str]) -> dict:
     shop.searcher.results_cache.size = 0  # the cost of a search, not of a cache hit (repeats would be served from it)
+    warm(shop)  # what `daogou serve` loads before taking requests (the Chinese dictionary, the encoder)
     for q in text[:10] + text[-2:]:  # English and Chinese: the first Chinese query loads the dictionary
         shop.search(q, k=10)
     for p in photos[:3]:

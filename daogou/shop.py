@@ -41,6 +41,7 @@ from daogou.recommend.models import HybridRecommender, Scored
 from daogou.recommend.preferences import Preferences
 from daogou.recommend.service import RECOMMEND_CARD, RecommendService
 from daogou.recommend.session import Recommendation, SessionRecommender
+from daogou.search import long_lived
 from daogou.search.engine import Searcher
 from daogou.search.inputs import ImageSource
 from daogou.search.results import Hit, SearchResult
@@ -325,8 +326,10 @@ class Shop:
             if self._searcher is None or stamp != self._searcher_stamp:
                 folder = self.index_dir
                 self.generations.verify(folder)
+                self._searcher = None  # the old one goes before the new one is counted as long-lived
                 self._searcher = Searcher(self.store, self.settings, folder, self.models_dir, self.alignment())
                 self._searcher_stamp = stamp
+                long_lived.settle()
             return self._searcher
 
     def _index_stamp(self) -> tuple[object, ...]:

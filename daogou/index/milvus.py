@@ -8,11 +8,12 @@ the index changes. The rules are the embedded ones, on the server:
 - filters are scalar fields: each row holds its product's attribute values as "name=value" terms (catalog values,
   brand and predicted values, from the generation's AttributeIndex) and its price, so an attribute filter,
   exclusion or price range goes to Milvus as an expression (`array_contains_any(attr, [...])`, `price <= 800`)
-  that it applies as a bitset inside the index search, at any selectivity, with no id sent;
-- a filter given as bare ids (or a collection built without the fields) keeps the id rules: a selective one
-  (at most `exact_filter_fraction` of the rows, and at most EXACT_LIMIT ids) goes as an `id in [...]`
-  expression; a broad one reads the nearest rows and keeps the allowed ones, asking for more until k are kept,
-  up to Milvus's limit of 16,384 per request.
+  that it applies as a bitset inside the search, with no id sent: on a FLAT collection always, on HNSW when
+  at most `exact_filter_fraction` of the rows pass (see `search` for why not broader);
+- otherwise (a broad filter on HNSW, bare ids, a collection built without the fields) the id rules hold: a
+  selective filter (at most `exact_filter_fraction` of the rows, and at most EXACT_LIMIT ids) goes as an
+  `id in [...]` expression; a broad one reads the nearest rows and keeps the allowed ones, asking for more until
+  k are kept, up to Milvus's limit of 16,384 per request.
 Consistency, chosen on purpose: a generation's collection is written once (insert, flush, index, load) and
 never changed after; the builder checks with a Strong count that every row is visible before the generation
 goes live, so searches can use Bounded consistency (no wait for the newest timestamp) and still see the
@@ -230,8 +231,12 @@ class MilvusIndex:
         size = len(allowed)
         if size == 0:
             return []
-        if self.filters and isinstance(allowed, Selection) and allowed.constraints is not None:
-            return self._nearest(q, min(k, TOPK_LIMIT), expression(allowed.constraints) or None)
+        in_engine = self.filters and isinstance(allowed, Selection) and allowed.constraints is not None
+        if in_engine and (self.kind == "exact" or size <= max(self.exact_filter_fraction * self.count, 1)):
+            # FLAT filters exactly at any selectivity; HNSW only when few rows pass (Milvus then scans them). A broader
+            # filter inside Milvus 2.3.5's HNSW walk found 0.86 of the exact top 10 at 10 % of 100k rows (0.98 at 50 %)
+            # whatever the beam; reading the nearest rows and keeping the allowed ones found 0.995-0.997, as fast.
+            return self._nearest(q, min(k, TOPK_LIMIT), expression(allowed.constraints) or None)  # type: ignore[union-attr]
         if size <= min(EXACT_LIMIT, max(self.exact_filter_fraction * self.count, 1)) or self.kind == "exact" and size <= EXACT_LIMIT:
             return self._nearest(q, min(k, TOPK_LIMIT), f"id in {literal(sorted(allowed))}")
         share = size / self.count

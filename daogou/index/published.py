@@ -8,7 +8,9 @@ builds in its own folder, then publishes) is seen by every replica within REFRES
 
 A replica copies the live generation's files into a private folder in memory (/dev/shm where it exists, a temporary
 folder otherwise), because the searcher reads the small files it needs at open; the folder is removed when the
-replica moves to the next generation or exits. The checksum manifest travels with the files and is verified
+replica moves to the next generation or exits normally. A replica stopped by a signal that skips `atexit`
+(SIGKILL, and SIGTERM under uvicorn) leaves its copy; copies are named by the serving pid, and the next replica
+to open a generation removes those of dead pids. The checksum manifest travels with the files and is verified
 before a generation is served, as for a folder.
 """
 

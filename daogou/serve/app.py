@@ -186,9 +186,10 @@ def _photo_folder(image_dir: str | None, roots: str) -> Path:
     return folder
 
 
-def _warm(shop: Shop) -> None:
+def warm(shop: Shop) -> None:
     """Load what the first shoppers would otherwise wait for, before the worker takes requests: the Chinese
-    dictionary (~2 s, read on the first query with a word nothing else knew) and the query encoder."""
+    dictionary (~2 s, read on the first query with a word nothing else knew), the searcher and the query
+    encoder. Benchmarks of a warm server call it too."""
     Dictionary.table()
     try:
         shop.search("warm up 热身", k=1)
@@ -199,7 +200,7 @@ def _warm(shop: Shop) -> None:
 def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI:
     """Build the app for one shop. The admin token comes from the argument or DAOGOU_ADMIN_TOKEN."""
     shop = Shop.open(shop_path)
-    _warm(shop)
+    warm(shop)
     token = admin_token if admin_token is not None else os.environ.get("DAOGOU_ADMIN_TOKEN", "")
     jobs = Jobs(Path(shop_path) / "jobs")
     app = FastAPI(
