@@ -95,8 +95,8 @@ def collection_name(generation: str, name: str) -> str:
 def expression(constraints: Constraints) -> str:
     """A Selection's constraints as a Milvus boolean expression over the `attr` and `price` fields; a product
     without a price fails any price bound, as in `AttributeIndex.matching`."""
-    parts = [f"array_contains_any(attr, {literal([term(name, str(v)) for v in values])})" for name, values in constraints.filters.items()]
-    parts += [f"not array_contains_any(attr, {literal([term(name, str(v)) for v in values])})" for name, values in constraints.exclude.items() if values]
+    parts = [f"array_contains_any(attr, {literal([clip(term(name, str(v))) for v in values])})" for name, values in constraints.filters.items()]
+    parts += [f"not array_contains_any(attr, {literal([clip(term(name, str(v))) for v in values])})" for name, values in constraints.exclude.items() if values]
     if constraints.price_min is not None or constraints.price_max is not None:
         parts.append("priced == true")
     if constraints.price_min is not None:
@@ -106,11 +106,17 @@ def expression(constraints: Constraints) -> str:
     return " and ".join(parts)
 
 
-def _terms(attributes: AttributeIndex, pid: str) -> list[str]:
-    found = attributes.terms(pid)
-    if len(found) > ATTRIBUTES:
-        raise IndexMismatch(f"product {pid} has {len(found)} attribute values; a Milvus index takes at most {ATTRIBUTES}")
-    return [t.encode("utf-8")[:TERM_BYTES].decode("utf-8", "ignore") for t in found]
+def clip(value: str) -> str:
+    """A term as an `attr` array stores it (cut to TERM_BYTES, whole characters): stored and queried terms are
+    clipped alike, so a very long value still matches itself."""
+    return value.encode("utf-8")[:TERM_BYTES].decode("utf-8", "ignore")
+
+
+def stored_terms(terms: list[str], owner: str) -> list[str]:
+    """One product's terms for an `attr` array (the vector and the BM25 collections hold the same kind)."""
+    if len(terms) > ATTRIBUTES:
+        raise IndexMismatch(f"product {owner} has {len(terms)} attribute values; a Milvus collection takes at most {ATTRIBUTES}")
+    return [clip(t) for t in terms]
 
 
 def literal(values: list[str]) -> str:
@@ -184,7 +190,7 @@ class MilvusIndex:
             columns: list = [chunk, vectors[start : start + INSERT_ROWS]]
             if attributes is not None:
                 prices = [attributes.prices.get(pid) for pid in chunk]
-                columns += [[_terms(attributes, pid) for pid in chunk], [p or 0.0 for p in prices], [p is not None for p in prices]]
+                columns += [[stored_terms(attributes.terms(pid), pid) for pid in chunk], [p or 0.0 for p in prices], [p is not None for p in prices]]
             handle.insert(columns)
         handle.flush()
         params = {"M": int(m), "efConstruction": int(ef_construction)} if kind == "hnsw" else {}

@@ -23,7 +23,7 @@ from daogou.catalog.schema import Product
 from daogou.errors import IndexMismatch
 from daogou.index import external
 from daogou.index.lexical import LexicalHit, filter_term, in_order
-from daogou.index.milvus import INSERT_ROWS, SAFE_NAME, TOPK_LIMIT, connected, drop_collections, literal
+from daogou.index.milvus import ATTRIBUTES, INSERT_ROWS, SAFE_NAME, TERM_BYTES, TOPK_LIMIT, clip, connected, drop_collections, literal, stored_terms
 from daogou.index.tokenize import words
 
 BACKEND = "milvus-bm25"
@@ -33,8 +33,6 @@ NAME = "lexical"
 ANALYZER = {"tokenizer": "whitespace", "filter": ["lowercase", {"type": "stemmer", "language": "english"}]}
 #: VARCHAR limits of Milvus: a product's words beyond BODY_BYTES are not indexed (a title and attributes never reach it).
 BODY_BYTES = 65_535
-ATTRIBUTES = 256
-TERM_BYTES = 512
 
 
 def _body(segmented: list[str]) -> str:
@@ -48,10 +46,7 @@ def _terms(product: Product) -> list[str]:
     fields = dict(product.attributes)
     if product.brand:  # a brand filter must match here too, as in the embedded index
         fields["brand"] = product.brand
-    terms = [filter_term(name, value) for name, value in fields.items()]
-    if len(terms) > ATTRIBUTES:
-        raise IndexMismatch(f"product {product.id} has {len(terms)} attributes; the Milvus lexical index takes at most {ATTRIBUTES}")
-    return [t.encode("utf-8")[:TERM_BYTES].decode("utf-8", "ignore") for t in terms]
+    return stored_terms([filter_term(name, value) for name, value in fields.items()], product.id)
 
 
 class MilvusLexicalIndex:
@@ -141,7 +136,7 @@ class MilvusLexicalIndex:
         terms = words(text)
         if not terms or k <= 0 or not self.count:
             return [], terms
-        expr = " and ".join(f"array_contains_any(attr, {literal([filter_term(name, v) for v in values])})" for name, values in (filters or {}).items())
+        expr = " and ".join(f"array_contains_any(attr, {literal([clip(filter_term(name, v)) for v in values])})" for name, values in (filters or {}).items())
         found = self._collection().search(
             [" ".join(dict.fromkeys(terms))], "sparse", {"metric_type": "BM25"}, limit=min(k, TOPK_LIMIT), expr=expr or None, output_fields=["id"]
         )
