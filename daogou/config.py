@@ -59,6 +59,9 @@ class Settings:
     aligned_weight: float = 1.0
     #: Candidates each retriever contributes before fusion.
     candidates: int = 100
+    #: From this many products up, a text search runs BM25 on a second thread while it encodes the query and
+    #: searches the vectors (at 1M, BM25 and the vector spaces each take ~5-8 ms); 0 never does.
+    parallel_lexical_min: int = 200_000
     #: Searches, photo searches and chat turns one server process runs at once (more wait their turn, fairly
     #: between clients); on a 2-core machine more than a few only interleave on the GIL.
     search_slots: int = 4

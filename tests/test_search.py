@@ -227,3 +227,32 @@ def test_the_live_searcher_is_frozen_out_of_gc_and_a_replaced_one_is_collected(m
         shop.index(show_progress=False)
         assert shop.search("red dress", k=3).hits  # opens the new generation's searcher
         assert first() is None and shop.searcher is not None
+
+
+def test_bm25_on_a_second_thread_gives_the_same_results(myntra_shop: Shop) -> None:
+    """A big catalog runs BM25 beside the query's encoding and vector searches (parallel_lexical_min): the results,
+    scores and explanations must be those of the one-thread path."""
+    import dataclasses
+    import threading
+
+    from daogou.search.engine import Searcher
+
+    def searcher(parallel_from: int) -> Searcher:
+        settings = dataclasses.replace(myntra_shop.settings, parallel_lexical_min=parallel_from, search_cache=0)
+        return Searcher(myntra_shop.store, settings, myntra_shop.index_dir, myntra_shop.models_dir, myntra_shop.alignment())
+
+    serial, threaded = searcher(0), searcher(1)
+    assert serial._lexical_pool is None and threaded._lexical_pool is not None
+    asks = [
+        {"text": "black running shoes for men"},
+        {"text": "红色连衣裙 不要 粉色"},
+        {"text": "watch under 2000"},
+        {"text": "blue jeans", "filters": {"gender": ["Women"]}, "exclude": {"colour": ["Black"]}},
+        {"text": "cotton tshirt", "retrievers": {"bm25"}},
+    ]
+    for ask in asks:
+        a, b = serial.search(k=10, **ask), threaded.search(k=10, **ask)  # type: ignore[arg-type]
+        assert a.hits, ask
+        assert [(h.id, h.score, h.signals, h.matched_words) for h in a.hits] == [(h.id, h.score, h.signals, h.matched_words) for h in b.hits], ask
+        assert a.facets == b.facets
+    assert any(t.name.startswith("daogou-bm25") for t in threading.enumerate())

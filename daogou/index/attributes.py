@@ -18,8 +18,14 @@ import numpy as np
 
 from daogou.catalog.schema import Product
 from daogou.errors import BadQuery
+from daogou.lru import LRU
 
 NONE = -1  #: the code of "no value"
+#: memory for recently used single-attribute masks (one byte per product each): a popular filter value is compared
+#: against the column once, not per search (three filtered fields cost ~2.5 ms a search at 1M rows)
+MASK_CACHE_BYTES = 32 * 2**20
+#: up to this many accepted values are compared one by one (~0.25 ms each at 1M rows); more go through a lookup table
+EQUALITY_LIMIT = 8
 
 
 def term(name: str, value: str) -> str:
@@ -42,7 +48,7 @@ class Constraints:
 class Selection:
     """Products passing a filter, as a boolean mask over an AttributeIndex's rows; reads like a set of ids."""
 
-    __slots__ = ("_count", "constraints", "mask", "order", "row")
+    __slots__ = ("_count", "_rows", "constraints", "mask", "order", "row")
 
     def __init__(self, mask: np.ndarray, order: list[str], row: dict[str, int], constraints: Constraints | None = None) -> None:
         self.mask = mask
@@ -50,6 +56,7 @@ class Selection:
         self.row = row
         self.constraints = constraints
         self._count: int | None = None
+        self._rows: np.ndarray | None = None
 
     def __len__(self) -> int:
         if self._count is None:
@@ -68,8 +75,13 @@ class Selection:
         return (order[r] for r in self.rows())
 
     def rows(self) -> np.ndarray:
-        """Row numbers of the selected products, ascending."""
-        return np.flatnonzero(self.mask)
+        """Row numbers of the selected products, ascending (computed once: every vector space of a search asks, and
+        at 1M rows it costs ~1 ms). Read-only, shared by the callers."""
+        if self._rows is None:
+            rows = np.flatnonzero(self.mask)
+            rows.flags.writeable = False
+            self._rows = rows
+        return self._rows
 
 
 class AttributeIndex:
@@ -116,6 +128,7 @@ class AttributeIndex:
             self.codes[name] = array
         self.price_column = np.array(price_column, dtype=np.float64)
         self._bands_edges: list[float] | None = None
+        self._masks: LRU[np.ndarray] = LRU(max(16, min(4096, MASK_CACHE_BYTES // max(1, size))))
 
     def _code(self, name: str, value: str) -> int:
         key, low = name.lower(), value.lower()
@@ -151,6 +164,7 @@ class AttributeIndex:
         if column[row] != NONE:
             return False
         column[row] = self._code(name, value)
+        self._masks.clear()  # a cached mask of this field no longer says which rows hold a value
         return True
 
     def value_of(self, pid: str, name: str) -> str | None:
@@ -173,19 +187,29 @@ class AttributeIndex:
         return {spelled: int(n) for spelled, n in zip(self.spelling[key], counts) if n}
 
     def _mask(self, name: str, accepted: Iterable[str]) -> np.ndarray:
+        """Rows holding one of the `accepted` values of `name` (read-only: it may be shared through the cache)."""
         key = name.lower()
         table = self.values.get(key)
         if table is None:
             raise BadQuery(f"unknown filter {name!r}; this catalog has {self.fields()}")
-        codes = sorted({table[low] for low in (str(v).lower() for v in accepted) if low in table})
+        codes = tuple(sorted({table[low] for low in (str(v).lower() for v in accepted) if low in table}))
+        cached = self._masks.get((key, codes))
+        if cached is not None:
+            return cached
         column = self.codes[key]
-        if len(codes) == 1:
-            return column == codes[0]
-        # several values (a colour family): a lookup table indexed by the column; NONE (-1) reads the last entry,
-        # which stays False. np.isin sorted the column instead: 15 ms at 1M rows against ~2 ms here.
-        accepted_table = np.zeros(len(table) + 1, dtype=bool)
-        accepted_table[codes] = True
-        return accepted_table[column]
+        if len(codes) <= EQUALITY_LIMIT:
+            mask = np.zeros(len(column), dtype=bool)
+            for code in codes:
+                mask |= column == code
+        else:
+            # many values: a lookup table indexed by the column; NONE (-1) reads the last entry, which stays False
+            # (np.isin sorted the column instead: 15 ms at 1M rows; the table gathers in ~3 ms)
+            accepted_table = np.zeros(len(table) + 1, dtype=bool)
+            accepted_table[list(codes)] = True
+            mask = accepted_table[column]
+        mask.flags.writeable = False
+        self._masks.put((key, codes), mask)
+        return mask
 
     def matching(
         self,

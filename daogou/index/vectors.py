@@ -78,8 +78,8 @@ class FaissIndex:
         self.exact_filter_fraction = exact_filter_fraction
         self.ef_search = ef_search
         self.position = {pid: i for i, pid in enumerate(ids)}
-        #: attribute-row → position maps, by the identity of the row order they were made for
-        self._row_maps: dict[int, tuple[list[str], np.ndarray]] = {}
+        #: attribute-row → position maps, by the identity of the row order they were made for (None: the same order)
+        self._row_maps: dict[int, tuple[list[str], np.ndarray | None]] = {}
         if kind == "ivf":
             faiss.extract_index_ivf(index).nprobe = NPROBE
 
@@ -214,8 +214,13 @@ class FaissIndex:
         if isinstance(allowed, Selection):
             cached = self._row_maps.get(id(allowed.order))
             if cached is None or cached[0] is not allowed.order:
-                table = np.fromiter((self.position.get(pid, -1) for pid in allowed.order), dtype=np.int64, count=len(allowed.order))
+                # an index built over the attribute index's own row order (the usual case: both read the store in id
+                # order) needs no map: its positions are the selection's rows, shared by every space of a search
+                same = allowed.order == self.ids
+                table = None if same else np.fromiter((self.position.get(pid, -1) for pid in allowed.order), dtype=np.int64, count=len(allowed.order))
                 cached = self._row_maps[id(allowed.order)] = (allowed.order, table)
+            if cached[1] is None:
+                return allowed.rows()
             mapped = cached[1][allowed.mask]
             return np.sort(mapped[mapped >= 0])
         return np.sort(np.fromiter((self.position[i] for i in allowed if i in self.position), dtype=np.int64))

@@ -16,6 +16,7 @@ import pickle
 import threading
 import time
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +127,10 @@ class Searcher:
         vocabulary = Vocabulary(self.attributes.value_table(), self.attributes.prices.values())
         self.inference = ValueInference(vocabulary, self.text_encoder, load_value_vectors(index_dir), lock=self._encode_lock)
         self.parser = QueryParser(vocabulary, self.inference)
+        #: a second thread for BM25 in a big catalog: tantivy, FAISS and onnxruntime release the GIL, so the lexical
+        #: search overlaps the query's encoding and vector searches (the threads live as long as this searcher)
+        parallel = settings.parallel_lexical_min and len(self.attributes) >= settings.parallel_lexical_min
+        self._lexical_pool = ThreadPoolExecutor(2, thread_name_prefix="daogou-bm25") if parallel else None
 
     def _caching(self, version: int, products: Iterable[Product]) -> Iterator[Product]:
         """The products read at start, streamed (a million are never held at once); the first PRODUCT_ENTRIES also go
@@ -345,13 +350,13 @@ class Searcher:
         lists: dict[str, list[tuple[str, float]]] = {}
         n = self.candidates
         if text is not None:
+            lexical: Future[list[tuple[str, float]]] | None = None
             if "bm25" in use:
-                lexical_text = f"{text} {parsed.english}" if parsed and parsed.english else text
-                # tantivy applies the attribute filters itself; exclusions and prices are checked here, so fetch more
-                only_filters = not plan.exclude and plan.price_min is None and plan.price_max is None
-                fetch = n if allowed is None or only_filters else n * 3
-                hits, _ = self.lexical.search(lexical_text, fetch, plan.filters or None)
-                lists["bm25"] = [(h.id, h.score) for h in hits if allowed is None or h.id in allowed][:n]
+                args = (text, parsed, plan, allowed)
+                if self._lexical_pool is not None:
+                    lexical = self._lexical_pool.submit(self._bm25, *args)
+                else:
+                    lists["bm25"] = self._bm25(*args)
             query_vector = None
             if use & {"text_vector", "aligned_image"}:
                 query_vector = self.query_vectors.get(text)
@@ -360,6 +365,8 @@ class Searcher:
             if "aligned_image" in use and self.heads is not None and self.aligned_image is not None:
                 aligned = self.heads.transform_texts(query_vector[None, :])[0]
                 lists["aligned_image"] = [(h.id, h.score) for h in self.aligned_image.search(aligned, n, allowed)]
+            if lexical is not None:
+                lists = {"bm25": lexical.result(), **lists}  # the retrievers' order as without the thread
         if image_vector is not None and self.image_index is not None:
             if "image_vector" in use:
                 lists["image_vector"] = [(h.id, h.score) for h in self.image_index.search(image_vector, n, allowed)]
@@ -368,6 +375,16 @@ class Searcher:
                 aligned = self.heads.transform_images(side)[0]
                 lists["aligned_text"] = [(h.id, h.score) for h in self.aligned_text.search(aligned, n, allowed)]
         return lists
+
+    def _bm25(self, text: str, parsed: ParsedQuery | None, plan: Plan, allowed: Selection | None) -> list[tuple[str, float]]:
+        """BM25 candidates: the words (and their English reading) with the plan's attribute filters inside tantivy."""
+        n = self.candidates
+        lexical_text = f"{text} {parsed.english}" if parsed and parsed.english else text
+        # tantivy applies the attribute filters itself; exclusions and prices are checked here, so fetch more
+        only_filters = not plan.exclude and plan.price_min is None and plan.price_max is None
+        fetch = n if allowed is None or only_filters else n * 3
+        hits, _ = self.lexical.search(lexical_text, fetch, plan.filters or None)
+        return [(h.id, h.score) for h in hits if allowed is None or h.id in allowed][:n]
 
     def _weights(self, has_text: bool, has_image: bool) -> dict[str, float]:
         """RRF weights: words and meaning count fully for text; with a photo, the photo is the anchor."""
