@@ -137,3 +137,23 @@ def test_attribute_filters_facets_and_price_bands_match_a_plain_count() -> None:
     assert attributes.value_of("p1", "Material") == "Cotton" and attributes.value_of("p1", "colour") == "Blue"
     with pytest.raises(Exception, match="unknown filter"):
         attributes.matching({"size": ["M"]})
+
+
+def test_exact_subset_scores_rows_in_place_as_a_gather_would(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """_inner_products reads the rows where they lie (a memory-mapped file included) and must give the gathered product."""
+    import numpy as np
+    import pytest
+
+    from daogou.index.vectors import _inner_products
+
+    rng = np.random.default_rng(3)
+    matrix = rng.normal(size=(500, 24)).astype(np.float32)
+    np.save(tmp_path / "m.npy", matrix)
+    mapped = np.load(tmp_path / "m.npy", mmap_mode="r")
+    q = rng.normal(size=24).astype(np.float32)
+    rows = np.sort(rng.choice(500, 77, replace=False))
+    for m in (matrix, mapped, matrix.astype(np.float64)):  # the last one takes the gathering fallback
+        assert np.allclose(_inner_products(m, q, rows), matrix[rows] @ q, atol=1e-5)
+    assert _inner_products(matrix, q, np.array([], dtype=np.int64)).shape == (0,)
+    with pytest.raises(IndexError):
+        _inner_products(matrix, q, np.array([3, 500]))

@@ -227,7 +227,7 @@ class FaissIndex:
 
     def _exact_subset(self, q: np.ndarray, positions: np.ndarray, k: int) -> list[VectorHit]:
         """Exact top-k among `positions` (ascending, so a memory-mapped matrix is read in order)."""
-        scores = np.asarray(self.vectors[positions]) @ q
+        scores = _inner_products(self.vectors, q, positions)
         top = min(k, scores.size)
         best = np.argpartition(-scores, top - 1)[:top]
         best = best[np.argsort(-scores[best])]
@@ -235,6 +235,22 @@ class FaissIndex:
 
     def _hits(self, scores: np.ndarray, rows: np.ndarray) -> list[VectorHit]:
         return [VectorHit(self.ids[int(r)], float(s)) for s, r in zip(scores, rows) if r >= 0]
+
+
+def _inner_products(matrix: np.ndarray, q: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """`matrix[positions] @ q` without copying the rows out: FAISS reads each row in place. Gathering 16k rows of a
+    1M × 384 matrix into a new array and multiplying took ~10 ms here (most of it faulting in the fresh copy's
+    pages), reading them in place ~2 ms."""
+    q = np.ascontiguousarray(q, dtype=np.float32)
+    ids = np.ascontiguousarray(positions, dtype=np.int64)
+    if matrix.dtype != np.float32 or not matrix.flags.c_contiguous or matrix.ndim != 2 or q.shape != (matrix.shape[1],):
+        return np.asarray(matrix[ids], dtype=np.float32) @ q
+    out = np.empty(ids.size, dtype=np.float32)
+    if ids.size:
+        if ids.min() < 0 or ids.max() >= matrix.shape[0]:  # FAISS would read outside the matrix
+            raise IndexError(f"row positions outside 0..{matrix.shape[0] - 1}")
+        faiss.fvec_inner_products_by_idx(faiss.swig_ptr(out), faiss.swig_ptr(q), faiss.swig_ptr(matrix), faiss.swig_ptr(ids), matrix.shape[1], 1, ids.size)
+    return out
 
 
 def _ivf(vectors: np.ndarray) -> faiss.Index:
