@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-import warnings
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,20 +28,18 @@ from daogou.catalog.store import CatalogStore
 from daogou.classifying import train_classification
 from daogou.config import CONFIG_NAME, Settings, load_settings
 from daogou.errors import DaogouError, ImportFailed, ShopNotFound, UnknownProduct
-from daogou.index import backends
-from daogou.index.builder import GenerationBuilder
 from daogou.index.generations import Generations
 from daogou.index.published import PublishedGenerations
-from daogou.models.align import AlignmentHeads
+from daogou.index.service import IndexService
 from daogou.pipeline.run import encode_catalog
 from daogou.recommend.data import Interactions
 from daogou.recommend.models import HybridRecommender, Scored
 from daogou.recommend.preferences import Preferences
 from daogou.recommend.service import RECOMMEND_CARD, RecommendService
 from daogou.recommend.session import Recommendation, SessionRecommender
-from daogou.search import long_lived
 from daogou.search.engine import Searcher
 from daogou.search.inputs import ImageSource
+from daogou.search.live import LiveSearcher
 from daogou.search.results import Hit, SearchResult
 from daogou.search.showcase import FrontPage, Showcase
 from daogou.speech import VoiceService, WhisperRecognizer
@@ -105,10 +101,11 @@ class Shop:
             self.store = CatalogStore(settings.resolved_store_url, root=self.path, read_url=settings.store_read_url)
         except SQLAlchemyError as exc:  # a damaged file or an unreachable server: one line, not a traceback
             raise DaogouError(f"the catalog store of {self.path} cannot be opened ({exc.__class__.__name__}); restore it with `daogou restore`") from exc
-        self._generations = PublishedGenerations(self.path / "index", self.store) if settings.index_in_store else Generations(self.path / "index")
-        self._searcher: Searcher | None = None
-        self._searcher_stamp: tuple[float, ...] = ()
-        self.recommendations = RecommendService(self.store, self.settings, self.models_dir, lambda: self.searcher, self._index_stamp)
+        generations = PublishedGenerations(self.path / "index", self.store) if settings.index_in_store else Generations(self.path / "index")
+        #: index generations: building them, the encoders and heads they depend on (daogou/index/service.py)
+        self.indexes = IndexService(self.store, settings, self.models_dir, generations, self.positive_proba)
+        self._live = LiveSearcher(self.store, settings, self.models_dir, self.indexes)
+        self.recommendations = RecommendService(self.store, self.settings, self.models_dir, lambda: self.searcher, self.indexes.live_stamp)
         self.reviews = ReviewService(self.store, self.models_dir)
         self._assistant: tuple[Assistant, int] | None = None
         self._showcase = Showcase(self.store)
@@ -149,7 +146,7 @@ class Shop:
         return cls(settings)
 
     def close(self) -> None:
-        self._generations.close()
+        self.generations.close()
         self.store.close()
 
     def __enter__(self) -> Shop:
@@ -166,7 +163,7 @@ class Shop:
     @property
     def generations(self) -> Generations:
         """Index generations in the shop folder, or published in the store for stateless replicas (index_in_store)."""
-        return self._generations
+        return self.indexes.generations
 
     @property
     def photos_dir(self) -> Path:
@@ -235,7 +232,7 @@ class Shop:
             show_progress=show_progress,
             ray=ray,
         )
-        indexed = self._build_indexes()
+        indexed = self.indexes.rebuild()
         tryon = dict(self.tryon.prepare(self.store.iter_products(), show_progress)) if tryon_installed() and self.settings.tryon_rigs else {}
         return IndexReport(
             encoded=report.encoded,
@@ -256,35 +253,9 @@ class Shop:
         unknown = [p for p in wanted if p not in present]
         removed = self.store.delete_products([p for p in wanted if p in present])
         if removed:
-            self._build_indexes()
+            self.indexes.rebuild()
             self.recommendations.forget()
         return removed, unknown
-
-    def _build_indexes(self) -> dict[str, int]:
-        """Build a new index generation from the store and switch to it; a failed build leaves the live one as it was."""
-        generations = self.generations
-        folder = generations.begin()
-        release = partial(backends.prune, self.settings)
-        try:
-            builder = GenerationBuilder(self.store, self.settings, self.models_dir, self.alignment(), self._inputs(), self.positive_proba)
-            indexed = builder.build(folder)
-        except BaseException:
-            generations.abandon(folder, release)
-            raise
-        generations.commit(folder, release)
-        with self._lock:
-            self._searcher = None
-        return indexed
-
-    def alignment(self) -> tuple[AlignmentHeads, str] | None:
-        """The trained alignment heads and their index tag, or None if absent or trained on other encoders."""
-        if not (self.models_dir / "align.pt").exists():
-            return None
-        heads, card = AlignmentHeads.load(self.models_dir)
-        if card.get("inputs") != self._inputs():
-            warnings.warn(f"alignment heads in {self.models_dir} were trained on {card.get('inputs')}; run `daogou train align` again", stacklevel=2)
-            return None
-        return heads, f"align-{card['weights_sha256_16']}"
 
     # -- training -----------------------------------------------------------------------------------
 
@@ -306,39 +277,19 @@ class Shop:
         elif what == "recommend":
             return self.recommendations.train(params.get("progress"), bool(params.get("sequential", True)))  # type: ignore[arg-type]
         elif what == "classify":
-            report = train_classification(self.store, self.settings, self.models_dir, self._inputs(), str(params.get("target", "type")),
+            report = train_classification(self.store, self.settings, self.models_dir, self.indexes.inputs(), str(params.get("target", "type")),
                                           str(params.get("variant", "feature-logreg")), bool(params.get("show_progress", True)))
         else:
             raise DaogouError(f"unknown training target {what!r}; use 'align', 'colour', 'classify', 'sentiment' or 'recommend'")
-        self._build_indexes()
+        self.indexes.rebuild()
         return report
-
-    def _inputs(self) -> dict[str, str]:
-        return {"image": self.settings.image_model, "colour": self.settings.colour_model, "text": self.settings.text_model}
 
     # -- search -------------------------------------------------------------------------------------
 
     @property
     def searcher(self) -> Searcher:
-        """The searcher over the current indexes, opened on first use and shared by threads."""
-        with self._lock:
-            stamp = self._index_stamp()
-            if self._searcher is None or stamp != self._searcher_stamp:
-                folder = self.index_dir
-                self.generations.verify(folder)
-                self._searcher = None  # the old one goes before the new one is counted as long-lived
-                self._searcher = Searcher(self.store, self.settings, folder, self.models_dir, self.alignment())
-                self._searcher_stamp = stamp
-                long_lived.settle()
-            return self._searcher
-
-    def _index_stamp(self) -> tuple[object, ...]:
-        """The live generation's name (one small read), so a server sees another process's re-index."""
-        name = self.generations.current_name()
-        if name:
-            return (name,)
-        legacy = self.path / "index" / "text.json"  # a shop indexed before generations existed
-        return (legacy.stat().st_mtime if legacy.exists() else 0.0,)
+        """The searcher over the live index generation, opened on first use, shared by threads (search/live.py)."""
+        return self._live.get()
 
     def search(
         self,

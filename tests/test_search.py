@@ -239,7 +239,7 @@ def test_bm25_on_a_second_thread_gives_the_same_results(myntra_shop: Shop) -> No
 
     def searcher(parallel_from: int) -> Searcher:
         settings = dataclasses.replace(myntra_shop.settings, parallel_lexical_min=parallel_from, search_cache=0)
-        return Searcher(myntra_shop.store, settings, myntra_shop.index_dir, myntra_shop.models_dir, myntra_shop.alignment())
+        return Searcher(myntra_shop.store, settings, myntra_shop.index_dir, myntra_shop.models_dir, myntra_shop.indexes.alignment())
 
     serial, threaded = searcher(0), searcher(1)
     assert serial._lexical_pool is None and threaded._lexical_pool is not None

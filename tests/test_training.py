@@ -75,9 +75,9 @@ def test_heads_trained_on_other_encoders_are_not_used(trained_shop: Shop, tmp_pa
     card_path.write_text(json.dumps(card))
     shop = Shop.open(copy)
     with pytest.warns(UserWarning, match="train align"):
-        assert shop.alignment() is None
+        assert shop.indexes.alignment() is None
     with pytest.warns(UserWarning):
-        shop._build_indexes()
+        shop.indexes.rebuild()
     assert not (shop.index_dir / "aligned_image.json").exists()
     with pytest.warns(UserWarning):
         assert shop.search("watch", k=3).hits

@@ -175,7 +175,7 @@ def test_m5_failed_rebuild_keeps_the_live_index_and_damage_is_caught(myntra_shop
 
         monkeypatch.setattr("daogou.index.lexical.LexicalIndex.build", disk_full)
         with pytest.raises(OSError):
-            shop._build_indexes()
+            shop.indexes.rebuild()
         monkeypatch.undo()
         assert shop.index_dir == live and [h.id for h in shop.search("black watch", k=5).hits] == before
         assert [p.name for p in (tmp_path / "shop" / "index").glob("gen-*")] == [live.name]  # the failed build was removed
@@ -185,5 +185,5 @@ def test_m5_failed_rebuild_keeps_the_live_index_and_damage_is_caught(myntra_shop
     with Shop.open(tmp_path / "shop") as shop:
         with pytest.raises(IndexCorrupt, match="damaged"):
             shop.search("black watch", k=5)
-        shop._build_indexes()  # a rebuild repairs it
+        shop.indexes.rebuild()  # a rebuild repairs it
         assert [h.id for h in shop.search("black watch", k=5).hits] == before
