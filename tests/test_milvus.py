@@ -97,3 +97,41 @@ def test_filters_are_scalar_fields_answered_inside_milvus(milvus: str, tmp_path:
     assert {h.id for h in index.search(vectors[3], 10, plain)} == plain
     MilvusIndex.drop_generation(milvus, tmp_path)
     assert PREFIX + "filters" not in _collections(milvus)
+
+
+def test_a_small_catalog_change_updates_the_live_collections_in_place(myntra_shop: Shop, milvus: str, tmp_path: Path) -> None:
+    """Upsert/delete in step with the store: a re-index after a few changes carries the live generation's Milvus
+    collections forward, writing only the changed rows (found by their digests); pruning the generation that
+    created them leaves them alone, and the engine answers filters from the new values."""
+    shop_dir = tmp_path / "shop"
+    shutil.copytree(myntra_shop.path, shop_dir)
+    update_settings_file(shop_dir, tryon_rigs=False, vector_url=milvus)
+    with Shop.open(shop_dir) as shop:
+        first = shop.index(show_progress=False)  # the copied generation is FAISS: collections are built
+        assert first.indexed["spaces_carried"] == 0
+        made = _collections(milvus)
+        spaces = sum(1 for name in ("text", "image", "aligned_image", "aligned_text") if first.indexed.get(name))
+        products = list(shop.store.iter_products())
+        changed, gone = products[0], products[1].id
+        shop.store.upsert_products([changed.model_copy(update={"price": 12345.0, "attributes": {**changed.attributes, "colour": "Magenta"}})])
+        second = shop.index(show_progress=False)  # encodes the changed product, upserts its rows
+        assert second.indexed["spaces_carried"] == spaces and _collections(milvus) == made  # nothing built, nothing dropped
+        removed, _ = shop.delete_products([gone])  # re-indexes at once: its rows are deleted
+        assert removed == 1 and _collections(milvus) == made
+        index = shop.searcher.text_index
+        assert type(index).__name__ == "MilvusIndex" and index.vector_of(gone) is None and len(index) == len(products) - 1
+        assert index.vector_of(changed.id) is not None
+        # the engine holds the new colour and price: a filter answered inside Milvus finds the product by them
+        found = shop.searcher.search(changed.title, k=5, filters={"colour": ["Magenta"]}, price_range=(12000.0, 13000.0))
+        assert [h.id for h in found.hits if not h.close_match] == [changed.id]
+        assert shop.search("magenta", k=5, filters={"colour": ["Magenta"]}).hits[0].id == changed.id
+        again = shop.index(show_progress=False)  # nothing changed: carried, and the first Milvus generation is pruned
+        assert again.indexed["spaces_carried"] == spaces and _collections(milvus) == made
+        assert shop.search("black shoes for men", k=5).hits
+    from daogou.index import backends
+    from daogou.config import load_settings
+
+    settings = load_settings(shop_dir)
+    for folder in sorted((shop_dir / "index").glob("gen-*")):
+        backends.prune(settings, folder)
+    assert not (_collections(milvus) & made)  # with no generation kept, the carried collections go too

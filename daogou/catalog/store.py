@@ -67,6 +67,9 @@ vectors = Table(
     Column("data", LargeBinary, nullable=False),
 )
 
+#: the one query every search makes (the catalog version keys its caches)
+VERSIONS_SQL = "SELECT key, value FROM store_meta WHERE key IN ('catalog_version', 'behaviour_version')"
+
 store_meta = Table(
     "store_meta",
     metadata,
@@ -294,8 +297,8 @@ class CatalogStore:
     def versions(self) -> tuple[int, int]:
         """(catalog version, behaviour version): counters every committed change bumps, so another process's
         import or delete is seen by a running server with one cheap query."""
-        with self.engine.connect() as conn:
-            rows = dict(conn.execute(select(store_meta.c.key, store_meta.c.value).where(store_meta.c.key.in_(["catalog_version", "behaviour_version"]))).all())
+        with self.engine.connect() as conn:  # plain SQL, same on every engine: every search asks (~0.2 ms saved on SQLAlchemy's compile)
+            rows = dict(conn.exec_driver_sql(VERSIONS_SQL).all())
         return int(rows.get("catalog_version", 0)), int(rows.get("behaviour_version", 0))
 
     def count(self) -> int:

@@ -10,17 +10,19 @@ searcher opens exactly what the live generation holds, even while the setting is
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from daogou.catalog.schema import Product
 from daogou.config import Settings
-from daogou.errors import IndexMismatch
+from daogou.errors import IndexMismatch, IndexMissing
+from daogou.index import external
 from daogou.index.lexical import LexicalIndex
 from daogou.index.attributes import AttributeIndex
 from daogou.index.milvus import BACKEND as MILVUS
+from daogou.index.milvus import ENGINE as MILVUS_ENGINE
 from daogou.index.milvus import MilvusIndex, collection_name, is_milvus
 from daogou.index.milvus_lexical import MilvusLexicalIndex
 from daogou.index.milvus_lexical import NAME as LEXICAL
@@ -29,22 +31,48 @@ from daogou.index.pgvector import PgVectorIndex, table_name
 from daogou.index.vectors import FaissIndex, VectorIndex
 
 
-def build(settings: Settings, folder: Path, name: str, ids: list[str], vectors: np.ndarray, model: str, attributes: AttributeIndex | None = None) -> None:
-    """Index one space of a new generation in the configured engine and write its manifest into `folder`.
+def build(
+    settings: Settings, folder: Path, name: str, ids: list[str], vectors: np.ndarray, model: str, attributes: AttributeIndex | None = None,
+    previous: Path | None = None,
+) -> str:
+    """Index one space of a new generation in the configured engine and write its manifest into `folder`; returns
+    how: "built", or "carried" (the live generation's Milvus collection, updated in place to the store's rows).
 
-    `attributes` (the generation's values, predictions included) go into engines that filter by themselves (Milvus)."""
+    `attributes` (the generation's values, predictions included) go into engines that filter by themselves (Milvus).
+    `previous` is the live generation: a Milvus space of the same model there is carried forward when few rows
+    changed, so a small catalog change costs an upsert, not a re-insert and re-index of every vector."""
     if is_milvus(settings.vector_url):
-        index = MilvusIndex.build(settings.vector_url, collection_name(folder.name, name), ids, vectors, model, hnsw_threshold=settings.hnsw_threshold,
-                                  attributes=attributes)
+        index = _carried(settings, previous, name, ids, vectors, model, attributes)
+        how = "carried"
+        if index is None:
+            index = MilvusIndex.build(settings.vector_url, collection_name(folder.name, name), ids, vectors, model, hnsw_threshold=settings.hnsw_threshold,
+                                      attributes=attributes)
+            how = "built"
         index.save(folder, name)
-        return
+        return how
     if settings.vector_url:
         index = PgVectorIndex.build(settings.vector_url, table_name(folder.name, name), ids, vectors, model, hnsw_threshold=settings.hnsw_threshold)
         index.save(folder, name)
-        return
+        return "built"
     FaissIndex.build(
         ids, vectors, model, hnsw_threshold=settings.hnsw_threshold, ivf_threshold=settings.ivf_threshold, threads=settings.workers
     ).save(folder, name)
+    return "built"
+
+
+def _carried(
+    settings: Settings, previous: Path | None, name: str, ids: list[str], vectors: np.ndarray, model: str, attributes: AttributeIndex | None
+) -> MilvusIndex | None:
+    """The live generation's Milvus collection for `name`, updated in place, if it can be (see MilvusIndex.update)."""
+    if previous is None or attributes is None or not ids:
+        return None
+    try:
+        space = external.read(MILVUS_ENGINE, previous, name, model, int(vectors.shape[1]))
+    except (IndexMismatch, IndexMissing):  # not in Milvus, or another model, dimension or format: a new collection
+        return None
+    if not space.filters:
+        return None
+    return MilvusIndex.update(settings.vector_url, space.location, ids, vectors, model, attributes, hnsw_threshold=settings.hnsw_threshold)
 
 
 def load(settings: Settings, folder: Path, name: str, model: str, dim: int | None = None) -> VectorIndex:
@@ -86,15 +114,16 @@ def load_lexical(settings: Settings, folder: Path) -> LexicalIndex | MilvusLexic
     return LexicalIndex(folder / LEXICAL)
 
 
-def prune(settings: Settings, folder: Path) -> None:
-    """Release what a generation holds outside its folder (pgvector tables, Milvus collections) before it is removed."""
-    release(settings.vector_url, folder, settings.lexical_url)
+def prune(settings: Settings, folder: Path, kept: Sequence[Path] = ()) -> None:
+    """Release what a generation holds outside its folder (pgvector tables, Milvus collections) before it is removed,
+    except what the `kept` generations still use (a Milvus collection carried forward)."""
+    release(settings.vector_url, folder, settings.lexical_url, kept)
 
 
-def release(vector_url: str, folder: Path, lexical_url: str = "") -> None:
+def release(vector_url: str, folder: Path, lexical_url: str = "", kept: Sequence[Path] = ()) -> None:
     """Drop the tables or collections of `folder`'s generation in the engines at `vector_url` and `lexical_url` ("": files only)."""
     if is_milvus(vector_url):
-        MilvusIndex.drop_generation(vector_url, folder)
+        MilvusIndex.drop_generation(vector_url, folder, tuple(kept))
     elif vector_url:
         PgVectorIndex.drop_generation(vector_url, folder)
     if is_milvus(lexical_url):

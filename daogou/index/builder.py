@@ -47,9 +47,13 @@ class GenerationBuilder:
     alignment: tuple[AlignmentHeads, str] | None
     inputs: dict[str, str]
     positive_proba: Callable[[list[str]], list[float]]
+    #: the live generation, whose engine-held spaces may be carried forward and updated in place (backends.build)
+    previous: Path | None = None
 
     def build(self, folder: Path) -> dict[str, int]:
-        """Everything derived from the stored vectors and rows; returns the size of each part."""
+        """Everything derived from the stored vectors and rows; returns the size of each part (and, as
+        "spaces_carried", how many vector spaces were updated in place in the live generation's engine)."""
+        self.carried: list[str] = []
         text_ids, text_vectors = self.store.load_vectors("text", self.settings.text_model)
         image_ids, image_vectors = self.store.load_vectors("image", self.settings.image_model)
         # colour features in the image ids' order (both come from the same photos)
@@ -93,6 +97,7 @@ class GenerationBuilder:
         def keep_terms(pid: str, segmented: list[str]) -> None:
             terms[pid] = " ".join(sorted({fold(w) for w in segmented}))
 
+        indexed["spaces_carried"] = len(self.carried)
         indexed["lexical"] = backends.build_lexical(self.settings, folder, self.store.iter_products(), keep_terms)
         atomic.write_text(folder / TERMS, json.dumps(terms, ensure_ascii=False))
         indexed["terms"] = len(terms)
@@ -102,7 +107,8 @@ class GenerationBuilder:
         """Build one vector index into the new generation (nothing when there is nothing to index)."""
         if not ids:
             return 0
-        backends.build(self.settings, folder, name, ids, vectors, model, attributes)
+        if backends.build(self.settings, folder, name, ids, vectors, model, attributes, self.previous) == "carried":
+            self.carried.append(name)
         return len(ids)
 
     def _colour_predictions(

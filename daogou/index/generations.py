@@ -68,26 +68,28 @@ class Generations:
         folder.mkdir()
         return folder
 
-    def commit(self, folder: Path, release: Callable[[Path], None] | None = None) -> None:
+    def commit(self, folder: Path, release: Callable[[Path, list[Path]], None] | None = None) -> None:
         """Record checksums, switch the pointer to `folder` in one rename, then prune old and crashed builds.
 
-        `release(old_folder)` frees what a pruned generation holds outside its folder (pgvector tables)."""
+        `release(old_folder, kept_folders)` frees what a pruned generation holds outside its folder (pgvector tables,
+        Milvus collections) but not what the kept generations still name (a collection carried forward)."""
         files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
         manifest = {str(p.relative_to(folder)): sha256_file(p) for p in files}
         atomic.write_text(folder / MANIFEST, json.dumps(manifest, indent=0, sort_keys=True))
         previous = self.current_name()
         atomic.write_text(self.root / POINTER, folder.name)
         keep = {folder.name, previous} if KEEP_PREVIOUS else {folder.name}
+        kept = [self.root / name for name in sorted(keep) if name and (self.root / name).is_dir()]
         for other in self.root.glob(f"{PREFIX}*"):
             if other.name not in keep and other.is_dir() and not _building(other):
                 if release is not None:
-                    release(other)
+                    release(other, kept)
                 shutil.rmtree(other, ignore_errors=True)
 
-    def abandon(self, folder: Path, release: Callable[[Path], None] | None = None) -> None:
-        """Remove a generation whose build failed (the live one is untouched)."""
+    def abandon(self, folder: Path, release: Callable[[Path, list[Path]], None] | None = None) -> None:
+        """Remove a generation whose build failed (the live one is untouched, and keeps what it carried over)."""
         if release is not None:
-            release(folder)
+            release(folder, [other for other in self.root.glob(f"{PREFIX}*") if other != folder and other.is_dir()])
         shutil.rmtree(folder, ignore_errors=True)
 
     def verify(self, folder: Path) -> None:

@@ -14,15 +14,20 @@ the index changes. The rules are the embedded ones, on the server:
   selective filter (at most `exact_filter_fraction` of the rows, and at most EXACT_LIMIT ids) goes as an
   `id in [...]` expression; a broad one reads the nearest rows and keeps the allowed ones, asking for more until
   k are kept, up to Milvus's limit of 16,384 per request.
-Consistency, chosen on purpose: a generation's collection is written once (insert, flush, index, load) and
-never changed after; the builder checks with a Strong count that every row is visible before the generation
-goes live, so searches can use Bounded consistency (no wait for the newest timestamp) and still see the
-whole re-index that preceded them. Collections are named after the generation, so a re-index builds beside
-the live one and the switch is the generation pointer's rename, as with files; pruned generations are dropped.
+Consistency, chosen on purpose: a collection is written by a build (insert, flush, index, load) or by an
+in-place update, and the builder checks with a Strong count that every row is visible before the generation
+that names it goes live, so searches can use Bounded consistency (no wait for the newest timestamp) and still
+see the whole re-index that preceded them. Collections are named after the generation that built them, so a
+full re-index builds beside the live one and the switch is the generation pointer's rename, as with files.
+Upsert/delete in step with the store: when few rows changed (at most MAX_CHANGED), a re-index carries the live
+generation's collection forward instead (`update`): each row holds a digest of its vector, terms and price, and
+only the rows whose digest differs are upserted and the rows of products no longer indexed are deleted. A
+pruned generation's collections are dropped unless a kept generation still names them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -45,6 +50,10 @@ ENGINE = external.Engine(BACKEND, "collection", SAFE_NAME, "a Milvus index")
 TOPK_LIMIT = 16_384
 #: Rows per insert request (a 1280-d batch of 2,000 is ~10 MB, well inside gRPC's message limit).
 INSERT_ROWS = 2_000
+#: Rows per page when reading every row's digest back.
+QUERY_PAGE = 10_000
+#: An in-place update of a collection is refused when more than this share of its rows differ (a fresh build then).
+MAX_CHANGED = 0.2
 #: Array and VARCHAR limits of Milvus: attribute terms per product, bytes per term.
 ATTRIBUTES = 256
 TERM_BYTES = 512
@@ -85,6 +94,51 @@ def drop_collections(url: str, names: list[str]) -> None:
     for name in names:
         if utility.has_collection(name, using=alias):
             utility.drop_collection(name, using=alias)
+
+
+def _columns(ids: list[str], vectors: np.ndarray, attributes: AttributeIndex | None) -> list:  # type: ignore[type-arg]
+    """Insert columns for some rows: id, embedding and, with `attributes`, terms, price, priced and digest."""
+    columns: list = [ids, vectors]  # type: ignore[type-arg]
+    if attributes is None:
+        return columns
+    terms = [stored_terms(attributes.terms(pid), pid) for pid in ids]
+    prices = [attributes.prices.get(pid) for pid in ids]
+    return columns + [terms, [p or 0.0 for p in prices], [p is not None for p in prices], [row_digest(v, t, p) for v, t, p in zip(vectors, terms, prices)]]
+
+
+def row_digest(vector: np.ndarray, terms: list[str], price: float | None) -> int:
+    """A signed 64-bit digest of what a row holds (its float32 vector, its terms in any order, its price)."""
+    digest = hashlib.blake2b(np.ascontiguousarray(vector, dtype=np.float32).tobytes(), digest_size=8)
+    digest.update("\x1f".join(sorted(terms)).encode("utf-8"))
+    digest.update(repr(None if price is None else float(price)).encode("ascii"))
+    return int.from_bytes(digest.digest(), "little", signed=True)
+
+
+def _stored_digests(handle) -> dict[str, int] | None:  # type: ignore[no-untyped-def]
+    """Every row's id and digest, read in pages by primary key (Strong: every row a build or update wrote is seen);
+    None if the server does not return a page in key order (the pages could then miss rows).
+
+    Why not pymilvus's query_iterator: Milvus Lite 2.5.1 refuses its first request ("Unsupported data type: 0");
+    plain `id > last` pages with a limit work on the 2.3.5 server and on Lite alike."""
+    found: dict[str, int] = {}
+    last: str | None = None
+    while True:
+        expr = 'id != ""' if last is None else f"id > {json.dumps(last, ensure_ascii=False)}"
+        page = handle.query(expr=expr, output_fields=["digest"], limit=QUERY_PAGE, consistency_level="Strong")
+        ids = [str(row["id"]) for row in page]
+        if ids != sorted(ids) or (last is not None and ids and ids[0] <= last):
+            return None
+        found.update(zip(ids, (int(row["digest"]) for row in page)))
+        if len(page) < QUERY_PAGE:
+            return found
+        last = ids[-1]
+
+
+def _check_count(handle, collection: str, expected: int) -> None:  # type: ignore[no-untyped-def]
+    """Raise unless a Strong count sees exactly `expected` rows: the generation goes live only once it does."""
+    seen = int(handle.query(expr="", output_fields=["count(*)"], consistency_level="Strong")[0]["count(*)"])
+    if seen != expected:
+        raise IndexMismatch(f"Milvus collection {collection} holds {seen} rows, {expected} were written")
 
 
 def collection_name(generation: str, name: str) -> str:
@@ -141,6 +195,8 @@ class MilvusIndex:
         self.exact_filter_fraction = exact_filter_fraction
         self.ef_search = ef_search
         self._handle = None
+        #: rows an in-place `update` wrote and deleted (0 for a collection built whole)
+        self.upserted = self.deleted = 0
 
     def __len__(self) -> int:
         return self.count
@@ -183,25 +239,70 @@ class MilvusIndex:
                 FieldSchema("attr", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=ATTRIBUTES, max_length=TERM_BYTES),
                 FieldSchema("price", DataType.DOUBLE),
                 FieldSchema("priced", DataType.BOOL),
+                FieldSchema("digest", DataType.INT64),  # of the row's vector, terms and price: `update` finds changed rows by it
             ]
         handle = Collection(collection, CollectionSchema(fields), using=alias, consistency_level="Bounded")
         for start in range(0, len(ids), INSERT_ROWS):
-            chunk = ids[start : start + INSERT_ROWS]
-            columns: list = [chunk, vectors[start : start + INSERT_ROWS]]
-            if attributes is not None:
-                prices = [attributes.prices.get(pid) for pid in chunk]
-                columns += [[stored_terms(attributes.terms(pid), pid) for pid in chunk], [p or 0.0 for p in prices], [p is not None for p in prices]]
-            handle.insert(columns)
+            handle.insert(_columns(ids[start : start + INSERT_ROWS], vectors[start : start + INSERT_ROWS], attributes))
         handle.flush()
         params = {"M": int(m), "efConstruction": int(ef_construction)} if kind == "hnsw" else {}
         handle.create_index("embedding", {"index_type": "HNSW" if kind == "hnsw" else "FLAT", "metric_type": "IP", "params": params})
         handle.load()
         utility.wait_for_loading_complete(collection, using=alias)
-        seen = int(handle.query(expr="", output_fields=["count(*)"], consistency_level="Strong")[0]["count(*)"])
-        if seen != len(ids):
-            raise IndexMismatch(f"Milvus collection {collection} holds {seen} rows, {len(ids)} were written")
+        _check_count(handle, collection, len(ids))
         index = cls(url, collection, model, dim, len(ids), kind, filters=attributes is not None)
         index._handle = handle
+        return index
+
+    @classmethod
+    def update(
+        cls, url: str, collection: str, ids: list[str], vectors: np.ndarray, model: str, attributes: AttributeIndex, hnsw_threshold: int = 50_000,
+        max_changed: float = MAX_CHANGED,
+    ) -> MilvusIndex | None:
+        """Bring an existing collection in step with the store in place: upsert the rows whose vector, terms or price
+        changed (each row's `digest` says), delete the rows of products no longer indexed, check the count (Strong).
+
+        None when it cannot be done in place: a collection without digests, of another dimension or index kind (the
+        catalog crossed `hnsw_threshold`), or more than `max_changed` of the rows differ (a fresh build then costs
+        about as much and leaves no deleted rows behind). Searches of the generation that built the collection see
+        the new rows too: they are the store's newer state, row by row."""
+        from pymilvus import Collection, utility  # noqa: PLC0415
+
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        alias = connected(url)
+        if not SAFE_NAME.fullmatch(collection) or not utility.has_collection(collection, using=alias):
+            return None
+        handle = Collection(collection, using=alias)
+        fields = {f.name: f for f in handle.schema.fields}
+        dim = int(vectors.shape[1])
+        kind = "hnsw" if len(ids) > hnsw_threshold else "exact"
+        built = {index.field_name: index.params.get("index_type") for index in handle.indexes}
+        if "digest" not in fields or "attr" not in fields or int(fields["embedding"].params.get("dim", 0)) != dim:
+            return None
+        if built.get("embedding") != ("HNSW" if kind == "hnsw" else "FLAT"):
+            return None
+        stored = _stored_digests(handle)
+        if stored is None:
+            return None
+        position = {pid: i for i, pid in enumerate(ids)}
+        removed = [pid for pid in stored if pid not in position]
+        changed = []
+        for start in range(0, len(ids), INSERT_ROWS):  # digests in chunks: terms of a million products are never all held
+            chunk = ids[start : start + INSERT_ROWS]
+            columns = _columns(chunk, vectors[start : start + INSERT_ROWS], attributes)
+            changed += [pid for pid, value in zip(chunk, columns[-1]) if stored.get(pid) != value]
+        if len(changed) + len(removed) > max_changed * max(len(ids), 1):
+            return None
+        for start in range(0, len(changed), INSERT_ROWS):
+            chunk = changed[start : start + INSERT_ROWS]
+            handle.upsert(_columns(chunk, vectors[[position[pid] for pid in chunk]], attributes))
+        for start in range(0, len(removed), INSERT_ROWS):
+            handle.delete(f"id in {literal(removed[start : start + INSERT_ROWS])}")
+        handle.flush()
+        _check_count(handle, collection, len(ids))
+        index = cls(url, collection, model, dim, len(ids), kind, filters=True)
+        index._handle = handle
+        index.upserted, index.deleted = len(changed), len(removed)
         return index
 
     def save(self, directory: Path, name: str) -> None:
@@ -215,9 +316,11 @@ class MilvusIndex:
         return cls(url, space.location, space.model, space.dim, space.count, space.kind, exact_filter_fraction, filters=space.filters)
 
     @staticmethod
-    def drop_generation(url: str, directory: Path) -> None:
-        """Drop the collections a (pruned) generation's manifests name."""
-        drop_collections(url, external.locations(ENGINE, directory))
+    def drop_generation(url: str, directory: Path, kept: list[Path] | tuple[Path, ...] = ()) -> None:
+        """Drop the collections a (pruned) generation's manifests name, except those a `kept` generation still names
+        (a collection a later generation carried forward and updated in place)."""
+        keep = {location for folder in kept for location in external.locations(ENGINE, folder)}
+        drop_collections(url, [name for name in external.locations(ENGINE, directory) if name not in keep])
 
     # -- search -------------------------------------------------------------------------------------
 

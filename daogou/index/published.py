@@ -55,7 +55,7 @@ class PublishedGenerations(Generations):
         self._lock = threading.Lock()
         atexit.register(self.close)
 
-    def commit(self, folder: Path, release: Callable[[Path], None] | None = None) -> None:
+    def commit(self, folder: Path, release: Callable[[Path, list[Path]], None] | None = None) -> None:
         """Switch the local pointer (super), publish the generation's files, then forget published generations that
         are neither live nor the previous one, releasing their engine collections."""
         local = [p for pattern in LOCAL_ONLY for p in folder.glob(pattern)]
@@ -75,7 +75,7 @@ class PublishedGenerations(Generations):
                 with tempfile.TemporaryDirectory() as tmp:  # its manifests name the collections to drop
                     for file, data in self.store.generation_files(name, ".json").items():
                         (Path(tmp) / file).write_bytes(data)
-                    release(Path(tmp))
+                    release(Path(tmp), [folder])  # (the caller adds the live generation it read)
             self.store.forget_generation(name)
         with self._lock:
             self._read_at = 0.0

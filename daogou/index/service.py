@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 from daogou.catalog.store import CatalogStore
@@ -55,10 +54,14 @@ class IndexService:
         """Build a new generation from the store and switch to it; a failed build leaves the live one as it was.
         Searchers see the switch by the live generation's name (search/live.py)."""
         generations = self.generations
+        live = generations.current() if generations.current_name() else None
         folder = generations.begin()
-        release = partial(backends.prune, self.settings)
+
+        def release(pruned: Path, kept: list[Path]) -> None:  # what the generation built on (live) keeps its collections too
+            backends.prune(self.settings, pruned, [*kept, live] if live is not None else kept)
+
         try:
-            builder = GenerationBuilder(self.store, self.settings, self.models_dir, self.alignment(), self.inputs(), self.positive_proba)
+            builder = GenerationBuilder(self.store, self.settings, self.models_dir, self.alignment(), self.inputs(), self.positive_proba, live)
             indexed = builder.build(folder)
         except BaseException:
             generations.abandon(folder, release)
