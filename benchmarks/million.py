@@ -46,10 +46,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def rss_mb() -> float:
+def rss_mb(field: str = "VmRSS") -> float:
+    """Resident memory in MB: all of it (VmRSS), or only anonymous memory (RssAnon: without the pages of memory-mapped
+    files, which the kernel may keep or drop, so two runs of the same code differ there)."""
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     return 0.0
 
@@ -180,12 +182,12 @@ def main() -> None:
     import gc
 
     gc.collect()
-    rss_before = rss_mb()
+    rss_before, anon_before = rss_mb(), rss_mb("RssAnon")
     t = time.perf_counter()
     shop = Shop.open(path)
     searcher = shop.searcher
     load_s = time.perf_counter() - t
-    rss_after = rss_mb()
+    rss_after, anon_after = rss_mb(), rss_mb("RssAnon")
     faiss_mb = sum(f.stat().st_size for f in shop.index_dir.glob("*.faiss")) / 2**20
     count = shop.store.count()
     results["searcher"] = {
@@ -193,6 +195,7 @@ def main() -> None:
         "rss_growth_mb": round(rss_after - rss_before, 0),
         "faiss_indexes_mb": round(faiss_mb, 0),
         "bytes_per_product_beyond_vectors": round((rss_after - rss_before - faiss_mb) * 2**20 / count),
+        "anonymous_bytes_per_product_beyond_vectors": round((anon_after - anon_before - faiss_mb) * 2**20 / count),
         "index_kinds": {name: getattr(searcher, name).kind for name in ("text_index", "image_index", "aligned_image", "aligned_text") if getattr(searcher, name)},
     }
     print("searcher", results["searcher"], flush=True)

@@ -40,10 +40,34 @@ def test_a_shop_indexed_into_pgvector_answers_like_the_embedded_one(myntra_shop:
         assert np.mean(overlaps) >= 0.95, overlaps
         some = next(shop.store.iter_products()).id
         assert [h.id for h in shop.similar(some, k=3)] == [h.id for h in myntra_shop.similar(some, k=3)]
-        shop.index(show_progress=False)
-        shop.index(show_progress=False)  # the live and the previous generation are kept; older tables are dropped
-        assert len(_tables(vector_db)) == 2 * spaces
+        made = _tables(vector_db)
+        products = list(shop.store.iter_products())
+        gone = products[0].id
+        assert shop.delete_products([gone])[0] == 1  # re-indexes: the live tables are carried, the row deleted in place
+        again = shop.index(show_progress=False)
+        assert again.indexed["spaces_carried"] == spaces and _tables(vector_db) == made  # nothing built, nothing dropped
+        assert shop.searcher.text_index.vector_of(gone) is None and len(shop.searcher.text_index) == len(products) - 1
+        assert gone not in {h.id for h in shop.search(products[0].title, k=10).hits}
+        import psycopg
+
+        from daogou.index.pgvector import conninfo
+
+        changed = products[1].id  # a row that no longer holds what the store would write: it is rewritten
+        table = shop.searcher.text_index.table
+        with psycopg.connect(conninfo(vector_db), autocommit=True) as conn:
+            original = conn.execute(f"SELECT digest FROM {table} WHERE id = %s", (changed,)).fetchone()[0]
+            conn.execute(f"UPDATE {table} SET embedding = embedding, digest = digest + 1 WHERE id = %s", (changed,))
+        assert shop.index(show_progress=False).indexed["spaces_carried"] == spaces
+        with psycopg.connect(conninfo(vector_db), autocommit=True) as conn:
+            assert conn.execute(f"SELECT digest FROM {table} WHERE id = %s", (changed,)).fetchone()[0] == original
         assert [h.id for h in shop.search("red dress", k=3).hits] == [h.id for h in myntra_shop.search("red dress", k=3).hits]
+    from daogou.config import load_settings
+    from daogou.index import backends
+
+    settings = load_settings(shop_dir)
+    for folder in sorted((shop_dir / "index").glob("gen-*")):
+        backends.prune(settings, folder)
+    assert not _tables(vector_db)  # with no generation kept, the carried tables go too
 
 
 def test_migrate_moves_the_vector_indexes_to_pgvector_and_back(myntra_shop: Shop, vector_db: str, tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from daogou.index.milvus import MilvusIndex, collection_name, is_milvus
 from daogou.index.milvus_lexical import MilvusLexicalIndex
 from daogou.index.milvus_lexical import NAME as LEXICAL
 from daogou.index.pgvector import BACKEND as PGVECTOR
+from daogou.index.pgvector import ENGINE as PGVECTOR_ENGINE
 from daogou.index.pgvector import PgVectorIndex, table_name
 from daogou.index.vectors import FaissIndex, VectorIndex
 
@@ -36,10 +37,10 @@ def build(
     previous: Path | None = None,
 ) -> str:
     """Index one space of a new generation in the configured engine and write its manifest into `folder`; returns
-    how: "built", or "carried" (the live generation's Milvus collection, updated in place to the store's rows).
+    how: "built", or "carried" (the live generation's Milvus collection or pgvector table, updated in place).
 
     `attributes` (the generation's values, predictions included) go into engines that filter by themselves (Milvus).
-    `previous` is the live generation: a Milvus space of the same model there is carried forward when few rows
+    `previous` is the live generation: an engine-held space of the same model there is carried forward when few rows
     changed, so a small catalog change costs an upsert, not a re-insert and re-index of every vector."""
     if is_milvus(settings.vector_url):
         index = _carried(settings, previous, name, ids, vectors, model, attributes)
@@ -51,9 +52,10 @@ def build(
         index.save(folder, name)
         return how
     if settings.vector_url:
-        index = PgVectorIndex.build(settings.vector_url, table_name(folder.name, name), ids, vectors, model, hnsw_threshold=settings.hnsw_threshold)
-        index.save(folder, name)
-        return "built"
+        carried = _carried_table(settings, previous, name, ids, vectors, model)
+        table = carried or PgVectorIndex.build(settings.vector_url, table_name(folder.name, name), ids, vectors, model, hnsw_threshold=settings.hnsw_threshold)
+        table.save(folder, name)
+        return "carried" if carried else "built"
     FaissIndex.build(
         ids, vectors, model, hnsw_threshold=settings.hnsw_threshold, ivf_threshold=settings.ivf_threshold, threads=settings.workers
     ).save(folder, name)
@@ -73,6 +75,17 @@ def _carried(
     if not space.filters:
         return None
     return MilvusIndex.update(settings.vector_url, space.location, ids, vectors, model, attributes, hnsw_threshold=settings.hnsw_threshold)
+
+
+def _carried_table(settings: Settings, previous: Path | None, name: str, ids: list[str], vectors: np.ndarray, model: str) -> PgVectorIndex | None:
+    """The live generation's pgvector table for `name`, updated in place, if it can be (see PgVectorIndex.update)."""
+    if previous is None or not ids:
+        return None
+    try:
+        space = external.read(PGVECTOR_ENGINE, previous, name, model, int(vectors.shape[1]))
+    except (IndexMismatch, IndexMissing):
+        return None
+    return PgVectorIndex.update(settings.vector_url, space.location, ids, vectors, model, hnsw_threshold=settings.hnsw_threshold)
 
 
 def load(settings: Settings, folder: Path, name: str, model: str, dim: int | None = None) -> VectorIndex:
@@ -125,6 +138,6 @@ def release(vector_url: str, folder: Path, lexical_url: str = "", kept: Sequence
     if is_milvus(vector_url):
         MilvusIndex.drop_generation(vector_url, folder, tuple(kept))
     elif vector_url:
-        PgVectorIndex.drop_generation(vector_url, folder)
+        PgVectorIndex.drop_generation(vector_url, folder, tuple(kept))
     if is_milvus(lexical_url):
         MilvusLexicalIndex.drop_generation(lexical_url, folder)

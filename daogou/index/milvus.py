@@ -27,7 +27,6 @@ pruned generation's collections are dropped unless a kept generation still names
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -40,6 +39,7 @@ import numpy as np
 from daogou.errors import IndexMismatch
 from daogou.index import external
 from daogou.index.attributes import AttributeIndex, Constraints, Selection, term
+from daogou.index.digests import row_digest
 from daogou.index.vectors import EXACT_LIMIT, VectorHit
 
 BACKEND = "milvus"
@@ -104,14 +104,6 @@ def _columns(ids: list[str], vectors: np.ndarray, attributes: AttributeIndex | N
     terms = [stored_terms(attributes.terms(pid), pid) for pid in ids]
     prices = [attributes.prices.get(pid) for pid in ids]
     return columns + [terms, [p or 0.0 for p in prices], [p is not None for p in prices], [row_digest(v, t, p) for v, t, p in zip(vectors, terms, prices)]]
-
-
-def row_digest(vector: np.ndarray, terms: list[str], price: float | None) -> int:
-    """A signed 64-bit digest of what a row holds (its float32 vector, its terms in any order, its price)."""
-    digest = hashlib.blake2b(np.ascontiguousarray(vector, dtype=np.float32).tobytes(), digest_size=8)
-    digest.update("\x1f".join(sorted(terms)).encode("utf-8"))
-    digest.update(repr(None if price is None else float(price)).encode("ascii"))
-    return int.from_bytes(digest.digest(), "little", signed=True)
 
 
 def _stored_digests(handle) -> dict[str, int] | None:  # type: ignore[no-untyped-def]

@@ -11,8 +11,10 @@ the embedded ones, in SQL:
 - a broad filter reads the nearest rows through HNSW with pgvector's iterative scan and keeps the allowed
   ones, asking for more until k are found (the filter is a mask in this process: sending 400k ids per query
   would cost more than the search).
-Tables are named after the generation, so a re-index builds new tables beside the live ones and the switch
-is the generation pointer's rename, as with files; pruned generations drop their tables.
+Tables are named after the generation that built them, so a full re-index builds new tables beside the live ones
+and the switch is the generation pointer's rename, as with files. When few rows changed, a re-index carries the
+live generation's table forward instead (`update`: each row holds a digest of its vector; changed rows are
+upserted and removed ones deleted in one transaction); pruned generations drop the tables no kept one names.
 """
 
 from __future__ import annotations
@@ -27,10 +29,13 @@ import numpy as np
 from daogou.errors import IndexMismatch
 from daogou.index import external
 from daogou.index.attributes import Selection
+from daogou.index.digests import row_digest
 from daogou.index.vectors import EXACT_LIMIT, VectorHit
 
 BACKEND = "pgvector"
 PREFIX = "daogou_vec_"
+#: An in-place update of a table is refused when more than this share of its rows differ (a fresh build then).
+MAX_CHANGED = 0.2
 #: table names go into SQL text (identifiers cannot be parameters): only names table_name() could have made
 _SAFE_TABLE = re.compile(PREFIX + r"[a-z0-9_]{1,50}")
 ENGINE = external.Engine(BACKEND, "table", _SAFE_TABLE, "a pgvector index")
@@ -64,6 +69,8 @@ class PgVectorIndex:
         self.exact_filter_fraction = exact_filter_fraction
         self.ef_search = ef_search
         self._local = threading.local()
+        #: rows an in-place `update` wrote and deleted (0 for a table built whole)
+        self.upserted = self.deleted = 0
 
     def __len__(self) -> int:
         return self.count
@@ -93,16 +100,57 @@ class PgVectorIndex:
         kind = "hnsw" if len(ids) > hnsw_threshold else "exact"
         with _connect(url, create_extension=True) as conn:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
-            conn.execute(f"CREATE TABLE {table} (id text PRIMARY KEY, embedding vector({dim}) NOT NULL)")
-            with conn.cursor().copy(f"COPY {table} (id, embedding) FROM STDIN WITH (FORMAT BINARY)") as copy:
-                copy.set_types(["text", "vector"])
-                for pid, row in zip(ids, vectors):
-                    copy.write_row((pid, row))
+            # digest: of the row's vector, so a later re-index rewrites only the rows that changed (`update`)
+            conn.execute(f"CREATE TABLE {table} (id text PRIMARY KEY, embedding vector({dim}) NOT NULL, digest bigint NOT NULL)")
+            _copy_rows(conn, table, ids, vectors)
             if kind == "hnsw":
                 conn.execute("SET maintenance_work_mem = '1GB'")
                 conn.execute(f"CREATE INDEX ON {table} USING hnsw (embedding vector_ip_ops) WITH (m = {int(m)}, ef_construction = {int(ef_construction)})")
             conn.execute(f"ANALYZE {table}")
         return cls(url, table, model, dim, len(ids), kind)
+
+    @classmethod
+    def update(
+        cls, url: str, table: str, ids: list[str], vectors: np.ndarray, model: str, hnsw_threshold: int = 50_000, max_changed: float = MAX_CHANGED
+    ) -> PgVectorIndex | None:
+        """Bring an existing table in step with the store in place, in one transaction (a search sees the table before
+        or after, never half): upsert the rows whose vector changed (by their digests), delete the rows of products no
+        longer indexed. None when it cannot be: a table without digests, of another dimension, one that crossed
+        `hnsw_threshold` (it needs an HNSW index built, or dropped), or more than `max_changed` of the rows differ."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if not _SAFE_TABLE.fullmatch(table) or vectors.ndim != 2 or len(ids) != vectors.shape[0]:
+            return None
+        dim = int(vectors.shape[1])
+        kind = "hnsw" if len(ids) > hnsw_threshold else "exact"
+        with _connect(url) as conn:
+            columns = {name: kind_ for name, kind_ in conn.execute(
+                "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+                "WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped", (table,)).fetchall()}
+            hnsw = conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = %s AND indexdef ILIKE '%%USING hnsw%%'", (table,)).fetchone()[0] > 0
+            if "digest" not in columns or columns.get("embedding") != f"vector({dim})" or hnsw != (kind == "hnsw"):
+                return None
+            stored = dict(conn.execute(f"SELECT id, digest FROM {table}").fetchall())
+            position = {pid: i for i, pid in enumerate(ids)}
+            removed = [pid for pid in stored if pid not in position]
+            changed = [pid for pid, row in zip(ids, vectors) if stored.get(pid) != row_digest(row)]
+            if len(changed) + len(removed) > max_changed * max(len(ids), 1):
+                return None
+            with conn.transaction():
+                if changed:
+                    conn.execute(f"CREATE TEMP TABLE incoming (LIKE {table}) ON COMMIT DROP")
+                    _copy_rows(conn, "incoming", changed, vectors[[position[pid] for pid in changed]])
+                    conn.execute(f"INSERT INTO {table} SELECT * FROM incoming ON CONFLICT (id) DO UPDATE "
+                                 "SET embedding = EXCLUDED.embedding, digest = EXCLUDED.digest")
+                if removed:
+                    conn.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", (removed,))
+            if changed or removed:
+                conn.execute(f"ANALYZE {table}")
+            count = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            if count != len(ids):
+                raise IndexMismatch(f"pgvector table {table} holds {count} rows, {len(ids)} are indexed")
+        index = cls(url, table, model, dim, len(ids), kind)
+        index.upserted, index.deleted = len(changed), len(removed)
+        return index
 
     def save(self, directory: Path, name: str) -> None:
         """The generation's manifest for this space."""
@@ -115,9 +163,11 @@ class PgVectorIndex:
         return cls(url, space.location, space.model, space.dim, space.count, space.kind, exact_filter_fraction)
 
     @staticmethod
-    def drop_generation(url: str, directory: Path) -> None:
-        """Drop the tables a (pruned) generation's manifests name."""
-        tables = external.locations(ENGINE, directory)
+    def drop_generation(url: str, directory: Path, kept: list[Path] | tuple[Path, ...] = ()) -> None:
+        """Drop the tables a (pruned) generation's manifests name, except those a `kept` generation still names
+        (a table a later generation carried forward and updated in place)."""
+        keep = {location for folder in kept for location in external.locations(ENGINE, folder)}
+        tables = [table for table in external.locations(ENGINE, directory) if table not in keep]
         if tables:
             with _connect(url) as conn:
                 for table in tables:
@@ -166,6 +216,14 @@ class PgVectorIndex:
             if len(kept) >= k or len(rows) < want or want >= self.count:
                 return [VectorHit(pid, -d) for pid, d in kept[:k]]
             want = min(self.count, want * 4)
+
+
+def _copy_rows(conn, table: str, ids: list[str], vectors: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    """COPY rows (id, embedding, digest) into `table`, binary."""
+    with conn.cursor().copy(f"COPY {table} (id, embedding, digest) FROM STDIN WITH (FORMAT BINARY)") as copy:
+        copy.set_types(["text", "vector", "int8"])
+        for pid, row in zip(ids, vectors):
+            copy.write_row((pid, row, row_digest(row)))
 
 
 def _connect(url: str, create_extension: bool = False):  # type: ignore[no-untyped-def]

@@ -1,14 +1,15 @@
-"""A catalog change on Milvus: an in-place update of the live collection against building a new one.
+"""A catalog change on an engine (Milvus or pgvector): an in-place update of the live collection or table against
+building a new one.
 
 What is timed, on the 100k-product generated shop (`benchmarks/million.py --products 100000` makes it) and its
-real-derived text vectors (384-d, HNSW above 50k rows), each product's attribute terms and price in the rows:
-- a fresh build (`MilvusIndex.build`: insert, flush, HNSW index, load, Strong count);
-- `MilvusIndex.update` with nothing changed (reading every row's digest back is then the whole cost);
-- `MilvusIndex.update` after 1 % of the products changed (new vector and price) and 0.1 % were deleted;
+real-derived text vectors (384-d, HNSW above 50k rows; in Milvus with each product's attribute terms and price):
+- a fresh build (`build`: insert, index, and for Milvus flush, load and a Strong count);
+- `update` with nothing changed (reading every row's digest back is then the whole cost);
+- `update` after 1 % of the products changed (new vector and price) and 0.1 % were deleted;
 and, after that update, that searches see the changed rows (their new vectors find themselves) and not the
-deleted ones. Writes results/milvus_update.json.
+deleted ones. Writes results/engine_update_<backend>.json.
 
-    python benchmarks/milvus_update.py [--products 100000]
+    python benchmarks/engine_update.py [--backend milvus|pgvector] [--products 100000]
 """
 
 from __future__ import annotations
@@ -16,37 +17,53 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from contextlib import ExitStack
 
 import numpy as np
 from common import ROOT, SHOPS, write_result
 
 sys.path.insert(0, str(ROOT.parent / "tests"))
 from milvus_server import milvus_server  # noqa: E402
+from pg_server import fresh_database, postgres_server  # noqa: E402
 
 from daogou.index.attributes import AttributeIndex  # noqa: E402
 from daogou.index.milvus import PREFIX, MilvusIndex, drop_collections  # noqa: E402
+from daogou.index.pgvector import PgVectorIndex  # noqa: E402
 from daogou.models.protocols import normalise  # noqa: E402
 from daogou.shop import Shop  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--backend", choices=["milvus", "pgvector"], default="milvus")
     parser.add_argument("--products", type=int, default=100_000)
     args = parser.parse_args()
     shop = Shop.open(SHOPS / f"generated-{args.products}")
-    ids, vectors = shop.store.load_vectors("text", shop.settings.text_model)
+    model = shop.settings.text_model
+    ids, vectors = shop.store.load_vectors("text", model)
     attributes = AttributeIndex(shop.store.iter_products())
     rng = np.random.default_rng(5)
-    results: dict[str, object] = {"products": len(ids), "dim": int(vectors.shape[1])}
-    with milvus_server() as url:
-        assert url, "no Milvus server here (the milvus 2.3.5 wheel) and no DAOGOU_MILVUS_URI"
-        name = PREFIX + "update_bench"
+    results: dict[str, object] = {"backend": args.backend, "products": len(ids), "dim": int(vectors.shape[1])}
+    name = PREFIX + "update_bench"
+    with ExitStack() as stack:
+        if args.backend == "milvus":
+            url = stack.enter_context(milvus_server())
+            assert url, "no Milvus server here (the milvus 2.3.5 wheel) and no DAOGOU_MILVUS_URI"
+            build = lambda i, v: MilvusIndex.build(url, name, i, v, model, attributes=attributes)  # noqa: E731
+            update = lambda i, v: MilvusIndex.update(url, name, i, v, model, attributes)  # noqa: E731
+            stack.callback(lambda: drop_collections(url, [name]))
+        else:
+            server = stack.enter_context(postgres_server())
+            assert server, "no PostgreSQL with pgvector here and no DAOGOU_PG_URL"
+            url = stack.enter_context(fresh_database(server))
+            build = lambda i, v: PgVectorIndex.build(url, name, i, v, model)  # noqa: E731
+            update = lambda i, v: PgVectorIndex.update(url, name, i, v, model)  # noqa: E731
         started = time.perf_counter()
-        index = MilvusIndex.build(url, name, ids, vectors, shop.settings.text_model, attributes=attributes)
+        index = build(ids, vectors)
         results["build_s"] = round(time.perf_counter() - started, 1)
         results["kind"] = index.kind
         started = time.perf_counter()
-        same = MilvusIndex.update(url, name, ids, vectors, shop.settings.text_model, attributes)
+        same = update(ids, vectors)
         results["update_unchanged_s"] = round(time.perf_counter() - started, 1)
         assert same is not None and same.upserted == same.deleted == 0
         changed = sorted(rng.choice(len(ids), len(ids) // 100, replace=False))
@@ -57,16 +74,15 @@ def main() -> None:
             attributes.prices[ids[i]] = attributes.prices.get(ids[i], 0.0) + 1.0
         keep = [i for i, pid in enumerate(ids) if pid not in deleted]
         started = time.perf_counter()
-        updated = MilvusIndex.update(url, name, [ids[i] for i in keep], vectors[keep], shop.settings.text_model, attributes)
+        updated = update([ids[i] for i in keep], vectors[keep])
         results["update_changed_s"] = round(time.perf_counter() - started, 1)
         assert updated is not None
         results["upserted"], results["deleted"] = updated.upserted, updated.deleted
         found = [updated.search(vectors[i], 1)[0].id == ids[i] for i in changed[:50]]
         results["changed_rows_find_themselves"] = round(float(np.mean(found)), 3)
         results["deleted_rows_found"] = sum(updated.vector_of(pid) is not None for pid in sorted(deleted)[:50])
-        drop_collections(url, [name])
     print(results)
-    write_result("milvus_update", results)
+    write_result(f"engine_update_{args.backend}", results)
 
 
 if __name__ == "__main__":
