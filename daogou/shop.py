@@ -104,7 +104,7 @@ class Shop:
         generations = PublishedGenerations(self.path / "index", self.store) if settings.index_in_store else Generations(self.path / "index")
         #: index generations: building them, the encoders and heads they depend on (daogou/index/service.py)
         self.indexes = IndexService(self.store, settings, self.models_dir, generations, self.positive_proba)
-        self._live = LiveSearcher(self.store, settings, self.models_dir, self.indexes)
+        self._live = LiveSearcher(self.indexes)
         self.recommendations = RecommendService(self.store, self.settings, self.models_dir, lambda: self.searcher, self.indexes.live_stamp)
         self.reviews = ReviewService(self.store, self.models_dir)
         self._assistant: tuple[Assistant, int] | None = None

@@ -42,50 +42,39 @@ def build(
     `attributes` (the generation's values, predictions included) go into engines that filter by themselves (Milvus).
     `previous` is the live generation: an engine-held space of the same model there is carried forward when few rows
     changed, so a small catalog change costs an upsert, not a re-insert and re-index of every vector."""
-    if is_milvus(settings.vector_url):
-        index = _carried(settings, previous, name, ids, vectors, model, attributes)
-        how = "carried"
+    url, threshold = settings.vector_url, settings.hnsw_threshold
+    if is_milvus(url):
+        space = _previous_space(MILVUS_ENGINE, previous, name, model, vectors)
+        index = (MilvusIndex.update(url, space.location, ids, vectors, model, attributes, hnsw_threshold=threshold)
+                 if space is not None and space.filters and attributes is not None else None)
+        how = "built" if index is None else "carried"
         if index is None:
-            index = MilvusIndex.build(settings.vector_url, collection_name(folder.name, name), ids, vectors, model, hnsw_threshold=settings.hnsw_threshold,
-                                      attributes=attributes)
-            how = "built"
+            index = MilvusIndex.build(url, collection_name(folder.name, name), ids, vectors, model, hnsw_threshold=threshold, attributes=attributes)
         index.save(folder, name)
         return how
-    if settings.vector_url:
-        carried = _carried_table(settings, previous, name, ids, vectors, model)
-        table = carried or PgVectorIndex.build(settings.vector_url, table_name(folder.name, name), ids, vectors, model, hnsw_threshold=settings.hnsw_threshold)
+    if url:
+        space = _previous_space(PGVECTOR_ENGINE, previous, name, model, vectors)
+        table = PgVectorIndex.update(url, space.location, ids, vectors, model, hnsw_threshold=threshold) if space is not None else None
+        how = "built" if table is None else "carried"
+        if table is None:
+            table = PgVectorIndex.build(url, table_name(folder.name, name), ids, vectors, model, hnsw_threshold=threshold)
         table.save(folder, name)
-        return "carried" if carried else "built"
+        return how
     FaissIndex.build(
         ids, vectors, model, hnsw_threshold=settings.hnsw_threshold, ivf_threshold=settings.ivf_threshold, threads=settings.workers
     ).save(folder, name)
     return "built"
 
 
-def _carried(
-    settings: Settings, previous: Path | None, name: str, ids: list[str], vectors: np.ndarray, model: str, attributes: AttributeIndex | None
-) -> MilvusIndex | None:
-    """The live generation's Milvus collection for `name`, updated in place, if it can be (see MilvusIndex.update)."""
-    if previous is None or attributes is None or not ids:
+def _previous_space(engine: external.Engine, previous: Path | None, name: str, model: str, vectors: np.ndarray) -> external.Space | None:
+    """The live generation's manifest for `name` if `engine` holds it for the same model and dimension (a space that
+    can be carried forward); None otherwise."""
+    if previous is None or not len(vectors):
         return None
     try:
-        space = external.read(MILVUS_ENGINE, previous, name, model, int(vectors.shape[1]))
-    except (IndexMismatch, IndexMissing):  # not in Milvus, or another model, dimension or format: a new collection
+        return external.read(engine, previous, name, model, int(vectors.shape[1]))
+    except (IndexMismatch, IndexMissing):  # another engine, model, dimension or format: a new collection or table
         return None
-    if not space.filters:
-        return None
-    return MilvusIndex.update(settings.vector_url, space.location, ids, vectors, model, attributes, hnsw_threshold=settings.hnsw_threshold)
-
-
-def _carried_table(settings: Settings, previous: Path | None, name: str, ids: list[str], vectors: np.ndarray, model: str) -> PgVectorIndex | None:
-    """The live generation's pgvector table for `name`, updated in place, if it can be (see PgVectorIndex.update)."""
-    if previous is None or not ids:
-        return None
-    try:
-        space = external.read(PGVECTOR_ENGINE, previous, name, model, int(vectors.shape[1]))
-    except (IndexMismatch, IndexMissing):
-        return None
-    return PgVectorIndex.update(settings.vector_url, space.location, ids, vectors, model, hnsw_threshold=settings.hnsw_threshold)
 
 
 def load(settings: Settings, folder: Path, name: str, model: str, dim: int | None = None) -> VectorIndex:

@@ -8,9 +8,13 @@ comparing it with the digest of what would be written costs ~8 bytes a product.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
+
+#: An engine's rows are updated in place only while at most this share of them differ; above it a fresh build costs
+#: about as much and leaves no deleted rows behind.
+MAX_CHANGED = 0.2
 
 
 def row_digest(vector: np.ndarray, terms: Sequence[str] = (), price: float | None = None) -> int:
@@ -19,3 +23,18 @@ def row_digest(vector: np.ndarray, terms: Sequence[str] = (), price: float | Non
     digest.update("\x1f".join(sorted(terms)).encode("utf-8"))
     digest.update(repr(None if price is None else float(price)).encode("ascii"))
     return int.from_bytes(digest.digest(), "little", signed=True)
+
+
+def delta(stored: dict[str, int], current: Iterable[tuple[str, int]], count: int, max_changed: float = MAX_CHANGED) -> tuple[list[str], list[str]] | None:
+    """(ids to write, ids to delete) that bring rows with `stored` digests to the `current` (id, digest) pairs of
+    `count` products; None when more than `max_changed` of them differ."""
+    seen: set[str] = set()
+    changed = []
+    for pid, digest in current:
+        seen.add(pid)
+        if stored.get(pid) != digest:
+            changed.append(pid)
+    removed = [pid for pid in stored if pid not in seen]
+    if len(changed) + len(removed) > max_changed * max(count, 1):
+        return None
+    return changed, removed

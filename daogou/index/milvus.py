@@ -39,7 +39,7 @@ import numpy as np
 from daogou.errors import IndexMismatch
 from daogou.index import external
 from daogou.index.attributes import AttributeIndex, Constraints, Selection, term
-from daogou.index.digests import row_digest
+from daogou.index.digests import MAX_CHANGED, delta, row_digest
 from daogou.index.vectors import EXACT_LIMIT, VectorHit
 
 BACKEND = "milvus"
@@ -52,8 +52,6 @@ TOPK_LIMIT = 16_384
 INSERT_ROWS = 2_000
 #: Rows per page when reading every row's digest back.
 QUERY_PAGE = 10_000
-#: An in-place update of a collection is refused when more than this share of its rows differ (a fresh build then).
-MAX_CHANGED = 0.2
 #: Array and VARCHAR limits of Milvus: attribute terms per product, bytes per term.
 ATTRIBUTES = 256
 TERM_BYTES = 512
@@ -276,15 +274,13 @@ class MilvusIndex:
         stored = _stored_digests(handle)
         if stored is None:
             return None
-        position = {pid: i for i, pid in enumerate(ids)}
-        removed = [pid for pid in stored if pid not in position]
-        changed = []
-        for start in range(0, len(ids), INSERT_ROWS):  # digests in chunks: terms of a million products are never all held
-            chunk = ids[start : start + INSERT_ROWS]
-            columns = _columns(chunk, vectors[start : start + INSERT_ROWS], attributes)
-            changed += [pid for pid, value in zip(chunk, columns[-1]) if stored.get(pid) != value]
-        if len(changed) + len(removed) > max_changed * max(len(ids), 1):
+        current = (pair for start in range(0, len(ids), INSERT_ROWS)  # in chunks: terms of a million products are never all held
+                   for pair in zip(ids[start : start + INSERT_ROWS], _columns(ids[start : start + INSERT_ROWS], vectors[start : start + INSERT_ROWS], attributes)[-1]))
+        found = delta(stored, current, len(ids), max_changed)
+        if found is None:
             return None
+        changed, removed = found
+        position = {pid: i for i, pid in enumerate(ids)}
         for start in range(0, len(changed), INSERT_ROWS):
             chunk = changed[start : start + INSERT_ROWS]
             handle.upsert(_columns(chunk, vectors[[position[pid] for pid in chunk]], attributes))

@@ -29,13 +29,11 @@ import numpy as np
 from daogou.errors import IndexMismatch
 from daogou.index import external
 from daogou.index.attributes import Selection
-from daogou.index.digests import row_digest
+from daogou.index.digests import MAX_CHANGED, delta, row_digest
 from daogou.index.vectors import EXACT_LIMIT, VectorHit
 
 BACKEND = "pgvector"
 PREFIX = "daogou_vec_"
-#: An in-place update of a table is refused when more than this share of its rows differ (a fresh build then).
-MAX_CHANGED = 0.2
 #: table names go into SQL text (identifiers cannot be parameters): only names table_name() could have made
 _SAFE_TABLE = re.compile(PREFIX + r"[a-z0-9_]{1,50}")
 ENGINE = external.Engine(BACKEND, "table", _SAFE_TABLE, "a pgvector index")
@@ -130,11 +128,11 @@ class PgVectorIndex:
             if "digest" not in columns or columns.get("embedding") != f"vector({dim})" or hnsw != (kind == "hnsw"):
                 return None
             stored = dict(conn.execute(f"SELECT id, digest FROM {table}").fetchall())
-            position = {pid: i for i, pid in enumerate(ids)}
-            removed = [pid for pid in stored if pid not in position]
-            changed = [pid for pid, row in zip(ids, vectors) if stored.get(pid) != row_digest(row)]
-            if len(changed) + len(removed) > max_changed * max(len(ids), 1):
+            found = delta(stored, ((pid, row_digest(row)) for pid, row in zip(ids, vectors)), len(ids), max_changed)
+            if found is None:
                 return None
+            changed, removed = found
+            position = {pid: i for i, pid in enumerate(ids)}
             with conn.transaction():
                 if changed:
                     conn.execute(f"CREATE TEMP TABLE incoming (LIKE {table}) ON COMMIT DROP")

@@ -8,10 +8,7 @@ while the others wait. The old searcher is dropped before the new one is settled
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
-from daogou.catalog.store import CatalogStore
-from daogou.config import Settings
 from daogou.index.service import IndexService
 from daogou.search import long_lived
 from daogou.search.engine import Searcher
@@ -20,10 +17,7 @@ from daogou.search.engine import Searcher
 class LiveSearcher:
     """Opens a `Searcher` for the live generation on first use and again whenever the live generation changes."""
 
-    def __init__(self, store: CatalogStore, settings: Settings, models_dir: Path, indexes: IndexService) -> None:
-        self.store = store
-        self.settings = settings
-        self.models_dir = models_dir
+    def __init__(self, indexes: IndexService) -> None:
         self.indexes = indexes
         self._searcher: Searcher | None = None
         self._stamp: tuple[object, ...] = ()
@@ -37,7 +31,8 @@ class LiveSearcher:
                 folder = generations.current()
                 generations.verify(folder)
                 self._searcher = None  # the old one goes before the new one is counted as long-lived
-                self._searcher = Searcher(self.store, self.settings, folder, self.models_dir, self.indexes.alignment())
+                indexes = self.indexes
+                self._searcher = Searcher(indexes.store, indexes.settings, folder, indexes.models_dir, indexes.alignment())
                 self._stamp = stamp
                 long_lived.settle()
             return self._searcher
