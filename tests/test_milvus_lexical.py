@@ -26,14 +26,8 @@ def _names(url: str) -> set[str]:
     return collections(url)
 
 
-def test_milvus_bm25_answers_as_tantivy_does(myntra_shop: Shop, milvus_bm25: str, tmp_path: Path) -> None:
-    products = list(myntra_shop.store.iter_products())
-    tantivy = LexicalIndex(myntra_shop.index_dir / "lexical")
-    seen: dict[str, list[str]] = {}
-    milvus = MilvusLexicalIndex.build(milvus_bm25, "daogou_vec_lexical_test", products, lambda pid, words: seen.__setitem__(pid, words))
-    assert milvus.count == len(products) == len(seen)
-    milvus.save(tmp_path)
-    milvus = MilvusLexicalIndex.load(tmp_path, milvus_bm25)
+def _answers_alike(milvus: MilvusLexicalIndex, tantivy: LexicalIndex) -> None:
+    """The same hits in the same order (ties by id) with the same scores, for every query and filter."""
     compared = 0
     for query in QUERIES:
         for filters in FILTERS:
@@ -48,28 +42,69 @@ def test_milvus_bm25_answers_as_tantivy_does(myntra_shop: Shop, milvus_bm25: str
             assert above_cut == [h.id for h in theirs][: len(above_cut)], (query, filters)
             compared += bool(ours)
     assert compared >= 20
+
+
+def test_milvus_bm25_answers_as_tantivy_does(myntra_shop: Shop, milvus_bm25: str, tmp_path: Path) -> None:
+    products = list(myntra_shop.store.iter_products())
+    tantivy = LexicalIndex(myntra_shop.index_dir / "lexical")
+    seen: dict[str, list[str]] = {}
+    milvus = MilvusLexicalIndex.build(milvus_bm25, "daogou_vec_lexical_test", products, lambda pid, words: seen.__setitem__(pid, words))
+    assert milvus.count == len(products) == len(seen)
+    milvus.save(tmp_path)
+    milvus = MilvusLexicalIndex.load(tmp_path, milvus_bm25)
+    _answers_alike(milvus, tantivy)
     assert milvus.search("", 10) == ([], []) and milvus.search("dress", 0)[0] == []
+    # in place: one product renamed, one gone → one upsert, one delete; a whole new catalog is left to a fresh build
+    renamed = products[0].model_copy(update={"title": "Zanzibarite kurta"})
+    updated = MilvusLexicalIndex.update(milvus_bm25, "daogou_vec_lexical_test", [renamed, *products[2:]])
+    assert updated is not None and (updated.upserted, updated.deleted, updated.count) == (1, 1, len(products) - 1)
+    assert [h.id for h in updated.search("zanzibarite", 5)[0]] == [renamed.id]
+    assert not any(h.id == products[1].id for h in updated.search(products[1].title, 50)[0])
+    retitled = [p.model_copy(update={"title": f"{p.title} {i}"}) for i, p in enumerate(products)]
+    assert MilvusLexicalIndex.update(milvus_bm25, "daogou_vec_lexical_test", retitled) is None
+    assert MilvusLexicalIndex.update(milvus_bm25, "daogou_vec_no_such_collection", products) is None
     MilvusLexicalIndex.drop_generation(milvus_bm25, tmp_path)
     assert "daogou_vec_lexical_test" not in _names(milvus_bm25)
 
 
-def test_a_shop_with_bm25_in_milvus_keeps_no_lexical_folder(myntra_shop: Shop, milvus_bm25: str, tmp_path: Path) -> None:
+def test_a_shop_with_bm25_in_milvus_keeps_no_lexical_folder_and_updates_it_in_place(myntra_shop: Shop, milvus_bm25: str, tmp_path: Path) -> None:
+    """No BM25 folder on disk; a re-index after a few changes carries the live collection forward (the changed
+    product's row upserted, the deleted one's removed), and it then answers as a fresh tantivy index would."""
     shop_dir = tmp_path / "shop"
     shutil.copytree(myntra_shop.path, shop_dir)
     update_settings_file(shop_dir, lexical_url=milvus_bm25, tryon_rigs=False)
     before = _names(milvus_bm25)  # other tests' shops on the same server (the replicas test keeps its live ones)
     with Shop.open(shop_dir) as shop:
-        shop.index(show_progress=False)
+        assert shop.index(show_progress=False).indexed["spaces_carried"] == 0  # the copied generation's BM25 is tantivy
         first = shop.index_dir
         assert not (first / "lexical").exists() and (first / "lexical.json").exists()
         assert type(shop.searcher.lexical).__name__ == "MilvusLexicalIndex"
         for q in ["red dress", "black shoes for men", "白色T恤", "watch"]:
             assert [h.id for h in shop.search(q, k=10).hits] == [h.id for h in myntra_shop.search(q, k=10).hits], q
-        shop.index(show_progress=False)
-        shop.index(show_progress=False)  # the first generation is pruned now: its collection must be gone
+        made = {n for n in _names(milvus_bm25) - before if n.endswith("_lexical")}
+        assert len(made) == 1
+        products = list(shop.store.iter_products())
+        changed, gone = products[0], products[1]
+        shop.store.upsert_products([changed.model_copy(update={"title": f"{changed.title} Zanzibarite"})])
+        report = shop.index(show_progress=False)
+        assert report.indexed["spaces_carried"] == 1 and report.indexed["lexical"] == len(products)  # the vectors are FAISS files
+        assert shop.delete_products([gone.id])[0] == 1  # re-indexes at once: the row is deleted in place
+        lexical = shop.searcher.lexical
+        assert type(lexical).__name__ == "MilvusLexicalIndex" and lexical.count == len(products) - 1
+        assert shop.search("zanzibarite", k=3, retrievers={"bm25"}).hits[0].id == changed.id
+        assert gone.id not in {h.id for h in shop.search(gone.title, k=50, retrievers={"bm25"}).hits}
+        LexicalIndex.build(tmp_path / "tantivy", shop.store.iter_products())
+        _answers_alike(lexical, LexicalIndex(tmp_path / "tantivy"))
+        shop.index(show_progress=False)  # nothing changed; the first generation is pruned, its carried collection kept
         assert not first.exists()
-        left = _names(milvus_bm25) - before
-        assert len([n for n in left if n.endswith("_lexical")]) == 2, left  # the live generation and the one kept before it
+        assert {n for n in _names(milvus_bm25) - before if n.endswith("_lexical")} == made
+    from daogou.config import load_settings
+    from daogou.index import backends
+
+    settings = load_settings(shop_dir)
+    for folder in sorted((shop_dir / "index").glob("gen-*")):
+        backends.prune(settings, folder)
+    assert not (_names(milvus_bm25) & made)  # with no generation kept, the carried collection goes too
 
 
 def test_migrate_moves_bm25_to_milvus_and_back(myntra_shop: Shop, milvus_bm25: str, tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from daogou.index.attributes import AttributeIndex
 from daogou.index.milvus import BACKEND as MILVUS
 from daogou.index.milvus import ENGINE as MILVUS_ENGINE
 from daogou.index.milvus import MilvusIndex, collection_name, is_milvus
+from daogou.index.milvus_lexical import ENGINE as MILVUS_LEXICAL_ENGINE
 from daogou.index.milvus_lexical import MilvusLexicalIndex
 from daogou.index.milvus_lexical import NAME as LEXICAL
 from daogou.index.pgvector import BACKEND as PGVECTOR
@@ -66,13 +67,13 @@ def build(
     return "built"
 
 
-def _previous_space(engine: external.Engine, previous: Path | None, name: str, model: str, vectors: np.ndarray) -> external.Space | None:
-    """The live generation's manifest for `name` if `engine` holds it for the same model and dimension (a space that
-    can be carried forward); None otherwise."""
-    if previous is None or not len(vectors):
+def _previous_space(engine: external.Engine, previous: Path | None, name: str, model: str, vectors: np.ndarray | None = None) -> external.Space | None:
+    """The live generation's manifest for `name` if `engine` holds it for the same model (and the dimension of
+    `vectors`): a space that can be carried forward; None otherwise."""
+    if previous is None or vectors is not None and not len(vectors):
         return None
     try:
-        return external.read(engine, previous, name, model, int(vectors.shape[1]))
+        return external.read(engine, previous, name, model, None if vectors is None else int(vectors.shape[1]))
     except (IndexMismatch, IndexMissing):  # another engine, model, dimension or format: a new collection or table
         return None
 
@@ -96,15 +97,25 @@ def exists(folder: Path, name: str) -> bool:
     return (folder / f"{name}.json").exists()
 
 
-def build_lexical(settings: Settings, folder: Path, products: Iterable[Product], segmented: Callable[[str, list[str]], None]) -> int:
-    """The BM25 index of a new generation, in the configured engine; returns the products indexed."""
-    if settings.lexical_url:
-        if not is_milvus(settings.lexical_url):
-            raise IndexMismatch(f"lexical_url must be a Milvus ≥ 2.5 address (milvus://host:19530), got {settings.lexical_url!r}")
-        index = MilvusLexicalIndex.build(settings.lexical_url, collection_name(folder.name, LEXICAL), products, segmented)
+def build_lexical(
+    settings: Settings, folder: Path, products: Callable[[], Iterable[Product]], segmented: Callable[[str, list[str]], None], previous: Path | None = None,
+) -> tuple[int, str]:
+    """The BM25 index of a new generation, in the configured engine; returns the products indexed and how: "built",
+    or "carried" (the live generation's Milvus collection, updated in place when few products changed).
+
+    `products` streams the catalog (called again when an update in place turns out not to pay)."""
+    url = settings.lexical_url
+    if url:
+        if not is_milvus(url):
+            raise IndexMismatch(f"lexical_url must be a Milvus ≥ 2.5 address (milvus://host:19530), got {url!r}")
+        space = _previous_space(MILVUS_LEXICAL_ENGINE, previous, LEXICAL, "bm25")
+        index = MilvusLexicalIndex.update(url, space.location, products(), segmented) if space is not None else None
+        how = "built" if index is None else "carried"
+        if index is None:
+            index = MilvusLexicalIndex.build(url, collection_name(folder.name, LEXICAL), products(), segmented)
         index.save(folder)
-        return index.count
-    return LexicalIndex.build(folder / LEXICAL, products, segmented)
+        return index.count, how
+    return LexicalIndex.build(folder / LEXICAL, products(), segmented), "built"
 
 
 def load_lexical(settings: Settings, folder: Path) -> LexicalIndex | MilvusLexicalIndex:
@@ -129,4 +140,4 @@ def release(vector_url: str, folder: Path, lexical_url: str = "", kept: Sequence
     elif vector_url:
         PgVectorIndex.drop_generation(vector_url, folder, tuple(kept))
     if is_milvus(lexical_url):
-        MilvusLexicalIndex.drop_generation(lexical_url, folder)
+        MilvusLexicalIndex.drop_generation(lexical_url, folder, tuple(kept))

@@ -97,8 +97,8 @@ class GenerationBuilder:
         def keep_terms(pid: str, segmented: list[str]) -> None:
             terms[pid] = " ".join(sorted({fold(w) for w in segmented}))
 
-        indexed["spaces_carried"] = len(self.carried)
-        indexed["lexical"] = backends.build_lexical(self.settings, folder, self.store.iter_products(), keep_terms)
+        indexed["lexical"], how = backends.build_lexical(self.settings, folder, self.store.iter_products, keep_terms, self.previous)
+        indexed["spaces_carried"] = len(self.carried) + (how == "carried")
         atomic.write_text(folder / TERMS, json.dumps(terms, ensure_ascii=False))
         indexed["terms"] = len(terms)
         return indexed

@@ -25,9 +25,16 @@ def row_digest(vector: np.ndarray, terms: Sequence[str] = (), price: float | Non
     return int.from_bytes(digest.digest(), "little", signed=True)
 
 
-def delta(stored: dict[str, int], current: Iterable[tuple[str, int]], count: int, max_changed: float = MAX_CHANGED) -> tuple[list[str], list[str]] | None:
-    """(ids to write, ids to delete) that bring rows with `stored` digests to the `current` (id, digest) pairs of
-    `count` products; None when more than `max_changed` of them differ."""
+def text_digest(text: str, terms: Sequence[str] = ()) -> int:
+    """A signed 64-bit digest of a text row (a BM25 collection's body words and filter terms in any order)."""
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8)
+    digest.update(b"\x1e" + "\x1f".join(sorted(terms)).encode("utf-8"))
+    return int.from_bytes(digest.digest(), "little", signed=True)
+
+
+def delta(stored: dict[str, int], current: Iterable[tuple[str, int]], max_changed: float = MAX_CHANGED) -> tuple[list[str], list[str]] | None:
+    """(ids to write, ids to delete) that bring rows with `stored` digests to the `current` (id, digest) pairs (one
+    per product now indexed); None when more than `max_changed` of those products' rows differ."""
     seen: set[str] = set()
     changed = []
     for pid, digest in current:
@@ -35,6 +42,6 @@ def delta(stored: dict[str, int], current: Iterable[tuple[str, int]], count: int
         if stored.get(pid) != digest:
             changed.append(pid)
     removed = [pid for pid in stored if pid not in seen]
-    if len(changed) + len(removed) > max_changed * max(count, 1):
+    if len(changed) + len(removed) > max_changed * max(len(seen), 1):
         return None
     return changed, removed

@@ -104,7 +104,7 @@ def _columns(ids: list[str], vectors: np.ndarray, attributes: AttributeIndex | N
     return columns + [terms, [p or 0.0 for p in prices], [p is not None for p in prices], [row_digest(v, t, p) for v, t, p in zip(vectors, terms, prices)]]
 
 
-def _stored_digests(handle) -> dict[str, int] | None:  # type: ignore[no-untyped-def]
+def stored_digests(handle) -> dict[str, int] | None:  # type: ignore[no-untyped-def]
     """Every row's id and digest, read in pages by primary key (Strong: every row a build or update wrote is seen);
     None if the server does not return a page in key order (the pages could then miss rows).
 
@@ -124,7 +124,7 @@ def _stored_digests(handle) -> dict[str, int] | None:  # type: ignore[no-untyped
         last = ids[-1]
 
 
-def _check_count(handle, collection: str, expected: int) -> None:  # type: ignore[no-untyped-def]
+def check_count(handle, collection: str, expected: int) -> None:  # type: ignore[no-untyped-def]
     """Raise unless a Strong count sees exactly `expected` rows: the generation goes live only once it does."""
     seen = int(handle.query(expr="", output_fields=["count(*)"], consistency_level="Strong")[0]["count(*)"])
     if seen != expected:
@@ -239,7 +239,7 @@ class MilvusIndex:
         handle.create_index("embedding", {"index_type": "HNSW" if kind == "hnsw" else "FLAT", "metric_type": "IP", "params": params})
         handle.load()
         utility.wait_for_loading_complete(collection, using=alias)
-        _check_count(handle, collection, len(ids))
+        check_count(handle, collection, len(ids))
         index = cls(url, collection, model, dim, len(ids), kind, filters=attributes is not None)
         index._handle = handle
         return index
@@ -271,12 +271,12 @@ class MilvusIndex:
             return None
         if built.get("embedding") != ("HNSW" if kind == "hnsw" else "FLAT"):
             return None
-        stored = _stored_digests(handle)
+        stored = stored_digests(handle)
         if stored is None:
             return None
         current = (pair for start in range(0, len(ids), INSERT_ROWS)  # in chunks: terms of a million products are never all held
                    for pair in zip(ids[start : start + INSERT_ROWS], _columns(ids[start : start + INSERT_ROWS], vectors[start : start + INSERT_ROWS], attributes)[-1]))
-        found = delta(stored, current, len(ids), max_changed)
+        found = delta(stored, current, max_changed)
         if found is None:
             return None
         changed, removed = found
@@ -287,7 +287,7 @@ class MilvusIndex:
         for start in range(0, len(removed), INSERT_ROWS):
             handle.delete(f"id in {literal(removed[start : start + INSERT_ROWS])}")
         handle.flush()
-        _check_count(handle, collection, len(ids))
+        check_count(handle, collection, len(ids))
         index = cls(url, collection, model, dim, len(ids), kind, filters=True)
         index._handle = handle
         index.upserted, index.deleted = len(changed), len(removed)

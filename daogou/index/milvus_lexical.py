@@ -7,8 +7,12 @@ and applies the English Snowball stemmer: the tokens tantivy's `en_stem` indexes
 same k1 = 1.2, b = 0.75 and idf as tantivy. Attribute filters are exact "name=value" terms in an array field, matched
 with `array_contains_any` inside the same search, as tantivy's term queries are.
 
-Consistency, on purpose: a generation's collection is written once at build (a Strong count must equal the rows
-sent), then only read; searches use Bounded consistency, which cannot miss a row of a collection no longer written.
+Consistency, on purpose: a collection is written by a build or by an in-place update (a Strong count must equal
+the products indexed before the generation naming it goes live), then only read until the next re-index; searches
+use Bounded consistency, which cannot miss a row written before the count was checked.
+Upsert/delete in step with the store: each row holds a digest of its words and terms, so a re-index that finds
+few changed (at most MAX_CHANGED) carries the live generation's collection forward (`update`): only those rows are
+upserted and the rows of products no longer indexed deleted.
 Fusion with the vector retrievers stays client-side RRF (search/fusion.py), the same code as the embedded default:
 Milvus's own `hybrid_search` would rank with its RRF constant over its own candidate lists, and the shop's answers
 would change with the engine.
@@ -23,7 +27,10 @@ from daogou.catalog.schema import Product
 from daogou.errors import IndexMismatch
 from daogou.index import external
 from daogou.index.lexical import LexicalHit, filter_term, in_order
-from daogou.index.milvus import ATTRIBUTES, INSERT_ROWS, SAFE_NAME, TERM_BYTES, TOPK_LIMIT, clip, connected, drop_collections, literal, stored_terms
+from daogou.index.digests import MAX_CHANGED, delta, text_digest
+from daogou.index.milvus import (
+    ATTRIBUTES, INSERT_ROWS, SAFE_NAME, TERM_BYTES, TOPK_LIMIT, check_count, clip, connected, drop_collections, literal, stored_digests, stored_terms,
+)
 from daogou.index.tokenize import words
 
 BACKEND = "milvus-bm25"
@@ -42,6 +49,22 @@ def _body(segmented: list[str]) -> str:
     return text.encode("utf-8")[:BODY_BYTES].decode("utf-8", "ignore").rsplit(" ", 1)[0]
 
 
+def _row(product: Product, segmented: Callable[[str, list[str]], None] | None) -> list:  # type: ignore[type-arg]
+    """One product's row: id, body, terms, digest (`segmented` sees its words, as with the embedded index)."""
+    body = words(product.passage())
+    if segmented is not None:
+        segmented(product.id, body)
+    text, terms = _body(body), _terms(product)
+    return [product.id, text, terms, text_digest(text, terms)]
+
+
+def _insert(handle, rows: list[list], upsert: bool = False) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """Rows to the collection in requests of INSERT_ROWS, as columns."""
+    for start in range(0, len(rows), INSERT_ROWS):
+        columns = [list(column) for column in zip(*rows[start : start + INSERT_ROWS])]
+        (handle.upsert if upsert else handle.insert)(columns)
+
+
 def _terms(product: Product) -> list[str]:
     fields = dict(product.attributes)
     if product.brand:  # a brand filter must match here too, as in the embedded index
@@ -57,6 +80,8 @@ class MilvusLexicalIndex:
         self.collection = collection
         self.count = count
         self._handle = None
+        #: rows an in-place `update` wrote and deleted (0 for a collection built whole)
+        self.upserted = self.deleted = 0
 
     def _collection(self):  # type: ignore[no-untyped-def]
         if self._handle is None:
@@ -82,40 +107,75 @@ class MilvusLexicalIndex:
                 FieldSchema("id", DataType.VARCHAR, is_primary=True, max_length=512),
                 FieldSchema("body", DataType.VARCHAR, max_length=BODY_BYTES, enable_analyzer=True, analyzer_params=ANALYZER),
                 FieldSchema("attr", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=ATTRIBUTES, max_length=TERM_BYTES),
+                FieldSchema("digest", DataType.INT64),  # of the row's body and terms: `update` finds changed rows by it
                 FieldSchema("sparse", DataType.SPARSE_FLOAT_VECTOR),
             ],
             functions=[Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["body"], output_field_names=["sparse"])],
         )
         handle = Collection(collection, schema, using=alias, consistency_level="Bounded")
         count = 0
-        batch: list[list] = [[], [], []]
-
-        def flush() -> None:
-            if batch[0]:
-                handle.insert(batch)
-                for column in batch:
-                    column.clear()
-
+        batch: list[list] = []  # type: ignore[type-arg]
         for product in products:
-            body = words(product.passage())
-            if segmented is not None:
-                segmented(product.id, body)
-            batch[0].append(product.id)
-            batch[1].append(_body(body))
-            batch[2].append(_terms(product))
+            batch.append(_row(product, segmented))
             count += 1
-            if len(batch[0]) >= INSERT_ROWS:
-                flush()
-        flush()
+            if len(batch) >= INSERT_ROWS:
+                _insert(handle, batch)
+                batch.clear()
+        _insert(handle, batch)
         handle.flush()
         handle.create_index("sparse", {"index_type": "SPARSE_INVERTED_INDEX", "metric_type": "BM25"})
         handle.load()
         utility.wait_for_loading_complete(collection, using=alias)
-        seen = int(handle.query(expr="", output_fields=["count(*)"], consistency_level="Strong")[0]["count(*)"])
-        if seen != count:
-            raise IndexMismatch(f"Milvus collection {collection} holds {seen} rows, {count} were written")
+        check_count(handle, collection, count)
         index = cls(url, collection, count)
         index._handle = handle
+        return index
+
+    @classmethod
+    def update(
+        cls, url: str, collection: str, products: Iterable[Product], segmented: Callable[[str, list[str]], None] | None = None,
+        max_changed: float = MAX_CHANGED,
+    ) -> MilvusLexicalIndex | None:
+        """Bring an existing collection in step with the store in place: upsert the rows whose words or terms changed
+        (by their digests), delete the rows of products no longer in the catalog, check the count (Strong).
+
+        None when it cannot be done in place: a collection without digests, or more than `max_changed` of the rows
+        differ (then `segmented` may have seen some products already, and sees them again in the fresh build)."""
+        from pymilvus import Collection, utility  # noqa: PLC0415
+
+        alias = connected(url)
+        if not SAFE_NAME.fullmatch(collection) or not utility.has_collection(collection, using=alias):
+            return None
+        handle = Collection(collection, using=alias)
+        stored = stored_digests(handle) if "digest" in {f.name for f in handle.schema.fields} else None
+        if stored is None:
+            return None
+        changed: list[list] = []  # type: ignore[type-arg]
+        # only the changed rows are held; past the share a fresh build takes, there is no point holding more
+        room = max_changed * max(len(stored), 1)
+        indexed = 0
+
+        def current() -> Iterable[tuple[str, int]]:
+            nonlocal indexed
+            for product in products:
+                row = _row(product, segmented)
+                indexed += 1
+                if stored.get(row[0]) != row[3] and len(changed) <= room:
+                    changed.append(row)
+                yield row[0], row[3]
+
+        found = delta(stored, current(), max_changed)
+        if found is None or len(changed) > room:
+            return None
+        writes, removed = found
+        _insert(handle, changed, upsert=True)
+        for start in range(0, len(removed), INSERT_ROWS):
+            handle.delete(f"id in {literal(removed[start : start + INSERT_ROWS])}")
+        handle.flush()
+        check_count(handle, collection, indexed)
+        index = cls(url, collection, indexed)
+        index._handle = handle
+        index.upserted, index.deleted = len(writes), len(removed)
         return index
 
     def save(self, directory: Path) -> None:
@@ -127,9 +187,11 @@ class MilvusLexicalIndex:
         return cls(url, space.location, space.count)
 
     @staticmethod
-    def drop_generation(url: str, directory: Path) -> None:
-        """Drop the collection a (pruned) generation's BM25 manifest names."""
-        drop_collections(url, external.locations(ENGINE, directory))
+    def drop_generation(url: str, directory: Path, kept: tuple[Path, ...] = ()) -> None:
+        """Drop the collection a (pruned) generation's BM25 manifest names, unless a `kept` generation still names it
+        (carried forward and updated in place)."""
+        keep = {location for folder in kept for location in external.locations(ENGINE, folder)}
+        drop_collections(url, [name for name in external.locations(ENGINE, directory) if name not in keep])
 
     def search(self, text: str, k: int, filters: dict[str, list[str]] | None = None) -> tuple[list[LexicalHit], list[str]]:
         """BM25 top-k for `text` (its distinct words); each filtered attribute must match one of its values."""

@@ -20,6 +20,7 @@ upserted and removed ones deleted in one transaction); pruned generations drop t
 from __future__ import annotations
 
 import math
+import os
 import re
 import threading
 from pathlib import Path
@@ -102,7 +103,10 @@ class PgVectorIndex:
             conn.execute(f"CREATE TABLE {table} (id text PRIMARY KEY, embedding vector({dim}) NOT NULL, digest bigint NOT NULL)")
             _copy_rows(conn, table, ids, vectors)
             if kind == "hnsw":
-                conn.execute("SET maintenance_work_mem = '1GB'")
+                # the graph must fit in maintenance_work_mem or pgvector builds it on disk, many times slower
+                # (1M × 384-d needs ~2 GB); parallel workers share the build (pgvector ≥ 0.6)
+                conn.execute(f"SET maintenance_work_mem = '{_build_memory_mb(len(ids), dim, m)}MB'")
+                conn.execute(f"SET max_parallel_maintenance_workers = {max(0, (os.cpu_count() or 1) - 1)}")
                 conn.execute(f"CREATE INDEX ON {table} USING hnsw (embedding vector_ip_ops) WITH (m = {int(m)}, ef_construction = {int(ef_construction)})")
             conn.execute(f"ANALYZE {table}")
         return cls(url, table, model, dim, len(ids), kind)
@@ -128,7 +132,7 @@ class PgVectorIndex:
             if "digest" not in columns or columns.get("embedding") != f"vector({dim})" or hnsw != (kind == "hnsw"):
                 return None
             stored = dict(conn.execute(f"SELECT id, digest FROM {table}").fetchall())
-            found = delta(stored, ((pid, row_digest(row)) for pid, row in zip(ids, vectors)), len(ids), max_changed)
+            found = delta(stored, ((pid, row_digest(row)) for pid, row in zip(ids, vectors)), max_changed)
             if found is None:
                 return None
             changed, removed = found
@@ -235,3 +239,9 @@ def _connect(url: str, create_extension: bool = False):  # type: ignore[no-untyp
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     register_vector(conn)
     return conn
+
+
+def _build_memory_mb(rows: int, dim: int, m: int) -> int:
+    """maintenance_work_mem for an HNSW build: the vectors and their links with a margin, 1-8 GB."""
+    needed = rows * (4 * dim + 2 * m * 8 + 64) * 1.3
+    return int(min(8192, max(1024, needed / 2**20)))
