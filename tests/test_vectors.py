@@ -63,6 +63,18 @@ def test_save_load_and_refuse_other_models(tmp_path: Path) -> None:
         loaded.search(np.ones(8, np.float32), 3)
 
 
+def test_spaces_with_the_same_ids_share_one_id_list_and_position_map(tmp_path: Path) -> None:
+    """Text and aligned text (photo and aligned photo) hold the same ids: loaded, they are held once per process."""
+    ids, vectors = _data(60)
+    FaissIndex.build(ids, vectors, "a").save(tmp_path, "text")
+    FaissIndex.build(ids, vectors[:, ::-1].copy(), "b").save(tmp_path, "aligned_text")
+    FaissIndex.build(ids[1:], vectors[1:], "a").save(tmp_path, "image")
+    text, aligned, image = (FaissIndex.load(tmp_path, name, model) for name, model in (("text", "a"), ("aligned_text", "b"), ("image", "a")))
+    assert text.ids is aligned.ids and text.position is aligned.position and text.ids == ids
+    assert image.ids is not text.ids and image.position["i1"] == 0 and "i0" not in image.position
+    assert aligned.search(vectors[5, ::-1].copy(), 1)[0].id == "i5" and image.vector_of("i0") is None
+
+
 def test_empty_filter_and_k_zero() -> None:
     ids, vectors = _data(10)
     index = FaissIndex.build(ids, vectors, "m")

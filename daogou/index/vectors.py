@@ -14,8 +14,11 @@ read by others.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -33,6 +36,32 @@ EXACT_LIMIT = 20_000
 #: IVF: lists probed per query, and candidates re-scored exactly per result wanted
 NPROBE = 32
 RESCORE = 4
+
+
+class _Ids:
+    """An index's ids and their positions, shared by every loaded index with the same ids in the same order."""
+
+    __slots__ = ("__weakref__", "ids", "position")
+
+    def __init__(self, ids: list[str]) -> None:
+        self.ids = ids
+        self.position = {pid: i for i, pid in enumerate(ids)}
+
+
+#: The ids of the indexes alive in this process, by a digest of the list: the text and aligned-text spaces (and the
+#: photo and aligned-photo spaces, usually all four) hold the same ids in the same order, and at a million products
+#: each list and its position map cost ~130 B a product.
+_SHARED: weakref.WeakValueDictionary[bytes, _Ids] = weakref.WeakValueDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared_ids(ids: list[str]) -> _Ids:
+    digest = hashlib.blake2b("\x00".join(ids).encode("utf-8"), digest_size=16).digest() + len(ids).to_bytes(8, "little")
+    with _SHARED_LOCK:
+        found = _SHARED.get(digest)
+        if found is None:
+            found = _SHARED[digest] = _Ids(ids)
+        return found
 
 
 @dataclass
@@ -69,7 +98,10 @@ class FaissIndex:
         exact_filter_fraction: float = 0.05,
         ef_search: int = 96,
     ) -> None:
-        self.ids = ids
+        self._shared = _shared_ids(ids)
+        self.ids = self._shared.ids
+        #: position of each id in `ids`
+        self.position = self._shared.position
         self.vectors = vectors
         self.model = model
         self.dim = int(vectors.shape[1]) if vectors.size else 0
@@ -77,7 +109,6 @@ class FaissIndex:
         self.index = index
         self.exact_filter_fraction = exact_filter_fraction
         self.ef_search = ef_search
-        self.position = {pid: i for i, pid in enumerate(ids)}
         #: attribute-row → position maps, by the identity of the row order they were made for (None: the same order)
         self._row_maps: dict[int, tuple[list[str], np.ndarray | None]] = {}
         if kind == "ivf":

@@ -41,6 +41,7 @@ from daogou.search.fusion import rrf
 from daogou.search.inputs import ImageSource, clean_text, load_image
 from daogou.search.query_vectors import QueryVectors
 from daogou.search.results import Hit, SearchResult, Signal
+from daogou.search.terms import ProductTerms
 from daogou.understand.attributes import AttributePredictor, stack_features
 from daogou.understand.inference import ValueInference
 from daogou.understand.query import ParsedQuery, QueryParser
@@ -116,14 +117,14 @@ class Searcher:
             self.aligned_text = self._optional(index_dir, "aligned_text", tag)
         self.colour_head = AttributePredictor.load(models_dir / "colour") if artifacts.exists(models_dir / "colour") else None
         self.predicted = load_predictions(index_dir)
-        #: each product's folded words, prepared at index time for the "mentions ..." part of explanations
-        self.terms = load_terms(index_dir)
         reviews_path = index_dir / "reviews.json"
         self.review_quality: dict[str, float] = json.loads(reviews_path.read_text(encoding="utf-8")) if reviews_path.exists() else {}
         # with a read replica the rows of hits are the replica's to serve: none are kept here (it may lag the version)
         catalog = store.iter_products() if store.has_replica else self._caching(store.versions()[0], store.iter_products())
         self.attributes = AttributeIndex(catalog)
         self.attributes.add_predictions(self.predicted)
+        #: each product's folded words, prepared at index time for the "mentions ..." part of explanations
+        self.terms = ProductTerms(load_terms(index_dir), self.attributes.ids)
         vocabulary = Vocabulary(self.attributes.value_table(), self.attributes.prices.values())
         self.inference = ValueInference(vocabulary, self.text_encoder, load_value_vectors(index_dir), lock=self._encode_lock)
         self.parser = QueryParser(vocabulary, self.inference)
@@ -402,7 +403,7 @@ class Searcher:
     def _terms_of(self, product) -> set[str]:  # type: ignore[no-untyped-def]
         """A product's words for explanations: from the index; segmented now only for an index built before terms."""
         stored = self.terms.get(product.id)
-        return set(stored.split()) if stored is not None else {fold(w) for w in words(product.passage())}
+        return stored if stored is not None else {fold(w) for w in words(product.passage())}
 
     def _exact_first(self, fused: list[tuple[str, float, dict[str, Signal]]], plan: Plan) -> list[tuple[str, float, dict[str, Signal]]]:
         """Products with the exact value the shopper said ("pink": Pink) before the rest of its family (Light Pink).
