@@ -44,8 +44,12 @@ def _answers_alike(milvus: MilvusLexicalIndex, tantivy: LexicalIndex) -> None:
     assert compared >= 20
 
 
-def test_milvus_bm25_answers_as_tantivy_does(myntra_shop: Shop, milvus_bm25: str, tmp_path: Path) -> None:
+def test_milvus_bm25_answers_as_tantivy_does(myntra_shop: Shop, milvus_bm25: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     products = list(myntra_shop.store.iter_products())
+    # digests are read back in pages: with the catalog an exact multiple of the page, Milvus Lite fails on the query
+    # for a page after the last (it matches no row), so the pages must stop at the collection's count
+    monkeypatch.setattr("daogou.index.milvus.QUERY_PAGE", len(products) // 3)
+    assert len(products) % 3 == 0
     tantivy = LexicalIndex(myntra_shop.index_dir / "lexical")
     seen: dict[str, list[str]] = {}
     milvus = MilvusLexicalIndex.build(milvus_bm25, "daogou_vec_lexical_test", products, lambda pid, words: seen.__setitem__(pid, words))

@@ -108,25 +108,30 @@ def stored_digests(handle) -> dict[str, int] | None:  # type: ignore[no-untyped-
     """Every row's id and digest, read in pages by primary key (Strong: every row a build or update wrote is seen);
     None if the server does not return a page in key order (the pages could then miss rows).
 
-    Why not pymilvus's query_iterator: Milvus Lite 2.5.1 refuses its first request ("Unsupported data type: 0");
-    plain `id > last` pages with a limit work on the 2.3.5 server and on Lite alike."""
+    Why pages until the Strong count is reached, not until a short page: Milvus Lite 2.5.1 fails on a query that
+    matches no row ("Unsupported data type: 0", its empty ARRAY field data), which a catalog of exactly a multiple of
+    QUERY_PAGE rows would ask for last; pymilvus's query_iterator fails there on its first request."""
+    total = _count(handle)
     found: dict[str, int] = {}
     last: str | None = None
-    while True:
+    while len(found) < total:
         expr = 'id != ""' if last is None else f"id > {json.dumps(last, ensure_ascii=False)}"
         page = handle.query(expr=expr, output_fields=["digest"], limit=QUERY_PAGE, consistency_level="Strong")
         ids = [str(row["id"]) for row in page]
-        if ids != sorted(ids) or (last is not None and ids and ids[0] <= last):
+        if not ids or ids != sorted(ids) or (last is not None and ids[0] <= last):
             return None
         found.update(zip(ids, (int(row["digest"]) for row in page)))
-        if len(page) < QUERY_PAGE:
-            return found
         last = ids[-1]
+    return found
+
+
+def _count(handle) -> int:  # type: ignore[no-untyped-def]
+    return int(handle.query(expr="", output_fields=["count(*)"], consistency_level="Strong")[0]["count(*)"])
 
 
 def check_count(handle, collection: str, expected: int) -> None:  # type: ignore[no-untyped-def]
     """Raise unless a Strong count sees exactly `expected` rows: the generation goes live only once it does."""
-    seen = int(handle.query(expr="", output_fields=["count(*)"], consistency_level="Strong")[0]["count(*)"])
+    seen = _count(handle)
     if seen != expected:
         raise IndexMismatch(f"Milvus collection {collection} holds {seen} rows, {expected} were written")
 
