@@ -63,6 +63,7 @@ def _running(prefix: list[str], folder: Path, data: Path, port: int) -> Iterator
     pg_ctl = _binary("pg_ctl")
     assert pg_ctl is not None
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    options += " " + os.environ.get("DAOGOU_PG_SERVER_OPTIONS", "")  # a benchmark's own settings ("-c shared_buffers=4GB")
     try:
         subprocess.run([*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"],
                        check=True, capture_output=True, timeout=120)
