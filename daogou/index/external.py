@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,3 +75,10 @@ def locations(engine: Engine, directory: Path) -> list[str]:
         if isinstance(manifest, dict) and manifest.get("backend") == engine.backend and engine.safe.fullmatch(str(manifest.get(engine.key, ""))):
             found.append(manifest[engine.key])
     return found
+
+
+def released(engine: Engine, directory: Path, kept: Sequence[Path] = ()) -> list[str]:
+    """The objects of `engine` a pruned generation names that no `kept` generation names too (a collection or table
+    a later generation carried forward and updated in place stays): what may be dropped."""
+    keep = {location for folder in kept for location in locations(engine, folder)}
+    return [location for location in locations(engine, directory) if location not in keep]

@@ -125,6 +125,16 @@ def stored_digests(handle) -> dict[str, int] | None:  # type: ignore[no-untyped-
     return found
 
 
+def existing(url: str, collection: str):  # type: ignore[no-untyped-def]
+    """A handle on a daogou collection that exists (one an in-place update may write to), else None."""
+    from pymilvus import Collection, utility  # noqa: PLC0415
+
+    alias = connected(url)
+    if not SAFE_NAME.fullmatch(collection) or not utility.has_collection(collection, using=alias):
+        return None
+    return Collection(collection, using=alias)
+
+
 def _count(handle) -> int:  # type: ignore[no-untyped-def]
     return int(handle.query(expr="", output_fields=["count(*)"], consistency_level="Strong")[0]["count(*)"])
 
@@ -261,13 +271,10 @@ class MilvusIndex:
         catalog crossed `hnsw_threshold`), or more than `max_changed` of the rows differ (a fresh build then costs
         about as much and leaves no deleted rows behind). Searches of the generation that built the collection see
         the new rows too: they are the store's newer state, row by row."""
-        from pymilvus import Collection, utility  # noqa: PLC0415
-
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        alias = connected(url)
-        if not SAFE_NAME.fullmatch(collection) or not utility.has_collection(collection, using=alias):
+        handle = existing(url, collection)
+        if handle is None:
             return None
-        handle = Collection(collection, using=alias)
         fields = {f.name: f for f in handle.schema.fields}
         dim = int(vectors.shape[1])
         kind = "hnsw" if len(ids) > hnsw_threshold else "exact"
@@ -312,8 +319,7 @@ class MilvusIndex:
     def drop_generation(url: str, directory: Path, kept: list[Path] | tuple[Path, ...] = ()) -> None:
         """Drop the collections a (pruned) generation's manifests name, except those a `kept` generation still names
         (a collection a later generation carried forward and updated in place)."""
-        keep = {location for folder in kept for location in external.locations(ENGINE, folder)}
-        drop_collections(url, [name for name in external.locations(ENGINE, directory) if name not in keep])
+        drop_collections(url, external.released(ENGINE, directory, kept))
 
     # -- search -------------------------------------------------------------------------------------
 

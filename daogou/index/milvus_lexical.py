@@ -29,7 +29,7 @@ from daogou.index import external
 from daogou.index.lexical import LexicalHit, filter_term, in_order
 from daogou.index.digests import MAX_CHANGED, delta, text_digest
 from daogou.index.milvus import (
-    ATTRIBUTES, INSERT_ROWS, SAFE_NAME, TERM_BYTES, TOPK_LIMIT, check_count, clip, connected, drop_collections, literal, stored_digests, stored_terms,
+    ATTRIBUTES, INSERT_ROWS, SAFE_NAME, TERM_BYTES, TOPK_LIMIT, check_count, clip, connected, drop_collections, existing, literal, stored_digests, stored_terms,
 )
 from daogou.index.tokenize import words
 
@@ -141,13 +141,8 @@ class MilvusLexicalIndex:
 
         None when it cannot be done in place: a collection without digests, or more than `max_changed` of the rows
         differ (then `segmented` may have seen some products already, and sees them again in the fresh build)."""
-        from pymilvus import Collection, utility  # noqa: PLC0415
-
-        alias = connected(url)
-        if not SAFE_NAME.fullmatch(collection) or not utility.has_collection(collection, using=alias):
-            return None
-        handle = Collection(collection, using=alias)
-        stored = stored_digests(handle) if "digest" in {f.name for f in handle.schema.fields} else None
+        handle = existing(url, collection)
+        stored = stored_digests(handle) if handle is not None and "digest" in {f.name for f in handle.schema.fields} else None
         if stored is None:
             return None
         changed: list[list] = []  # type: ignore[type-arg]
@@ -190,8 +185,7 @@ class MilvusLexicalIndex:
     def drop_generation(url: str, directory: Path, kept: tuple[Path, ...] = ()) -> None:
         """Drop the collection a (pruned) generation's BM25 manifest names, unless a `kept` generation still names it
         (carried forward and updated in place)."""
-        keep = {location for folder in kept for location in external.locations(ENGINE, folder)}
-        drop_collections(url, [name for name in external.locations(ENGINE, directory) if name not in keep])
+        drop_collections(url, external.released(ENGINE, directory, kept))
 
     def search(self, text: str, k: int, filters: dict[str, list[str]] | None = None) -> tuple[list[LexicalHit], list[str]]:
         """BM25 top-k for `text` (its distinct words); each filtered attribute must match one of its values."""

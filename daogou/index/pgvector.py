@@ -168,8 +168,7 @@ class PgVectorIndex:
     def drop_generation(url: str, directory: Path, kept: list[Path] | tuple[Path, ...] = ()) -> None:
         """Drop the tables a (pruned) generation's manifests name, except those a `kept` generation still names
         (a table a later generation carried forward and updated in place)."""
-        keep = {location for folder in kept for location in external.locations(ENGINE, folder)}
-        tables = [table for table in external.locations(ENGINE, directory) if table not in keep]
+        tables = external.released(ENGINE, directory, kept)
         if tables:
             with _connect(url) as conn:
                 for table in tables:
