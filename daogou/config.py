@@ -48,6 +48,9 @@ class Settings:
     #: Scale-out serving: each index generation is also published into the store (needs vector_url and lexical_url
     #: on engines and a shared store_url), and servers read the live generation from there: no index file on their disk.
     index_in_store: bool = False
+    #: Scale-out serving of a catalog too big for every API process to hold its attribute index (~600 B a product):
+    #: filters, facets and attribute values are answered by the Milvus text collection (needs vector_url on Milvus).
+    attributes_in_engine: bool = False
     #: Above this many vectors the index is HNSW; below, exact (flat) search is fast enough.
     hnsw_threshold: int = 50_000
     #: Above this many vectors the index is IVF with 8-bit codes (an HNSW build of a million photos' vectors

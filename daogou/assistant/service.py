@@ -24,6 +24,8 @@ from daogou.assistant.policy import PolicyIndex, Section
 from daogou.assistant.state import DialogueState
 from daogou.catalog.store import CatalogStore
 from daogou.errors import BadQuery, DaogouError, UnknownProduct
+from daogou.index.attributes import Selection
+from daogou.index.engine_attributes import EngineSelection
 from daogou.search.engine import Searcher
 from daogou.understand.query import ParsedQuery
 
@@ -200,12 +202,13 @@ class Assistant:
 
     # -- acts ----------------------------------------------------------------------------------------------
 
-    def _matching(self, state: DialogueState) -> set[str]:
+    def _matching(self, state: DialogueState) -> Selection | EngineSelection:
+        """The products meeting the state (the whole catalog when nothing is set), as the attribute index selects them:
+        counted, tested and faceted without listing them (an engine-held index never sends the ids)."""
         attributes = self.services.searcher().attributes
         known = {k: v for k, v in state.filters.items() if k in attributes.values}
         excluded = {k: v for k, v in state.exclusions.items() if k in attributes.values}
-        found = attributes.matching(known, excluded, state.price_min, state.price_max)
-        return set(attributes.ids) if found is None else set(found)
+        return attributes.matching(known, excluded, state.price_min, state.price_max)
 
     def _search(self, state: DialogueState, sid: str, offset: int = 0) -> Reply:
         lang = state.language
@@ -229,7 +232,8 @@ class Assistant:
             text=self._query_text(state), k=min(200, offset + PAGE), filters=dict(state.filters), understand=False,
             exclude=dict(state.exclusions), price_range=(state.price_min, state.price_max),
         )
-        hits = [h for h in result.hits if not h.close_match and h.id in matching][offset : offset + PAGE]
+        passing = set(matching.keep(h.id for h in result.hits if not h.close_match))
+        hits = [h for h in result.hits if h.id in passing][offset : offset + PAGE]
         if not hits:
             return self._reply(state, sid, "没有更多了。" if lang == "zh" else "That's all I have for this.", "answer")
         products = self._refs([h.id for h in hits])
@@ -238,7 +242,7 @@ class Assistant:
         text = say.show(products, lang, len(matching), self._describe(state))
         return self._reply(state, sid, text, "show", products=products, numbers=[len(matching), len(products)])
 
-    def _clarify(self, state: DialogueState, matching: set[str]):  # type: ignore[no-untyped-def]
+    def _clarify(self, state: DialogueState, matching: Selection | EngineSelection):  # type: ignore[no-untyped-def]
         """A question only when the matching products split on a field the shopper has not given (≤ 2 per need)."""
         if len(matching) < ASK_MIN_PRODUCTS or "type" not in state.filters:
             return None
@@ -273,7 +277,8 @@ class Assistant:
         if result.price_range and (result.price_range[0] is not None or result.price_range[1] is not None):
             state.price_min, state.price_max = result.price_range
         matching = self._matching(state)
-        hits = [h for h in result.hits if not h.close_match and h.id in matching]
+        passing = set(matching.keep(h.id for h in result.hits if not h.close_match))
+        hits = [h for h in result.hits if h.id in passing]
         if not hits:
             return self._reply(state, sid, say.not_carried(self._describe(state), state.language), "not_carried")
         products = self._refs([h.id for h in hits])
@@ -283,19 +288,17 @@ class Assistant:
 
     def _superlative(self, most_expensive: bool, state: DialogueState, sid: str) -> Reply:
         """"Most expensive" / "最便宜的" over every product that meets the state — the whole catalog when nothing is set."""
-        attributes = self.services.searcher().attributes
-        matching = [i for i in self._matching(state) if i in attributes.prices]
-        if not matching:
+        ordered, priced = self.services.searcher().attributes.extremes(self._matching(state), 3, most_expensive)
+        if not priced:
             return self._reply(state, sid, say.not_carried(self._describe(state), state.language), "not_carried")
-        ordered = sorted(matching, key=lambda i: (-attributes.prices[i], i) if most_expensive else (attributes.prices[i], i))[:3]
         products = self._refs(ordered)
         state.shown = [p.id for p in products]
         label = ("最贵的" if most_expensive else "最便宜的") if state.language == "zh" else ("most expensive" if most_expensive else "cheapest")
         if state.language == "zh":
-            text = f"在符合条件的 {len(matching)} 件商品中，{label}是：" + "；".join(f"{i}. {p.title} ({say.money(p.price, p.currency)})" for i, p in enumerate(products, 1)) + "。"
+            text = f"在符合条件的 {priced} 件商品中，{label}是：" + "；".join(f"{i}. {p.title} ({say.money(p.price, p.currency)})" for i, p in enumerate(products, 1)) + "。"
         else:
-            text = f"Of the {len(matching)} matching products, the {label}: " + "; ".join(f"{i}. {p.title} ({say.money(p.price, p.currency)})" for i, p in enumerate(products, 1)) + "."
-        return self._reply(state, sid, text, "show", products=products, numbers=[len(matching)])
+            text = f"Of the {priced} matching products, the {label}: " + "; ".join(f"{i}. {p.title} ({say.money(p.price, p.currency)})" for i, p in enumerate(products, 1)) + "."
+        return self._reply(state, sid, text, "show", products=products, numbers=[priced])
 
     def _compare(self, positions: list[int], state: DialogueState, sid: str) -> Reply:
         chosen = self._pick(positions or [0, 1, 2], state)

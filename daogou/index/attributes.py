@@ -34,6 +34,19 @@ def term(name: str, value: str) -> str:
     return f"{name.lower()}={value.lower()}"
 
 
+def count_bands(edges: list[float], prices: np.ndarray) -> list[dict[str, float | int]]:
+    """How many of `prices` fall in each band between consecutive `edges` (the last band includes its top; a band
+    that collapsed onto the previous one's edge is skipped)."""
+    out: list[dict[str, float | int]] = []
+    for low, high in pairwise(edges):
+        if high <= low and out:
+            continue
+        last = high == edges[-1]
+        inside = (prices >= low) & ((prices <= high) if last else (prices < high))
+        out.append({"min": low, "max": high, "count": int(np.count_nonzero(inside))})
+    return out
+
+
 @dataclass(frozen=True)
 class Constraints:
     """What a Selection was made from: an engine holding every product's terms (see `AttributeIndex.terms`) and
@@ -73,6 +86,10 @@ class Selection:
     def __iter__(self) -> Iterator[str]:
         order = self.order
         return (order[r] for r in self.rows())
+
+    def keep(self, ids: Iterable[str]) -> list[str]:
+        """The given ids that pass, in their order (one call for a list: an engine-held selection asks once)."""
+        return [pid for pid in ids if pid in self]
 
     def rows(self) -> np.ndarray:
         """Row numbers of the selected products, ascending (computed once: every vector space of a search asks, and
@@ -167,6 +184,51 @@ class AttributeIndex:
         self._masks.clear()  # a cached mask of this field no longer says which rows hold a value
         return True
 
+    def contains(self, pid: str) -> bool:
+        return pid in self.ids
+
+    def known(self, ids: Iterable[str]) -> set[str]:
+        """The given ids this index holds."""
+        return {pid for pid in ids if pid in self.ids}
+
+    def has_prices(self) -> bool:
+        return bool(self.prices)
+
+    def price_of(self, pid: str) -> float | None:
+        return self.prices.get(pid)
+
+    def prefetch(self, ids: Iterable[str]) -> None:
+        """Nothing to do: every row is in memory (an engine-held index reads the rows a request will ask about)."""
+
+    def summary(self) -> dict[str, object]:
+        """What an engine-held index (`index/engine_attributes.py`) keeps in memory instead of the rows: the count,
+        every field's values as spelled with their product counts, and the prices at each percentile (position
+        n*i//100 of the sorted prices, so the quartiles and price-band edges come out exactly as here)."""
+        ordered = np.sort(self.price_column[~np.isnan(self.price_column)])
+        points = [float(ordered[min(len(ordered) - 1, (i * len(ordered)) // 100)]) for i in range(101)] if len(ordered) else []
+        return {
+            "count": len(self.order),
+            "priced": len(ordered),
+            "fields": {name: [[spelled, n] for spelled, n in self.catalog_values(name).items()] for name in self.fields()},
+            "price_points": points,
+        }
+
+    def price_points(self) -> list[float]:
+        """The prices a query vocabulary takes its "cheap" and "expensive" quartiles from."""
+        return list(self.prices.values())
+
+    def first(self, selection: Selection, n: int) -> list[str]:
+        """Up to n ids of a selection, smallest first (a front-page category's sample)."""
+        return sorted(selection)[:n]
+
+    def extremes(self, selection: Selection, n: int, highest: bool) -> tuple[list[str], int]:
+        """The n cheapest (or dearest) priced products of a selection, ties by id, and how many priced ones it has."""
+        rows = selection.rows()
+        prices = self.price_column[rows]
+        priced = rows[~np.isnan(prices)]
+        ranked = sorted(((-self.price_column[r] if highest else self.price_column[r], self.order[r]) for r in priced))
+        return [pid for _, pid in ranked[:n]], len(priced)
+
     def value_of(self, pid: str, name: str) -> str | None:
         row = self.ids.get(pid)
         column = self.codes.get(name.lower())
@@ -253,21 +315,12 @@ class AttributeIndex:
         if self._bands_edges is None or len(self._bands_edges) != bands + 1:
             ordered = np.sort(self.price_column[~np.isnan(self.price_column)])
             self._bands_edges = [float(ordered[min(len(ordered) - 1, (i * len(ordered)) // bands)]) for i in range(bands)] + [float(ordered[-1])]
-        edges = self._bands_edges
         wanted = self.price_column[self._rows(ids)]
-        wanted = wanted[~np.isnan(wanted)]
-        out = []
-        for low, high in pairwise(edges):
-            if high <= low and out:
-                continue
-            last = high == edges[-1]
-            inside = (wanted >= low) & ((wanted <= high) if last else (wanted < high))
-            out.append({"min": low, "max": high, "count": int(np.count_nonzero(inside))})
-        return out
+        return count_bands(self._bands_edges, wanted[~np.isnan(wanted)])
 
-    def facets(self, ids: Iterable[str], names: Iterable[str]) -> dict[str, dict[str, int]]:
-        """Value counts per attribute among `ids` (most common first), for the facet sidebar."""
-        rows = np.unique(self._rows(ids))
+    def facets(self, ids: Iterable[str] | Selection, names: Iterable[str]) -> dict[str, dict[str, int]]:
+        """Value counts per attribute among `ids` or a whole selection (most common first), for the facet sidebar."""
+        rows = ids.rows() if isinstance(ids, Selection) else np.unique(self._rows(ids))
         out: dict[str, dict[str, int]] = {}
         for name in names:
             key = name.lower()

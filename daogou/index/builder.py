@@ -22,6 +22,7 @@ from daogou.classifying import modalities_for
 from daogou.config import Settings
 from daogou.index import backends
 from daogou.index.attributes import AttributeIndex
+from daogou.index.engine_attributes import SUMMARY
 from daogou.index.tokenize import fold
 from daogou.models import artifacts
 from daogou.models.align import AlignmentHeads, image_side
@@ -90,6 +91,7 @@ class GenerationBuilder:
         atomic.write_text(folder / "reviews.json", json.dumps(signals))
         indexed["review_signals"] = len(signals)
         atomic.write_text(folder / "predicted.json", json.dumps(predictions, ensure_ascii=False))
+        atomic.write_text(folder / SUMMARY, json.dumps(attributes.summary(), ensure_ascii=False))  # for attributes_in_engine
         indexed["predicted_colour"] = len(predictions.get("colour", {}))
         indexed["attribute_values"] = self._value_vectors(folder, attributes)
         terms: dict[str, str] = {}

@@ -339,21 +339,33 @@ class MilvusIndex:
         size = len(allowed)
         if size == 0:
             return []
-        in_engine = self.filters and isinstance(allowed, Selection) and allowed.constraints is not None
+        constraints = getattr(allowed, "constraints", None)  # a Selection, or an engine-held one (index/engine_attributes.py)
+        in_engine = self.filters and constraints is not None
         if in_engine and (self.kind == "exact" or size <= max(self.exact_filter_fraction * self.count, 1)):
             # FLAT filters exactly at any selectivity; HNSW only when few rows pass (Milvus then scans them). A broader
             # filter inside Milvus 2.3.5's HNSW walk found 0.86 of the exact top 10 at 10 % of 100k rows (0.98 at 50 %)
             # whatever the beam; reading the nearest rows and keeping the allowed ones found 0.995-0.997, as fast.
-            return self._nearest(q, min(k, TOPK_LIMIT), expression(allowed.constraints) or None)  # type: ignore[union-attr]
+            return self._nearest(q, min(k, TOPK_LIMIT), expression(constraints) or None)
         if size <= min(EXACT_LIMIT, max(self.exact_filter_fraction * self.count, 1)) or self.kind == "exact" and size <= EXACT_LIMIT:
             return self._nearest(q, min(k, TOPK_LIMIT), f"id in {literal(sorted(allowed))}")
         share = size / self.count
         want = min(TOPK_LIMIT, self.count, math.ceil(2 * k / share))
         while True:
-            kept = [hit for hit in self._nearest(q, want, None) if hit.id in allowed]
+            nearest = self._nearest(q, want, None)
+            passing = set(allowed.keep([hit.id for hit in nearest])) if hasattr(allowed, "keep") else allowed
+            kept = [hit for hit in nearest if hit.id in passing]
             if len(kept) >= k or want >= min(TOPK_LIMIT, self.count):
                 return kept[:k]
             want = min(TOPK_LIMIT, self.count, want * 4)
+
+    def rows(self, expr: str, fields: list[str], limit: int = TOPK_LIMIT) -> list[dict]:  # type: ignore[type-arg]
+        """Rows matching a boolean expression (at most `limit`), with the named scalar fields, at the searches' consistency."""
+        return list(self._collection().query(expr=expr, output_fields=fields, limit=limit, consistency_level="Bounded"))
+
+    def matching(self, expr: str) -> int:
+        """How many rows match a boolean expression ("" for all), at the searches' consistency."""
+        found = self._collection().query(expr=expr, output_fields=["count(*)"], consistency_level="Bounded")
+        return int(found[0]["count(*)"])
 
     def _nearest(self, q: np.ndarray, limit: int, expr: str | None) -> list[VectorHit]:
         params = {"metric_type": "IP", "params": {"ef": int(max(self.ef_search, limit))} if self.kind == "hnsw" else {}}

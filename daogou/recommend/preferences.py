@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from daogou.catalog.schema import Interaction
 from daogou.index.attributes import AttributeIndex
+from daogou.index.engine_attributes import EngineAttributes
 from daogou.recommend.models import Scored
 
 PRICE_BOOST = 1.25
@@ -35,15 +36,16 @@ def user_price_band(history: Sequence[Interaction]) -> tuple[float, float] | Non
     return prices[int(0.1 * (len(prices) - 1))], prices[int(round(0.9 * (len(prices) - 1)))]
 
 
-def apply_preferences(recs: list[Scored], prefs: Preferences, attributes: AttributeIndex, band: tuple[float, float] | None) -> list[Scored]:
+def apply_preferences(recs: list[Scored], prefs: Preferences, attributes: AttributeIndex | EngineAttributes, band: tuple[float, float] | None) -> list[Scored]:
     """Drop what breaks an explicit preference; boost what falls in the price band (explicit or learned)."""
     out = []
+    attributes.prefetch(rec.item for rec in recs)
     for rec in recs:
         if any(
             (attributes.value_of(rec.item, name) or "").lower() not in {v.lower() for v in values} for name, values in prefs.attributes.items()
         ):
             continue
-        price = attributes.prices.get(rec.item)
+        price = attributes.price_of(rec.item)
         if prefs.price_band is not None and (price is None or not prefs.price_band[0] <= price <= prefs.price_band[1]):
             continue
         if band is not None and price is not None and band[0] <= price <= band[1]:

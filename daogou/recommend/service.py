@@ -108,7 +108,7 @@ class RecommendService:
             return base
         sequential = sequential or self.sequential()
         if sequential is not None:
-            catalog = set(self._searcher().attributes.ids)  # type: ignore[attr-defined]
+            catalog = self._searcher().attributes.known(sequential.items_)  # type: ignore[attr-defined]
             base["sequential"] = lambda d: sequential.with_data(d, catalog)
         return base
 
@@ -125,7 +125,8 @@ class RecommendService:
 
     def behaviour(self) -> Interactions:
         """All events for products in the catalog (events for removed products are left out)."""
-        data = Interactions.from_events(self.store.load_interactions(), set(self._searcher().attributes.ids))  # type: ignore[attr-defined]
+        events = self.store.load_interactions()
+        data = Interactions.from_events(events, self._searcher().attributes.known({e.product_id for e in events}))  # type: ignore[attr-defined]
         if not data.events:
             raise DaogouError("no behaviour imported yet: run `daogou import-events` first")
         return data
@@ -161,7 +162,7 @@ class RecommendService:
             return None
         if sequential is None:
             return None
-        serving = sequential.with_data(sequential.data_, set(self._searcher().attributes.ids))  # type: ignore[attr-defined]
+        serving = sequential.with_data(sequential.data_, self._searcher().attributes.known(sequential.items_))  # type: ignore[attr-defined]
         return lambda viewed, k: [s.item for s in serving.recommend_after(viewed, k)]
 
     def train(self, progress: Callable[[dict[str, float]], None] | None = None, sequential_too: bool = True) -> TrainReport:

@@ -26,9 +26,11 @@ import numpy as np
 from daogou.catalog.schema import Product
 from daogou.catalog.store import CatalogStore
 from daogou.config import Settings
-from daogou.errors import BadQuery, IndexMissing, UnknownProduct
+from daogou.errors import BadQuery, IndexMismatch, IndexMissing, UnknownProduct
 from daogou.index import backends
 from daogou.index.attributes import AttributeIndex, Selection
+from daogou.index.engine_attributes import EngineAttributes, EngineSelection
+from daogou.index.milvus import MilvusIndex
 from daogou.index.builder import load_terms, load_value_vectors
 from daogou.index.tokenize import fold, words
 from daogou.index.vectors import VectorIndex
@@ -119,13 +121,20 @@ class Searcher:
         self.predicted = load_predictions(index_dir)
         reviews_path = index_dir / "reviews.json"
         self.review_quality: dict[str, float] = json.loads(reviews_path.read_text(encoding="utf-8")) if reviews_path.exists() else {}
-        # with a read replica the rows of hits are the replica's to serve: none are kept here (it may lag the version)
-        catalog = store.iter_products() if store.has_replica else self._caching(store.versions()[0], store.iter_products())
-        self.attributes = AttributeIndex(catalog)
-        self.attributes.add_predictions(self.predicted)
-        #: each product's folded words, prepared at index time for the "mentions ..." part of explanations
-        self.terms = ProductTerms(load_terms(index_dir), self.attributes.ids)
-        vocabulary = Vocabulary(self.attributes.value_table(), self.attributes.prices.values())
+        self.attributes: AttributeIndex | EngineAttributes
+        if settings.attributes_in_engine:  # the catalog is not read: the engine answers filters, facets and values
+            if not isinstance(self.text_index, MilvusIndex):
+                raise IndexMismatch("attributes_in_engine needs the text vectors in Milvus: set vector_url to milvus://... and re-run `daogou index`")
+            self.attributes = EngineAttributes.load(index_dir, self.text_index)
+            self.terms = ProductTerms({}, {})  # a hit's words are segmented when it is explained
+        else:
+            # with a read replica the rows of hits are the replica's to serve: none are kept here (it may lag the version)
+            catalog = store.iter_products() if store.has_replica else self._caching(store.versions()[0], store.iter_products())
+            self.attributes = AttributeIndex(catalog)
+            self.attributes.add_predictions(self.predicted)
+            #: each product's folded words, prepared at index time for the "mentions ..." part of explanations
+            self.terms = ProductTerms(load_terms(index_dir), self.attributes.ids)
+        vocabulary = Vocabulary(self.attributes.value_table(), self.attributes.price_points())
         self.inference = ValueInference(vocabulary, self.text_encoder, load_value_vectors(index_dir), lock=self._encode_lock)
         self.parser = QueryParser(vocabulary, self.inference)
         #: a second thread for BM25 in a big catalog: tantivy, FAISS and onnxruntime release the GIL, so the lexical
@@ -214,6 +223,7 @@ class Searcher:
         allowed = self._allowed(plan, relax, protected)
         weights = self._weights(text is not None, image_vector is not None)
         fused = self._with_reviews(rrf(self._retrieve(text, parsed, image_vector, colour_vector, plan, allowed, use), weights=weights))
+        self.attributes.prefetch(item for item, _, _ in fused)  # an engine-held index reads these rows once, here
         fused = self._exact_first(fused, plan)
         query_words = list(dict.fromkeys(words(parsed.text))) if parsed else []  # segmented once per request
         hits = self._hits(fused[:k], parsed, plan, query_words, version)
@@ -231,7 +241,7 @@ class Searcher:
                 hit.close_match = list(wider.relaxed[len(plan.relaxed) :])
                 hits.append(hit)
         facets = self.attributes.facets([item for item, _, _ in fused], FACET_FIELDS)
-        if self.attributes.prices:
+        if self.attributes.has_prices():
             facets["price"] = self.attributes.price_bands([item for item, _, _ in fused])
         if image_vector is not None and colour_vector is not None and self.colour_head is not None:
             colour, confidence = self.colour_head.predict_with_confidence(stack_features(colour_vector[None, :], image_vector[None, :]))[0]
@@ -258,7 +268,7 @@ class Searcher:
 
     def similar(self, product_id: str, k: int = 12, exclude: set[str] | None = None) -> list[Hit]:
         """Products like one product: neighbours by photo and by text, fused (the product itself excluded)."""
-        if product_id not in self.attributes.ids:
+        if not self.attributes.contains(product_id):
             raise UnknownProduct(f"no product with id {product_id!r}")
         skip = {product_id} | (exclude or set())
         lists: dict[str, list[tuple[str, float]]] = {}
@@ -293,7 +303,7 @@ class Searcher:
                     plan.inferred[name] = f"{value} (from the photo)"
         return plan
 
-    def _allowed(self, plan: Plan, relax: bool, protected: set[str]) -> Selection | None:
+    def _allowed(self, plan: Plan, relax: bool, protected: set[str]) -> Selection | EngineSelection | None:
         """Ids passing the plan; understood slots are dropped one by one while nothing passes."""
         if not plan.constrained():
             return None
@@ -331,6 +341,7 @@ class Searcher:
         """The value of `name` most of the photo's nearest catalog products share, if enough of them do."""
         assert self.image_index is not None
         neighbours = self.image_index.search(image_vector, VOTERS)
+        self.attributes.prefetch(h.id for h in neighbours)
         votes = Counter(self.attributes.value_of(h.id, name) for h in neighbours)
         votes.pop(None, None)
         if not votes:
@@ -345,7 +356,7 @@ class Searcher:
         image_vector: np.ndarray | None,
         colour_vector: np.ndarray | None,
         plan: Plan,
-        allowed: Selection | None,
+        allowed: Selection | EngineSelection | None,
         use: set[str],
     ) -> dict[str, list[tuple[str, float]]]:
         lists: dict[str, list[tuple[str, float]]] = {}
@@ -377,7 +388,7 @@ class Searcher:
                 lists["aligned_text"] = [(h.id, h.score) for h in self.aligned_text.search(aligned, n, allowed)]
         return lists
 
-    def _bm25(self, text: str, parsed: ParsedQuery | None, plan: Plan, allowed: Selection | None) -> list[tuple[str, float]]:
+    def _bm25(self, text: str, parsed: ParsedQuery | None, plan: Plan, allowed: Selection | EngineSelection | None) -> list[tuple[str, float]]:
         """BM25 candidates: the words (and their English reading) with the plan's attribute filters inside tantivy."""
         n = self.candidates
         lexical_text = f"{text} {parsed.english}" if parsed and parsed.english else text
@@ -385,7 +396,10 @@ class Searcher:
         only_filters = not plan.exclude and plan.price_min is None and plan.price_max is None
         fetch = n if allowed is None or only_filters else n * 3
         hits, _ = self.lexical.search(lexical_text, fetch, plan.filters or None)
-        return [(h.id, h.score) for h in hits if allowed is None or h.id in allowed][:n]
+        if allowed is None:
+            return [(h.id, h.score) for h in hits[:n]]
+        passing = set(allowed.keep(h.id for h in hits))
+        return [(h.id, h.score) for h in hits if h.id in passing][:n]
 
     def _weights(self, has_text: bool, has_image: bool) -> dict[str, float]:
         """RRF weights: words and meaning count fully for text; with a photo, the photo is the anchor."""
@@ -442,6 +456,7 @@ class Searcher:
         version: int | None = None,
     ) -> list[Hit]:
         products = self._products([item for item, _, _ in fused], version)
+        self.attributes.prefetch(products)
         hits = []
         for item, score, signals in fused:
             product = products.get(item)

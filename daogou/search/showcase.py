@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from daogou.catalog.store import CatalogStore
 from daogou.index.attributes import AttributeIndex
+from daogou.index.engine_attributes import EngineAttributes
 
 #: How much one event of each kind says about popularity.
 EVENT_WEIGHT = {"view": 1.0, "cart": 2.0, "purchase": 3.0}
@@ -46,7 +47,7 @@ class Showcase:
         self._lock = threading.Lock()
         self._cached: tuple[tuple[int, int], int, FrontPage] | None = None
 
-    def front_page(self, attributes: AttributeIndex, review_quality: dict[str, float], k: int = 12) -> FrontPage:
+    def front_page(self, attributes: AttributeIndex | EngineAttributes, review_quality: dict[str, float], k: int = 12) -> FrontPage:
         stamp = self.store.versions()
         with self._lock:
             if self._cached is not None and self._cached[:2] == (stamp, k):
@@ -55,22 +56,23 @@ class Showcase:
             self._cached = (stamp, k, page)
             return page
 
-    def _categories(self, attributes: AttributeIndex, k: int) -> list[Category]:
+    def _categories(self, attributes: AttributeIndex | EngineAttributes, k: int) -> list[Category]:
         name = next((f for f in ("type", "subcategory", "category") if attributes.catalog_values(f)), None)
         if name is None:
             return []
         largest = sorted(attributes.catalog_values(name).items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         out = []
         for value, count in largest:
-            ids = sorted(attributes.matching({name: [value]}))[:20]
+            ids = attributes.first(attributes.matching({name: [value]}), 20)
             with_photo = [p for p in self.store.get_many(ids, replica=True).values() if p.image_path]
             out.append(Category(name, value, count, with_photo[0].id if with_photo else None))
         return out
 
-    def _popular(self, attributes: AttributeIndex, review_quality: dict[str, float], k: int) -> tuple[list[str], str]:
-        known = set(attributes.ids)
+    def _popular(self, attributes: AttributeIndex | EngineAttributes, review_quality: dict[str, float], k: int) -> tuple[list[str], str]:
+        events = self.store.load_interactions()
+        known = attributes.known({event.product_id for event in events} | set(review_quality))
         weights: Counter[str] = Counter()
-        for event in self.store.load_interactions():
+        for event in events:
             if event.product_id in known:
                 weights[event.product_id] += EVENT_WEIGHT.get(event.kind, 1.0)
         if weights:

@@ -357,7 +357,7 @@ def create_app(shop_path: Path | str, admin_token: str | None = None) -> FastAPI
         data["image_url"] = photo_url(item.id) if item.image_path else None
         predicted = {name: table[item.id] for name, table in shop.searcher.predicted.items() if item.id in table}
         data["predicted"] = predicted
-        indexed = item.id in shop.searcher.attributes.ids  # imported but not indexed yet: the product, without neighbours
+        indexed = shop.searcher.attributes.contains(item.id)  # imported but not indexed yet: the product, without neighbours
         data["similar"] = [_hit_json(h) for h in shop.similar(item.id, similar)] if similar and indexed else []
         try:
             summary = shop.review_summary(item.id)
