@@ -19,6 +19,7 @@ a selection rather than the smallest (a front-page sample), and ties of extremes
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ import numpy as np
 
 from daogou.errors import BadQuery, IndexMissing
 from daogou.index.attributes import Constraints, count_bands, term
-from daogou.index.milvus import MilvusIndex, clip, expression, literal
+from daogou.index.milvus import TOPK_LIMIT, MilvusIndex, clip, contains_any, expression, literal
 from daogou.lru import LRU
 
 SUMMARY = "attributes.json"
@@ -41,6 +42,8 @@ ID_BATCH = 1_000
 #: a price bound is narrowed until at most this many rows pass it; they are then read and sorted
 EXTREME_ROWS = 1_000
 ROW_FIELDS = ["attr", "price", "priced"]
+#: rows per page when every id of a selection is read
+PAGE = 10_000
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ class EngineSelection:
 
     def __iter__(self) -> Iterator[str]:
         """Every passing id, read in pages (a selective filter's ids for an engine without the scalar fields)."""
-        return iter(self._owner.ids(self.constraints, len(self)))
+        return iter(self._owner.ids(self.constraints))
 
 
 class EngineAttributes:
@@ -201,9 +204,28 @@ class EngineAttributes:
         constraints = Constraints({k: list(v) for k, v in (filters or {}).items()}, {k: list(v) for k, v in (exclude or {}).items()}, price_min, price_max)
         return EngineSelection(self, constraints)
 
+    def _expression(self, constraints: Constraints, *more: str) -> tuple[str, bool]:
+        """The constraints (and further expressions) as one Milvus expression, and whether the exclusions were left
+        out of it (a server without `not`): rows read through it must then be checked with `Row.admits`."""
+        residual = bool(constraints.exclude) and not self.index.negation()
+        return " and ".join(p for p in (expression(constraints, exclusions=not residual), *more) if p), residual
+
     def count(self, constraints: Constraints, *more: str) -> int:
-        """How many products pass the constraints (and the further expressions), counted by the engine once."""
-        expr = " and ".join(part for part in (expression(constraints), *more) if part)
+        """How many products pass the constraints (and the further expressions), counted by the engine once.
+
+        Without `not` on the server, the exclusions are counted by inclusion and exclusion: the products with
+        none of the refused values are all of them, less those with one, plus those with one of two fields..."""
+        expr, residual = self._expression(constraints, *more)
+        if not residual:
+            return self._counted_once(expr)
+        refused = [contains_any(name, values) for name, values in constraints.exclude.items() if values]
+        total = 0
+        for size in range(len(refused) + 1):
+            for chosen in itertools.combinations(refused, size):
+                total += (-1) ** size * self._counted_once(" and ".join(p for p in (expr, *chosen) if p))
+        return total
+
+    def _counted_once(self, expr: str) -> int:
         if not expr:
             return self._size
         found = self._counted.get(expr)
@@ -217,24 +239,30 @@ class EngineAttributes:
         self.prefetch(wanted)
         return [pid for pid in wanted if (row := self.row(pid)) is not ABSENT and row.admits(constraints)]
 
-    def ids(self, constraints: Constraints, total: int) -> list[str]:
-        """Every id passing the constraints, read in pages by id until `total` are read."""
-        base = expression(constraints)
+    def _read(self, constraints: Constraints, more: tuple[str, ...], fields: list[str], limit: int) -> list[dict]:  # type: ignore[type-arg]
+        """Rows passing the constraints (at most `limit` read), with `fields`; exclusions checked here if need be."""
+        expr, residual = self._expression(constraints, *more)
+        if not residual:
+            return self.index.rows(expr or 'id != ""', fields, limit=limit)
+        rows = self.index.rows(expr or 'id != ""', sorted({*fields, *ROW_FIELDS}), limit=max(limit, TOPK_LIMIT))  # before the check
+        return [r for r in rows if self._row(r).admits(constraints)][:limit]
+
+    def ids(self, constraints: Constraints) -> list[str]:
+        """Every id passing the constraints, read in pages by id."""
         found: list[str] = []
         last: str | None = None
-        while len(found) < total:
+        while True:
             after = 'id != ""' if last is None else f"id > {json.dumps(last, ensure_ascii=False)}"
-            page = sorted(str(r["id"]) for r in self.index.rows(" and ".join(p for p in (base, after) if p), ["id"], limit=10_000))
-            if not page:
-                break
-            found += page
-            last = page[-1]
-        return found
+            expr, residual = self._expression(constraints, after)
+            page = self.index.rows(expr, ROW_FIELDS if residual else ["id"], limit=PAGE)
+            found += sorted(str(r["id"]) for r in page if not residual or self._row(r).admits(constraints))
+            if len(page) < PAGE:
+                return sorted(found)
+            last = max(str(r["id"]) for r in page)
 
     def first(self, selection: EngineSelection, n: int) -> list[str]:
         """Up to n ids of a selection, sorted (some n, not the catalog's smallest: a front-page sample)."""
-        expr = expression(selection.constraints) or 'id != ""'
-        return sorted(str(r["id"]) for r in self.index.rows(expr, ["id"], limit=max(1, n)))
+        return sorted(str(r["id"]) for r in self._read(selection.constraints, (), ["id"], max(1, n) * 4))[:n]
 
     # -- aggregates -----------------------------------------------------------------------------------
 
@@ -290,8 +318,8 @@ class EngineAttributes:
             return [], 0
         bound = self._bound(constraints, n, total, highest)
         sign = ">=" if highest else "<="
-        expr = " and ".join(p for p in (expression(constraints), "priced == true", None if bound is None else f"price {sign} {bound!r}") if p)
-        rows = self.index.rows(expr, ["price"], limit=EXTREME_ROWS)
+        more = ("priced == true",) if bound is None else ("priced == true", f"price {sign} {bound!r}")
+        rows = self._read(constraints, more, ["price"], EXTREME_ROWS)
         ranked = sorted(((-float(r["price"]) if highest else float(r["price"]), str(r["id"])) for r in rows))
         return [pid for _, pid in ranked[:n]], total
 

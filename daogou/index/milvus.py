@@ -151,11 +151,18 @@ def collection_name(generation: str, name: str) -> str:
     return PREFIX + re.sub(r"[^a-z0-9_]", "_", f"{generation}_{name}".lower())[:50]
 
 
-def expression(constraints: Constraints) -> str:
+def contains_any(name: str, values: list[str]) -> str:
+    """The expression "this product has one of these values of `name`" over the `attr` terms."""
+    return f"array_contains_any(attr, {literal([clip(term(name, str(v))) for v in values])})"
+
+
+def expression(constraints: Constraints, exclusions: bool = True) -> str:
     """A Selection's constraints as a Milvus boolean expression over the `attr` and `price` fields; a product
-    without a price fails any price bound, as in `AttributeIndex.matching`."""
-    parts = [f"array_contains_any(attr, {literal([clip(term(name, str(v))) for v in values])})" for name, values in constraints.filters.items()]
-    parts += [f"not array_contains_any(attr, {literal([clip(term(name, str(v))) for v in values])})" for name, values in constraints.exclude.items() if values]
+    without a price fails any price bound, as in `AttributeIndex.matching`. With `exclusions` False they
+    are left out, for a server without the `not` operator (Milvus Lite 2.5.1): the caller then checks them."""
+    parts = [contains_any(name, values) for name, values in constraints.filters.items()]
+    if exclusions:
+        parts += [f"not {contains_any(name, values)}" for name, values in constraints.exclude.items() if values]
     if constraints.price_min is not None or constraints.price_max is not None:
         parts.append("priced == true")
     if constraints.price_min is not None:
@@ -163,6 +170,28 @@ def expression(constraints: Constraints) -> str:
     if constraints.price_max is not None:
         parts.append(f"price <= {float(constraints.price_max)!r}")
     return " and ".join(parts)
+
+
+_NEGATION: dict[str, bool] = {}
+
+
+def negation(url: str, handle) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the server at `url` evaluates `not` in expressions, asked once per process and URL through a loaded
+    collection. Milvus servers do; Milvus Lite 2.5.1 fails on any `not` ("unsupported expr proto node"), so
+    exclusions are then checked on the rows instead."""
+    found = _NEGATION.get(url)
+    if found is None:
+        from pymilvus.exceptions import MilvusException  # noqa: PLC0415
+
+        try:
+            handle.query(expr='not (id in [""])', output_fields=["count(*)"], consistency_level="Bounded")
+            found = True
+        except MilvusException as error:
+            if "unsupported expr" not in str(error):
+                raise
+            found = False
+        _NEGATION[url] = found
+    return found
 
 
 def clip(value: str) -> str:
@@ -345,22 +374,43 @@ class MilvusIndex:
             # FLAT filters exactly at any selectivity; HNSW only when few rows pass (Milvus then scans them). A broader
             # filter inside Milvus 2.3.5's HNSW walk found 0.86 of the exact top 10 at 10 % of 100k rows (0.98 at 50 %)
             # whatever the beam; reading the nearest rows and keeping the allowed ones found 0.995-0.997, as fast.
-            return self._nearest(q, min(k, TOPK_LIMIT), expression(constraints) or None)
+            if not constraints.exclude or self.negation():
+                return self._nearest(q, min(k, TOPK_LIMIT), expression(constraints) or None)
+            # no `not` on this server: the rest of the filter in the search, the exclusions checked on what it finds
+            return self._kept(q, k, allowed, math.ceil(2 * k * self.count / max(1, size)), expression(constraints, exclusions=False) or None)
         if size <= min(EXACT_LIMIT, max(self.exact_filter_fraction * self.count, 1)) or self.kind == "exact" and size <= EXACT_LIMIT:
             return self._nearest(q, min(k, TOPK_LIMIT), f"id in {literal(sorted(allowed))}")
-        share = size / self.count
-        want = min(TOPK_LIMIT, self.count, math.ceil(2 * k / share))
+        return self._kept(q, k, allowed, math.ceil(2 * k * self.count / size), None)
+
+    def _kept(self, q: np.ndarray, k: int, allowed: set[str] | Selection, want: int, expr: str | None) -> list[VectorHit]:
+        """The nearest rows (passing `expr`) that `allowed` keeps, asking for more until k are kept or none are left."""
+        want = min(TOPK_LIMIT, self.count, want)
         while True:
-            nearest = self._nearest(q, want, None)
+            nearest = self._nearest(q, want, expr)
             passing = set(allowed.keep([hit.id for hit in nearest])) if hasattr(allowed, "keep") else allowed
             kept = [hit for hit in nearest if hit.id in passing]
-            if len(kept) >= k or want >= min(TOPK_LIMIT, self.count):
+            if len(kept) >= k or len(nearest) < want or want >= min(TOPK_LIMIT, self.count):
                 return kept[:k]
             want = min(TOPK_LIMIT, self.count, want * 4)
 
+    def negation(self) -> bool:
+        """Whether this collection's server evaluates `not` (see `negation`)."""
+        return negation(self.url, self._collection())
+
     def rows(self, expr: str, fields: list[str], limit: int = TOPK_LIMIT) -> list[dict]:  # type: ignore[type-arg]
-        """Rows matching a boolean expression (at most `limit`), with the named scalar fields, at the searches' consistency."""
-        return list(self._collection().query(expr=expr, output_fields=fields, limit=limit, consistency_level="Bounded"))
+        """Rows matching a boolean expression (at most `limit`), with the named scalar fields, at the searches' consistency.
+
+        An answer with no row fails in pymilvus when it asks for an ARRAY field of Milvus Lite 2.5.1 ("Unsupported data
+        type: 0", see `stored_digests`), whatever the fields: a count then says whether there was none."""
+        from pymilvus.exceptions import MilvusException  # noqa: PLC0415
+
+        handle = self._collection()
+        try:
+            return list(handle.query(expr=expr, output_fields=fields, limit=limit, consistency_level="Bounded"))
+        except MilvusException as error:
+            if "Unsupported data type" not in str(error) or self.matching(expr):
+                raise
+            return []
 
     def matching(self, expr: str) -> int:
         """How many rows match a boolean expression ("" for all), at the searches' consistency."""
