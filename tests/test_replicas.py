@@ -1,6 +1,6 @@
 """Stateless serving replicas: two `daogou serve` processes whose shop folders hold only settings and models, against
-the same PostgreSQL store and Milvus (Milvus Lite serving gRPC on loopback: vectors and BM25), answer identically and
-as the embedded shop does, keep no index file on disk, and pick up a re-index made by a third process.
+the same PostgreSQL store and Milvus (Milvus Lite serving gRPC on loopback: vectors and BM25), one of them with its
+attribute index in Milvus too (attributes_in_engine), answer identically and as the embedded shop does, keep no index file on disk, and pick up a re-index made by a third process.
 
 Needs PostgreSQL (tests/pg_server.py) and milvus-lite; skipped cleanly where either is missing. Slow: two server
 processes load the models."""
@@ -62,10 +62,14 @@ def _served(shop_dir: Path) -> Iterator[str]:
         log.close()
 
 
-def _ids(base: str, query: str) -> list[str]:
+def _answer(base: str, query: str) -> dict:  # type: ignore[type-arg]
     response = httpx.get(f"{base}/api/search", params={"q": query, "k": 10}, timeout=60)
     assert response.status_code == 200, response.text
-    return [h["id"] for h in response.json()["hits"]]
+    return response.json()  # type: ignore[no-any-return]
+
+
+def _ids(base: str, query: str) -> list[str]:
+    return [h["id"] for h in _answer(base, query)["hits"]]
 
 
 def _generation(base: str) -> str:
@@ -98,11 +102,14 @@ def test_two_stateless_replicas_answer_alike_and_follow_a_reindex(
             if (indexer / "models").is_dir():
                 shutil.copytree(indexer / "models", folder / "models")
             replicas.append(folder)
+        # the second replica keeps no attribute index either: filters, facets and values are answered by Milvus
+        update_settings_file(replicas[1], attributes_in_engine=True)
         with _served(replicas[0]) as a, _served(replicas[1]) as b:
             assert _generation(a) == _generation(b) == first
             for q in QUERIES:
                 ours = _ids(a, q)
                 assert ours == _ids(b, q) == embedded[q], q
+                assert _answer(a, q)["facets"] == _answer(b, q)["facets"], q
             for folder in replicas:
                 written = [p for p in folder.rglob("*") if p.is_file() and p.name != CONFIG_NAME and "models" not in p.relative_to(folder).parts]
                 assert not written, written

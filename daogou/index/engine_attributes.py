@@ -29,7 +29,7 @@ import numpy as np
 
 from daogou.errors import BadQuery, IndexMissing
 from daogou.index.attributes import Constraints, count_bands, term
-from daogou.index.milvus import TOPK_LIMIT, MilvusIndex, clip, contains_any, expression, literal
+from daogou.index.milvus import ROW_FIELDS, TOPK_LIMIT, MilvusIndex, clip, contains_any, expression, literal
 from daogou.lru import LRU
 
 SUMMARY = "attributes.json"
@@ -41,7 +41,6 @@ COUNTS_CACHED = 4_096
 ID_BATCH = 1_000
 #: a price bound is narrowed until at most this many rows pass it; they are then read and sorted
 EXTREME_ROWS = 1_000
-ROW_FIELDS = ["attr", "price", "priced"]
 #: rows per page when every id of a selection is read
 PAGE = 10_000
 
@@ -158,6 +157,11 @@ class EngineAttributes:
             found = {str(r["id"]): r for r in self.index.rows(f"id in {literal(chunk)}", ROW_FIELDS, limit=len(chunk))}
             for pid in chunk:
                 self._rows.put(pid, self._row(found[pid]) if pid in found else ABSENT)
+
+    def remember(self, stored: list[dict]) -> None:  # type: ignore[type-arg]
+        """Keep rows a search returned with its hits (`MilvusIndex.rows_to`): the request reads them no more."""
+        for one in stored:
+            self._rows.put(str(one["id"]), self._row(one))
 
     def _row(self, stored: dict) -> Row:  # type: ignore[type-arg]
         values: dict[str, str] = {}

@@ -31,6 +31,7 @@ import json
 import math
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -55,6 +56,8 @@ QUERY_PAGE = 10_000
 #: Array and VARCHAR limits of Milvus: attribute terms per product, bytes per term.
 ATTRIBUTES = 256
 TERM_BYTES = 512
+#: The scalar fields that hold a product's attribute terms and price.
+ROW_FIELDS = ["attr", "price", "priced"]
 _LOCK = threading.Lock()
 
 
@@ -231,6 +234,10 @@ class MilvusIndex:
         self._handle = None
         #: rows an in-place `update` wrote and deleted (0 for a collection built whole)
         self.upserted = self.deleted = 0
+        #: with `attributes_in_engine`, where each search's hit rows (id and ROW_FIELDS) go (`EngineAttributes.remember`):
+        #: the hits' attribute rows come with the search, so checking a filter on them, facets and explanations need no
+        #: further read of them
+        self.rows_to: Callable[[list[dict]], None] | None = None  # type: ignore[type-arg]
 
     def __len__(self) -> int:
         return self.count
@@ -419,5 +426,8 @@ class MilvusIndex:
 
     def _nearest(self, q: np.ndarray, limit: int, expr: str | None) -> list[VectorHit]:
         params = {"metric_type": "IP", "params": {"ef": int(max(self.ef_search, limit))} if self.kind == "hnsw" else {}}
-        result = self._collection().search([q.tolist()], "embedding", params, limit=limit, expr=expr, consistency_level="Bounded")
+        fields = ROW_FIELDS if self.rows_to is not None and self.filters else None
+        result = self._collection().search([q.tolist()], "embedding", params, limit=limit, expr=expr, output_fields=fields, consistency_level="Bounded")
+        if fields and self.rows_to is not None:
+            self.rows_to([{"id": str(hit.id), **{name: hit.entity.get(name) for name in fields}} for hit in result[0]])
         return [VectorHit(str(hit.id), float(hit.distance)) for hit in result[0]]
