@@ -7,7 +7,8 @@ Then one fresh process per mode opens the shop's searcher and measures:
   is the process's own state), per product;
 - search p50 / p99 (result cache off) for text queries, text with a selective filter (one brand's T-shirts), a broad
   filter (a gender), a price cap, an exclusion, and photo queries;
-- the assistant's "cheapest" over a broad selection (a count bisection in the engine; a sort in the process).
+- the assistant's "cheapest" over a broad selection (a count bisection in the engine; a sort in the process);
+- per request kind, the API's CPU per request and the Milvus calls (vector searches, counts, row reads) it made.
 The two modes' answers are compared: top-10 ids and facets of every request.
 
     python benchmarks/engine_attributes.py [--products 100000]
@@ -81,16 +82,20 @@ def worker(path: Path, mode: str, plan: Path, out: Path) -> None:
         "attributes": type(searcher.attributes).__name__,
     }
     answers: dict[str, list[object]] = {}
+    spent = _timed_engine_calls()
     for kind, calls in mix.items():
         for call in calls[:5]:  # warm: the first of each kind loads what it needs
             searcher.search(k=10, **_args(call))
-        took, answers[kind] = [], []
+        took, cpu, answers[kind] = [], [], []
+        spent.clear()
         for call in calls:
             t = time.perf_counter()
             result = searcher.search(k=10, **_args(call))
             took.append((time.perf_counter() - t) * 1000)
+            cpu.append(result.cpu_ms)
             answers[kind].append({"ids": [h.id for h in result.hits], "facets": result.facets})
-        figures[kind] = percentiles(took)
+        per_request = {name: {"calls": round(n / len(calls), 2), "ms": round(ms / len(calls), 2)} for name, (n, ms) in spent.items()}
+        figures[kind] = {**percentiles(took), "api_cpu_ms_mean": round(float(np.mean(cpu)), 2), "milvus_calls_per_request": per_request}
     selection = searcher.attributes.matching({"gender": ["Women"]})
     took = []
     for highest in (False, True) * 10:
@@ -101,6 +106,27 @@ def worker(path: Path, mode: str, plan: Path, out: Path) -> None:
     figures["rss_after_requests_mb"] = round(rss_mb() - rss_before, 0)
     out.write_text(json.dumps({"figures": figures, "answers": answers}, ensure_ascii=False), encoding="utf-8")
     shop.close()
+
+
+def _timed_engine_calls() -> dict[str, list[float]]:
+    """Count and time, per kind, the Milvus calls a search makes: vector searches, counts, row reads."""
+    from daogou.index.milvus import MilvusIndex
+
+    spent: dict[str, list[float]] = {}
+    for name in ("_nearest", "matching", "rows"):
+        original = getattr(MilvusIndex, name)
+
+        def timed(self, *args, _original=original, _name=name, **kwargs):  # type: ignore[no-untyped-def]
+            t = time.perf_counter()
+            try:
+                return _original(self, *args, **kwargs)
+            finally:
+                entry = spent.setdefault(_name, [0, 0.0])
+                entry[0] += 1
+                entry[1] += (time.perf_counter() - t) * 1000
+
+        setattr(MilvusIndex, name, timed)
+    return spent
 
 
 def _args(call: dict) -> dict:  # type: ignore[type-arg]

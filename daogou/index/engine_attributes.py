@@ -86,7 +86,12 @@ class EngineSelection:
         return self._count
 
     def __bool__(self) -> bool:
-        return len(self) > 0
+        return self.at_most() > 0 and len(self) > 0
+
+    def at_most(self) -> int:
+        """An upper bound of the size from the summary's exact value counts (no query): the smallest of the filtered
+        fields' shares, and the priced products under a price bound. A filter on an unknown value bounds it at 0."""
+        return self._owner.at_most(self.constraints)
 
     def __contains__(self, pid: object) -> bool:
         return isinstance(pid, str) and bool(self.keep([pid]))
@@ -213,6 +218,16 @@ class EngineAttributes:
         out of it (a server without `not`): rows read through it must then be checked with `Row.admits`."""
         residual = bool(constraints.exclude) and not self.index.negation()
         return " and ".join(p for p in (expression(constraints, exclusions=not residual), *more) if p), residual
+
+    def at_most(self, constraints: Constraints) -> int:
+        bound = self._size
+        for name, accepted in constraints.filters.items():
+            counts = self._counts.get(name.lower(), {})
+            wanted = {str(v).lower() for v in accepted}
+            bound = min(bound, sum(n for value, n in counts.items() if value.lower() in wanted))
+        if constraints.price_min is not None or constraints.price_max is not None:
+            bound = min(bound, self._priced)
+        return bound
 
     def count(self, constraints: Constraints, *more: str) -> int:
         """How many products pass the constraints (and the further expressions), counted by the engine once.

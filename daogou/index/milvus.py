@@ -234,9 +234,10 @@ class MilvusIndex:
         self._handle = None
         #: rows an in-place `update` wrote and deleted (0 for a collection built whole)
         self.upserted = self.deleted = 0
-        #: with `attributes_in_engine`, where each search's hit rows (id and ROW_FIELDS) go (`EngineAttributes.remember`):
-        #: the hits' attribute rows come with the search, so checking a filter on them, facets and explanations need no
-        #: further read of them
+        #: with `attributes_in_engine`, where the rows of hits to be checked against a filter here go (id and ROW_FIELDS,
+        #: to `EngineAttributes.remember`): they come with the search, so checking them, facets and explanations need no
+        #: further read (other searches return ids only: pymilvus's conversion of every hit's fields costs more CPU
+        #: than one read of the fused candidates' rows)
         self.rows_to: Callable[[list[dict]], None] | None = None  # type: ignore[type-arg]
 
     def __len__(self) -> int:
@@ -372,12 +373,16 @@ class MilvusIndex:
             raise IndexMismatch(f"query has {q.shape[0]} dimensions, index has {self.dim}")
         if allowed is None:
             return self._nearest(q, min(k, TOPK_LIMIT), None)
-        size = len(allowed)
+        selective = max(self.exact_filter_fraction * self.count, 1)
+        # an engine-held selection knows an upper bound of its size without a count: when that bound already decides
+        # the way (nothing passes, or few enough for the filter inside the search), the count is never made
+        at_most = allowed.at_most() if hasattr(allowed, "at_most") else None
+        size = at_most if at_most is not None and (at_most == 0 or at_most <= selective or self.kind == "exact") else len(allowed)
         if size == 0:
             return []
         constraints = getattr(allowed, "constraints", None)  # a Selection, or an engine-held one (index/engine_attributes.py)
         in_engine = self.filters and constraints is not None
-        if in_engine and (self.kind == "exact" or size <= max(self.exact_filter_fraction * self.count, 1)):
+        if in_engine and (self.kind == "exact" or size <= selective):
             # FLAT filters exactly at any selectivity; HNSW only when few rows pass (Milvus then scans them). A broader
             # filter inside Milvus 2.3.5's HNSW walk found 0.86 of the exact top 10 at 10 % of 100k rows (0.98 at 50 %)
             # whatever the beam; reading the nearest rows and keeping the allowed ones found 0.995-0.997, as fast.
@@ -393,7 +398,7 @@ class MilvusIndex:
         """The nearest rows (passing `expr`) that `allowed` keeps, asking for more until k are kept or none are left."""
         want = min(TOPK_LIMIT, self.count, want)
         while True:
-            nearest = self._nearest(q, want, expr)
+            nearest = self._nearest(q, want, expr, with_rows=True)
             passing = set(allowed.keep([hit.id for hit in nearest])) if hasattr(allowed, "keep") else allowed
             kept = [hit for hit in nearest if hit.id in passing]
             if len(kept) >= k or len(nearest) < want or want >= min(TOPK_LIMIT, self.count):
@@ -424,9 +429,11 @@ class MilvusIndex:
         found = self._collection().query(expr=expr, output_fields=["count(*)"], consistency_level="Bounded")
         return int(found[0]["count(*)"])
 
-    def _nearest(self, q: np.ndarray, limit: int, expr: str | None) -> list[VectorHit]:
+    def _nearest(self, q: np.ndarray, limit: int, expr: str | None, with_rows: bool = False) -> list[VectorHit]:
+        """The nearest rows passing `expr`; `with_rows` (when they are to be checked against a filter here) also hands
+        their attribute rows to `rows_to`, so checking them reads nothing more."""
         params = {"metric_type": "IP", "params": {"ef": int(max(self.ef_search, limit))} if self.kind == "hnsw" else {}}
-        fields = ROW_FIELDS if self.rows_to is not None and self.filters else None
+        fields = ROW_FIELDS if with_rows and self.rows_to is not None and self.filters else None
         result = self._collection().search([q.tolist()], "embedding", params, limit=limit, expr=expr, output_fields=fields, consistency_level="Bounded")
         if fields and self.rows_to is not None:
             self.rows_to([{"id": str(hit.id), **{name: hit.entity.get(name) for name in fields}} for hit in result[0]])

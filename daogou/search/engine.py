@@ -223,9 +223,14 @@ class Searcher:
             plan.price_min, plan.price_max = price_range
             protected.add("price")
         relax = parsed is not None or image_vector is not None
-        allowed = self._allowed(plan, relax, protected)
+        allowed = self._allowed(plan, relax, protected, defer=True)
         weights = self._weights(text is not None, image_vector is not None)
-        fused = self._with_reviews(rrf(self._retrieve(text, parsed, image_vector, colour_vector, plan, allowed, use), weights=weights))
+        lists = self._retrieve(text, parsed, image_vector, colour_vector, plan, allowed, use)
+        if relax and allowed is not None and not any(lists.values()) and not allowed:
+            # an engine-held selection found nothing because nothing passes: relax now, as `_allowed` does up front
+            allowed = self._allowed(plan, relax, protected)
+            lists = self._retrieve(text, parsed, image_vector, colour_vector, plan, allowed, use)
+        fused = self._with_reviews(rrf(lists, weights=weights))
         self.attributes.prefetch(item for item, _, _ in fused)  # an engine-held index reads these rows once, here
         fused = self._exact_first(fused, plan)
         query_words = list(dict.fromkeys(words(parsed.text))) if parsed else []  # segmented once per request
@@ -306,11 +311,14 @@ class Searcher:
                     plan.inferred[name] = f"{value} (from the photo)"
         return plan
 
-    def _allowed(self, plan: Plan, relax: bool, protected: set[str]) -> Selection | EngineSelection | None:
-        """Ids passing the plan; understood slots are dropped one by one while nothing passes."""
+    def _allowed(self, plan: Plan, relax: bool, protected: set[str], defer: bool = False) -> Selection | EngineSelection | None:
+        """Ids passing the plan; understood slots are dropped one by one while nothing passes. With `defer`, an
+        engine-held selection that may hold products is not counted here (see `search`)."""
         if not plan.constrained():
             return None
         allowed = self.attributes.matching(plan.filters, plan.exclude, plan.price_min, plan.price_max)
+        if defer and isinstance(allowed, EngineSelection) and allowed.at_most() > 0:
+            return allowed  # whether anything passes is asked of the engine only if the searches find nothing
         while relax and not allowed and self._relax_once(plan, protected) is not None:
             allowed = self.attributes.matching(plan.filters, plan.exclude, plan.price_min, plan.price_max)
         return allowed
