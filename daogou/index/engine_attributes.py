@@ -163,6 +163,11 @@ class EngineAttributes:
             for pid in chunk:
                 self._rows.put(pid, self._row(found[pid]) if pid in found else ABSENT)
 
+    def remember(self, stored: list[dict]) -> None:  # type: ignore[type-arg]
+        """Keep rows a search returned with its hits (`MilvusIndex.rows_to`): the request reads them no more."""
+        for one in stored:
+            self._rows.put(str(one["id"]), self._row(one))
+
     def _row(self, stored: dict) -> Row:  # type: ignore[type-arg]
         values: dict[str, str] = {}
         for stored_term in stored.get("attr") or []:
@@ -249,21 +254,9 @@ class EngineAttributes:
         return found
 
     def keep(self, constraints: Constraints, ids: Iterable[str]) -> list[str]:
-        """The ids that pass, in their order. Rows already cached are checked here; the others are asked of the engine
-        as `id in [...] and <filter>` returning ids only (pymilvus converting rows' terms costs more CPU than the read:
-        a broad filter checks hundreds of a search's hits), or read and checked where the server has no `not`."""
         wanted = list(ids)
-        expr, residual = self._expression(constraints)
-        missing = [pid for pid in dict.fromkeys(wanted) if self._rows.get(pid) is None]
-        if residual or not expr:
-            self.prefetch(missing)
-            missing = []
-        passing: set[str] = set()
-        for start in range(0, len(missing), ID_BATCH):
-            chunk = missing[start : start + ID_BATCH]
-            passing.update(str(r["id"]) for r in self.index.rows(f"id in {literal(chunk)} and ({expr})", ["id"], limit=len(chunk)))
-        asked = set(missing)
-        return [pid for pid in wanted if pid in passing or (pid not in asked and (row := self.row(pid)) is not ABSENT and row.admits(constraints))]
+        self.prefetch(wanted)
+        return [pid for pid in wanted if (row := self.row(pid)) is not ABSENT and row.admits(constraints)]
 
     def _read(self, constraints: Constraints, more: tuple[str, ...], fields: list[str], limit: int) -> list[dict]:  # type: ignore[type-arg]
         """Rows passing the constraints (at most `limit` read), with `fields`; exclusions checked here if need be."""

@@ -31,6 +31,7 @@ import json
 import math
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -233,6 +234,12 @@ class MilvusIndex:
         self._handle = None
         #: rows an in-place `update` wrote and deleted (0 for a collection built whole)
         self.upserted = self.deleted = 0
+        #: with `attributes_in_engine`, where the rows of hits to be checked against a filter here go (id and ROW_FIELDS,
+        #: to `EngineAttributes.remember`): they come with the search, so checking them, facets and explanations need no
+        #: further read (other searches return ids only: pymilvus's conversion of every hit's fields costs more CPU
+        #: than one read of the fused candidates' rows)
+        self.rows_to: Callable[[list[dict]], None] | None = None  # type: ignore[type-arg]
+
     def __len__(self) -> int:
         return self.count
 
@@ -391,7 +398,7 @@ class MilvusIndex:
         """The nearest rows (passing `expr`) that `allowed` keeps, asking for more until k are kept or none are left."""
         want = min(TOPK_LIMIT, self.count, want)
         while True:
-            nearest = self._nearest(q, want, expr)
+            nearest = self._nearest(q, want, expr, with_rows=True)
             passing = set(allowed.keep([hit.id for hit in nearest])) if hasattr(allowed, "keep") else allowed
             kept = [hit for hit in nearest if hit.id in passing]
             if len(kept) >= k or len(nearest) < want or want >= min(TOPK_LIMIT, self.count):
@@ -422,7 +429,12 @@ class MilvusIndex:
         found = self._collection().query(expr=expr, output_fields=["count(*)"], consistency_level="Bounded")
         return int(found[0]["count(*)"])
 
-    def _nearest(self, q: np.ndarray, limit: int, expr: str | None) -> list[VectorHit]:
+    def _nearest(self, q: np.ndarray, limit: int, expr: str | None, with_rows: bool = False) -> list[VectorHit]:
+        """The nearest rows passing `expr`; `with_rows` (when they are to be checked against a filter here) also hands
+        their attribute rows to `rows_to`, so checking them reads nothing more."""
         params = {"metric_type": "IP", "params": {"ef": int(max(self.ef_search, limit))} if self.kind == "hnsw" else {}}
-        result = self._collection().search([q.tolist()], "embedding", params, limit=limit, expr=expr, consistency_level="Bounded")
+        fields = ROW_FIELDS if with_rows and self.rows_to is not None and self.filters else None
+        result = self._collection().search([q.tolist()], "embedding", params, limit=limit, expr=expr, output_fields=fields, consistency_level="Bounded")
+        if fields and self.rows_to is not None:
+            self.rows_to([{"id": str(hit.id), **{name: hit.entity.get(name) for name in fields}} for hit in result[0]])
         return [VectorHit(str(hit.id), float(hit.distance)) for hit in result[0]]

@@ -126,6 +126,9 @@ class Searcher:
             if not isinstance(self.text_index, MilvusIndex):
                 raise IndexMismatch("attributes_in_engine needs the text vectors in Milvus: set vector_url to milvus://... and re-run `daogou index`")
             self.attributes = EngineAttributes.load(index_dir, self.text_index)
+            for space in (self.text_index, self.image_index, self.aligned_image, self.aligned_text):
+                if isinstance(space, MilvusIndex):
+                    space.rows_to = self.attributes.remember  # hits come with their attribute rows
             self.terms = ProductTerms({}, {})  # a hit's words are segmented when it is explained
         else:
             # with a read replica the rows of hits are the replica's to serve: none are kept here (it may lag the version)
