@@ -128,7 +128,7 @@ class Searcher:
             self.attributes = EngineAttributes.load(index_dir, self.text_index)
             for space in (self.text_index, self.image_index, self.aligned_image, self.aligned_text):
                 if isinstance(space, MilvusIndex):
-                    space.rows_to = self.attributes.remember  # hits come with their attribute rows
+                    space.rows_to = self.attributes.remember  # hits it checks against a filter come with their rows
             self.terms = ProductTerms({}, {})  # a hit's words are segmented when it is explained
         else:
             # with a read replica the rows of hits are the replica's to serve: none are kept here (it may lag the version)
