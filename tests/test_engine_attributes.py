@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import itertools
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from daogou.config import update_settings_file
+from daogou.config import load_settings, update_settings_file
 from daogou.errors import BadQuery
 from daogou.evaluate.assistant_eval import build_fixture_shop, load_dialogues, run_dialogues
-from daogou.index import engine_attributes
+from daogou.index import backends, engine_attributes
 from daogou.index.attributes import AttributeIndex
 from daogou.index.engine_attributes import EngineAttributes
 from daogou.shop import Shop
@@ -36,17 +37,27 @@ def _in_engine(source: Shop, folder: Path, url: str, lexical_url: str | None = N
     return folder
 
 
+def _dropped(folder: Path) -> None:
+    """Drop every collection the shop's generations made (other tests expect a server they did not fill)."""
+    settings = load_settings(folder)
+    for generation in sorted((folder / "index").glob("gen-*")):
+        backends.prune(settings, generation)
+
+
 @pytest.fixture(scope="module", params=["milvus-lite", pytest.param("milvus-server", marks=pytest.mark.slow)])
-def engine_myntra(request: pytest.FixtureRequest, myntra_shop: Shop, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def engine_myntra(request: pytest.FixtureRequest, myntra_shop: Shop, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The Myntra slice on Milvus Lite 2.5.1 (vectors and BM25; no `not` in expressions, so exclusions are checked on
     rows) and on the Milvus 2.3.5 server (vectors; BM25 stays tantivy; exclusions go into the expressions)."""
     folder = tmp_path_factory.mktemp("engine") / "myntra"
     if request.param == "milvus-lite":
-        return _in_engine(myntra_shop, folder, request.getfixturevalue("milvus_bm25"))
-    url = request.getfixturevalue("milvus_url")  # session-scoped; None where there is no server
-    if url is None:
-        pytest.skip("no Milvus server here: set DAOGOU_MILVUS_URI, or pip install --no-deps milvus==2.3.5")
-    return _in_engine(myntra_shop, folder, url, lexical_url="")
+        _in_engine(myntra_shop, folder, request.getfixturevalue("milvus_bm25"))
+    else:
+        url = request.getfixturevalue("milvus_url")  # session-scoped; None where there is no server
+        if url is None:
+            pytest.skip("no Milvus server here: set DAOGOU_MILVUS_URI, or pip install --no-deps milvus==2.3.5")
+        _in_engine(myntra_shop, folder, url, lexical_url="")
+    yield folder
+    _dropped(folder)
 
 
 def _both(folder: Path) -> tuple[Shop, Shop]:
@@ -146,3 +157,4 @@ def test_the_assistant_holds_its_dialogues_with_attributes_in_the_engine(milvus_
         result = run_dialogues(engine_shop.chat, load_dialogues(FIXTURES / "dialogues.txt"), engine_shop.assistant.check)
         assert result["failures"] == [] and result["grounding_violations"] == 0
         assert result["joint_goal_accuracy"] == 1.0 and result["act_accuracy"] == 1.0
+    _dropped(tmp_path / "engine")
