@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from daogou.config import load_settings, update_settings_file
-from daogou.errors import BadQuery
+from daogou.errors import BadQuery, IndexMismatch
 from daogou.evaluate.assistant_eval import build_fixture_shop, load_dialogues, run_dialogues
 from daogou.index import backends, engine_attributes
 from daogou.index.attributes import AttributeIndex
@@ -158,3 +158,11 @@ def test_the_assistant_holds_its_dialogues_with_attributes_in_the_engine(milvus_
         assert result["failures"] == [] and result["grounding_violations"] == 0
         assert result["joint_goal_accuracy"] == 1.0 and result["act_accuracy"] == 1.0
     _dropped(tmp_path / "engine")
+
+
+def test_attributes_in_engine_without_milvus_is_refused_with_a_clear_error(myntra_shop: Shop, tmp_path: Path) -> None:
+    """The setting needs the text vectors in Milvus: a shop with FAISS files says so when its searcher opens."""
+    shutil.copytree(myntra_shop.path, tmp_path / "shop")
+    update_settings_file(tmp_path / "shop", attributes_in_engine=True, tryon_rigs=False)
+    with Shop.open(tmp_path / "shop") as shop, pytest.raises(IndexMismatch, match="attributes_in_engine needs the text vectors in Milvus"):
+        shop.search("red dress")

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from daogou.catalog.schema import Product
-from daogou.errors import IndexMismatch
 from daogou.index import external
 from daogou.index.lexical import LexicalHit, filter_term, in_order
 from daogou.index.digests import MAX_CHANGED, delta, text_digest
