@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 from common import ROOT, SHOPS, percentiles, write_result
-from million import queries, rss_mb
+from million import opened, queries, rss_mb
 
 sys.path.insert(0, str(ROOT.parent / "tests"))
 from milvus_server import milvus_server  # noqa: E402
@@ -66,20 +66,17 @@ def worker(path: Path, mode: str, plan: Path, out: Path) -> None:
     update_settings_file(path, attributes_in_engine=mode == "engine")
     mix = json.loads(plan.read_text(encoding="utf-8"))
     gc.collect()
-    rss_before, anon_before = rss_mb(), rss_mb("RssAnon")
-    started = time.perf_counter()
-    shop = Shop.open(path)
+    rss_before = rss_mb()
+    shop, load_s, rss_growth, anon_growth = opened(path)
     searcher = shop.searcher
-    load_s = time.perf_counter() - started
-    rss_after, anon_after = rss_mb(), rss_mb("RssAnon")
     count = shop.store.count()
     searcher.results_cache.size = 0
     warm(shop)
     figures: dict[str, object] = {
         "load_s": round(load_s, 1),
-        "rss_growth_mb": round(rss_after - rss_before, 0),
-        "bytes_per_product": round((rss_after - rss_before) * 2**20 / count),
-        "anonymous_bytes_per_product": round((anon_after - anon_before) * 2**20 / count),
+        "rss_growth_mb": round(rss_growth, 0),
+        "bytes_per_product": round(rss_growth * 2**20 / count),
+        "anonymous_bytes_per_product": round(anon_growth * 2**20 / count),
         "attributes": type(searcher.attributes).__name__,
     }
     answers: dict[str, list[object]] = {}

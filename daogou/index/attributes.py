@@ -57,6 +57,19 @@ class Constraints:
     price_min: float | None = None
     price_max: float | None = None
 
+    @classmethod
+    def of(
+        cls, filters: dict[str, list[str]] | None, exclude: dict[str, list[str]] | None, price_min: float | None, price_max: float | None
+    ) -> Constraints:
+        """The constraints of a `matching` call, as copies (a caller's later change to its dicts changes nothing here)."""
+        return cls({k: list(v) for k, v in (filters or {}).items()}, {k: list(v) for k, v in (exclude or {}).items()}, price_min, price_max)
+
+
+def percentile_points(ordered: np.ndarray, parts: int) -> list[float]:
+    """The sorted values at positions n*i//parts for i = 0..parts (the last clamped to the largest): the price-band
+    edges (parts 4) and the engine summary's percentiles (parts 100), so every fourth percentile is a band edge."""
+    return [float(ordered[min(len(ordered) - 1, (i * len(ordered)) // parts)]) for i in range(parts + 1)] if len(ordered) else []
+
 
 class Selection:
     """Products passing a filter, as a boolean mask over an AttributeIndex's rows; reads like a set of ids."""
@@ -204,14 +217,16 @@ class AttributeIndex:
         """What an engine-held index (`index/engine_attributes.py`) keeps in memory instead of the rows: the count,
         every field's values as spelled with their product counts, and the prices at each percentile (position
         n*i//100 of the sorted prices, so the quartiles and price-band edges come out exactly as here)."""
-        ordered = np.sort(self.price_column[~np.isnan(self.price_column)])
-        points = [float(ordered[min(len(ordered) - 1, (i * len(ordered)) // 100)]) for i in range(101)] if len(ordered) else []
+        ordered = self._sorted_prices()
         return {
             "count": len(self.order),
             "priced": len(ordered),
             "fields": {name: [[spelled, n] for spelled, n in self.catalog_values(name).items()] for name in self.fields()},
-            "price_points": points,
+            "price_points": percentile_points(ordered, 100),
         }
+
+    def _sorted_prices(self) -> np.ndarray:
+        return np.sort(self.price_column[~np.isnan(self.price_column)])
 
     def price_points(self) -> list[float]:
         """The prices a query vocabulary takes its "cheap" and "expensive" quartiles from."""
@@ -293,8 +308,7 @@ class AttributeIndex:
                     mask &= prices >= price_min
                 if price_max is not None:
                     mask &= prices <= price_max
-        constraints = Constraints({k: list(v) for k, v in (filters or {}).items()}, {k: list(v) for k, v in (exclude or {}).items()}, price_min, price_max)
-        return Selection(mask, self.order, self.ids, constraints)
+        return Selection(mask, self.order, self.ids, Constraints.of(filters, exclude, price_min, price_max))
 
     def terms(self, pid: str) -> list[str]:
         """Every value of one product (its catalog values, brand and predicted values) as `term`s: what a
@@ -313,8 +327,7 @@ class AttributeIndex:
         if not self.prices:
             return []
         if self._bands_edges is None or len(self._bands_edges) != bands + 1:
-            ordered = np.sort(self.price_column[~np.isnan(self.price_column)])
-            self._bands_edges = [float(ordered[min(len(ordered) - 1, (i * len(ordered)) // bands)]) for i in range(bands)] + [float(ordered[-1])]
+            self._bands_edges = percentile_points(self._sorted_prices(), bands)
         wanted = self.price_column[self._rows(ids)]
         return count_bands(self._bands_edges, wanted[~np.isnan(wanted)])
 

@@ -218,8 +218,7 @@ class EngineAttributes:
         for name in (*(filters or {}), *(exclude or {})):
             if name.lower() not in self.values:
                 raise BadQuery(f"unknown filter {name!r}; this catalog has {self.fields()}")
-        constraints = Constraints({k: list(v) for k, v in (filters or {}).items()}, {k: list(v) for k, v in (exclude or {}).items()}, price_min, price_max)
-        return EngineSelection(self, constraints)
+        return EngineSelection(self, Constraints.of(filters, exclude, price_min, price_max))
 
     def _expression(self, constraints: Constraints, *more: str) -> tuple[str, bool]:
         """The constraints (and further expressions) as one Milvus expression, and whether the exclusions were left
@@ -334,8 +333,7 @@ class EngineAttributes:
         wanted = list(dict.fromkeys(ids))
         self.prefetch(wanted)
         prices = np.array([row.price for pid in wanted if (row := self.row(pid)).price is not None], dtype=np.float64)
-        step = 100 // bands
-        return count_bands([self._points[i * step] for i in range(bands)] + [self._points[-1]], prices)
+        return count_bands(self._points[:: 100 // bands], prices)  # every (100/bands)-th percentile: the in-process edges
 
     def extremes(self, selection: EngineSelection, n: int, highest: bool) -> tuple[list[str], int]:
         """The n cheapest (or dearest) priced products of a selection, ties by id, and how many priced ones it has."""
