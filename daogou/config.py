@@ -51,6 +51,10 @@ class Settings:
     #: Scale-out serving of a catalog too big for every API process to hold its attribute index (~600 B a product):
     #: filters, facets and attribute values are answered by the Milvus text collection (needs vector_url on Milvus).
     attributes_in_engine: bool = False
+    #: With lexical_url on Milvus ≥ 2.5: the BM25 collection also holds the text vectors (and each product's terms
+    #: and price), and a text query's BM25 and text-vector lists are fused by Milvus's hybrid_search (RRF, k = 60),
+    #: one request instead of two; the same answers as daogou's own fusion (docs/scale-out.md, "Fusion in Milvus").
+    engine_fusion: bool = False
     #: Above this many vectors the index is HNSW; below, exact (flat) search is fast enough.
     hnsw_threshold: int = 50_000
     #: Above this many vectors the index is IVF with 8-bit codes (an HNSW build of a million photos' vectors

@@ -27,6 +27,7 @@ from daogou.index.milvus import MilvusIndex, collection_name, is_milvus
 from daogou.index.milvus_lexical import ENGINE as MILVUS_LEXICAL_ENGINE
 from daogou.index.milvus_lexical import MilvusLexicalIndex
 from daogou.index.milvus_lexical import NAME as LEXICAL
+from daogou.index.milvus_lexical import TextSide
 from daogou.index.pgvector import BACKEND as PGVECTOR
 from daogou.index.pgvector import ENGINE as PGVECTOR_ENGINE
 from daogou.index.pgvector import PgVectorIndex, table_name
@@ -99,21 +100,26 @@ def exists(folder: Path, name: str) -> bool:
 
 def build_lexical(
     settings: Settings, folder: Path, products: Callable[[], Iterable[Product]], segmented: Callable[[str, list[str]], None], previous: Path | None = None,
+    side: TextSide | None = None,
 ) -> tuple[int, str]:
     """The BM25 index of a new generation, in the configured engine; returns the products indexed and how: "built",
     or "carried" (the live generation's Milvus collection, updated in place when few products changed).
 
-    `products` streams the catalog (called again when an update in place turns out not to pay)."""
+    `products` streams the catalog (called again when an update in place turns out not to pay); with
+    `engine_fusion` the collection also holds `side` (the text vectors, terms and prices)."""
     url = settings.lexical_url
+    if settings.engine_fusion and not is_milvus(url):
+        raise IndexMismatch("engine_fusion needs lexical_url on a Milvus ≥ 2.5 (milvus://host:19530): the engine fuses BM25 with the text vectors")
     if url:
         if not is_milvus(url):
             raise IndexMismatch(f"lexical_url must be a Milvus ≥ 2.5 address (milvus://host:19530), got {url!r}")
+        side = side if settings.engine_fusion else None
         space = _previous_space(MILVUS_LEXICAL_ENGINE, previous, LEXICAL, "bm25")
-        index = MilvusLexicalIndex.update(url, space.location, products(), segmented) if space is not None else None
+        index = MilvusLexicalIndex.update(url, space.location, products(), segmented, side=side) if space is not None else None
         how = "built" if index is None else "carried"
         if index is None:
-            index = MilvusLexicalIndex.build(url, collection_name(folder.name, LEXICAL), products(), segmented)
-        index.save(folder)
+            index = MilvusLexicalIndex.build(url, collection_name(folder.name, LEXICAL), products(), segmented, side)
+        index.save(folder, settings.text_model)
         return index.count, how
     return LexicalIndex.build(folder / LEXICAL, products(), segmented), "built"
 
@@ -123,7 +129,7 @@ def load_lexical(settings: Settings, folder: Path) -> LexicalIndex | MilvusLexic
     if (folder / f"{LEXICAL}.json").exists():
         if not is_milvus(settings.lexical_url):
             raise IndexMismatch("the BM25 index of this generation is in Milvus; set lexical_url to its milvus:// address, or re-run `daogou index`")
-        return MilvusLexicalIndex.load(folder, settings.lexical_url)
+        return MilvusLexicalIndex.load(folder, settings.lexical_url, settings.text_model)
     return LexicalIndex(folder / LEXICAL)
 
 

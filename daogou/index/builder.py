@@ -23,6 +23,7 @@ from daogou.config import Settings
 from daogou.index import backends
 from daogou.index.attributes import AttributeIndex
 from daogou.index.engine_attributes import SUMMARY
+from daogou.index.milvus_lexical import TextSide
 from daogou.index.tokenize import fold
 from daogou.models import artifacts
 from daogou.models.align import AlignmentHeads, image_side
@@ -99,7 +100,8 @@ class GenerationBuilder:
         def keep_terms(pid: str, segmented: list[str]) -> None:
             terms[pid] = " ".join(sorted({fold(w) for w in segmented}))
 
-        indexed["lexical"], how = backends.build_lexical(self.settings, folder, self.store.iter_products, keep_terms, self.previous)
+        side = TextSide(text_ids, text_vectors, attributes, self.settings.text_model, self.settings.hnsw_threshold) if self.settings.engine_fusion else None
+        indexed["lexical"], how = backends.build_lexical(self.settings, folder, self.store.iter_products, keep_terms, self.previous, side)
         indexed["spaces_carried"] = len(self.carried) + (how == "carried")
         atomic.write_text(folder / TERMS, json.dumps(terms, ensure_ascii=False))
         indexed["terms"] = len(terms)

@@ -154,18 +154,18 @@ def collection_name(generation: str, name: str) -> str:
     return PREFIX + re.sub(r"[^a-z0-9_]", "_", f"{generation}_{name}".lower())[:50]
 
 
-def contains_any(name: str, values: list[str]) -> str:
-    """The expression "this product has one of these values of `name`" over the `attr` terms."""
-    return f"array_contains_any(attr, {literal([clip(term(name, str(v))) for v in values])})"
+def contains_any(name: str, values: list[str], field: str = "attr") -> str:
+    """The expression "this product has one of these values of `name`" over the terms in `field`."""
+    return f"array_contains_any({field}, {literal([clip(term(name, str(v))) for v in values])})"
 
 
-def expression(constraints: Constraints, exclusions: bool = True) -> str:
-    """A Selection's constraints as a Milvus boolean expression over the `attr` and `price` fields; a product
-    without a price fails any price bound, as in `AttributeIndex.matching`. With `exclusions` False they
+def expression(constraints: Constraints, exclusions: bool = True, field: str = "attr") -> str:
+    """A Selection's constraints as a Milvus boolean expression over the terms in `field` and the `price` fields; a
+    product without a price fails any price bound, as in `AttributeIndex.matching`. With `exclusions` False they
     are left out, for a server without the `not` operator (Milvus Lite 2.5.1): the caller then checks them."""
-    parts = [contains_any(name, values) for name, values in constraints.filters.items()]
+    parts = [contains_any(name, values, field) for name, values in constraints.filters.items()]
     if exclusions:
-        parts += [f"not {contains_any(name, values)}" for name, values in constraints.exclude.items() if values]
+        parts += [f"not {contains_any(name, values, field)}" for name, values in constraints.exclude.items() if values]
     if constraints.price_min is not None or constraints.price_max is not None:
         parts.append("priced == true")
     if constraints.price_min is not None:

@@ -39,7 +39,7 @@ from daogou.models import artifacts
 from daogou.models.align import AlignmentHeads, image_side
 from daogou.models.protocols import TextEncoder
 from daogou.models.registry import image_encoder, text_encoder
-from daogou.search.fusion import rrf
+from daogou.search.fusion import ENGINE_FUSED, RRF_K, rrf
 from daogou.search.inputs import ImageSource, clean_text, load_image
 from daogou.search.query_vectors import QueryVectors
 from daogou.search.results import Hit, SearchResult, Signal
@@ -372,7 +372,12 @@ class Searcher:
     ) -> dict[str, list[tuple[str, float]]]:
         lists: dict[str, list[tuple[str, float]]] = {}
         n = self.candidates
-        if text is not None:
+        hybrid = self._hybrid(text, parsed, plan, allowed, use) if text is not None else None
+        if hybrid is not None:  # BM25 and the text vectors fused by the engine, in one request
+            lists[ENGINE_FUSED] = hybrid
+            if "aligned_image" in use:
+                lists.update(self._aligned_image(self.query_vectors.get(text), n, allowed))
+        elif text is not None:
             lexical: Future[list[tuple[str, float]]] | None = None
             if "bm25" in use:
                 args = (text, parsed, plan, allowed)
@@ -385,9 +390,8 @@ class Searcher:
                 query_vector = self.query_vectors.get(text)
             if "text_vector" in use:
                 lists["text_vector"] = [(h.id, h.score) for h in self.text_index.search(query_vector, n, allowed)]
-            if "aligned_image" in use and self.heads is not None and self.aligned_image is not None:
-                aligned = self.heads.transform_texts(query_vector[None, :])[0]
-                lists["aligned_image"] = [(h.id, h.score) for h in self.aligned_image.search(aligned, n, allowed)]
+            if "aligned_image" in use:
+                lists.update(self._aligned_image(query_vector, n, allowed))
             if lexical is not None:
                 lists = {"bm25": lexical.result(), **lists}  # the retrievers' order as without the thread
         if image_vector is not None and self.image_index is not None:
@@ -399,10 +403,34 @@ class Searcher:
                 lists["aligned_text"] = [(h.id, h.score) for h in self.aligned_text.search(aligned, n, allowed)]
         return lists
 
+    def _aligned_image(self, query_vector: np.ndarray, n: int, allowed: Selection | EngineSelection | None) -> dict[str, list[tuple[str, float]]]:
+        """Words finding products by their photos: the text query's vector mapped into the aligned photo space."""
+        if self.heads is None or self.aligned_image is None:
+            return {}
+        aligned = self.heads.transform_texts(query_vector[None, :])[0]
+        return {"aligned_image": [(h.id, h.score) for h in self.aligned_image.search(aligned, n, allowed)]}
+
+    def _hybrid(
+        self, text: str, parsed: ParsedQuery | None, plan: Plan, allowed: Selection | EngineSelection | None, use: set[str]
+    ) -> list[tuple[str, float]] | None:
+        """BM25 and the text vectors fused by the BM25 engine in one request (`engine_fusion`), when it holds the text
+        vectors, both retrievers are asked for with the same fusion weight, and it can express the filter; else None."""
+        if not {"bm25", "text_vector"} <= use or getattr(self.lexical, "vectors", None) is None:
+            return None
+        constraints = getattr(allowed, "constraints", None)
+        if allowed is not None and constraints is None:
+            return None
+        return self.lexical.hybrid(self._lexical_text(text, parsed), self.query_vectors.get(text), self.candidates, plan.filters, constraints, RRF_K)  # type: ignore[union-attr]
+
+    @staticmethod
+    def _lexical_text(text: str, parsed: ParsedQuery | None) -> str:
+        """What BM25 searches: the words and their English reading."""
+        return f"{text} {parsed.english}" if parsed and parsed.english else text
+
     def _bm25(self, text: str, parsed: ParsedQuery | None, plan: Plan, allowed: Selection | EngineSelection | None) -> list[tuple[str, float]]:
         """BM25 candidates: the words (and their English reading) with the plan's attribute filters inside tantivy."""
         n = self.candidates
-        lexical_text = f"{text} {parsed.english}" if parsed and parsed.english else text
+        lexical_text = self._lexical_text(text, parsed)
         # tantivy applies the attribute filters itself; exclusions and prices are checked here, so fetch more
         only_filters = not plan.exclude and plan.price_min is None and plan.price_max is None
         fetch = n if allowed is None or only_filters else n * 3
@@ -414,9 +442,10 @@ class Searcher:
 
     def _weights(self, has_text: bool, has_image: bool) -> dict[str, float]:
         """RRF weights: words and meaning count fully for text; with a photo, the photo is the anchor."""
+        # BM25 and the text vectors keep one weight in every case: an engine fusing the two (ENGINE_FUSED) adds them alike
         if has_text and has_image:
-            return {"bm25": 0.5, "text_vector": 0.5, "aligned_image": 0.5, "image_vector": 1.5}
-        return {"bm25": 1.0, "text_vector": 1.0, "aligned_image": self.settings.aligned_weight, "image_vector": 1.0, "aligned_text": 0.5}
+            return {"bm25": 0.5, "text_vector": 0.5, ENGINE_FUSED: 0.5, "aligned_image": 0.5, "image_vector": 1.5}
+        return {"bm25": 1.0, "text_vector": 1.0, ENGINE_FUSED: 1.0, "aligned_image": self.settings.aligned_weight, "image_vector": 1.0, "aligned_text": 0.5}
 
     def _with_reviews(self, fused: list[tuple[str, float, dict[str, Signal]]]) -> list[tuple[str, float, dict[str, Signal]]]:
         """Nudge products with well-supported good reviews up: at most what one more retriever at rank 1 would add."""

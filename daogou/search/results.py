@@ -89,7 +89,7 @@ class Hit:
             parts.append(words["words"].format(words=", ".join(self.matched_words)))
         for name, signal in self.signals.items():
             label = words.get(name, name)
-            if name == "bm25":
+            if name in ("bm25", "hybrid"):  # a rank: BM25 scores and fused reciprocal ranks mean nothing to a reader
                 parts.append(f"{label} #{signal.rank}")
             else:
                 parts.append(f"{label} {signal.score:.2f} (#{signal.rank})")
@@ -145,6 +145,7 @@ WORDING: dict[str, dict[str, str]] = {
         "matches": "matches {slots}",
         "words": "words: {words}",
         "bm25": "keyword rank",
+        "hybrid": "keyword + meaning rank (fused in Milvus)",
         "text_vector": "meaning match",
         "image_vector": "photo similarity",
         "aligned_image": "looks like the words",
@@ -156,6 +157,7 @@ WORDING: dict[str, dict[str, str]] = {
         "matches": "符合 {slots}",
         "words": "命中词：{words}",
         "bm25": "关键词排名",
+        "hybrid": "关键词+语义排名（Milvus 融合）",
         "text_vector": "语义匹配",
         "image_vector": "图片相似度",
         "aligned_image": "外观符合描述",
