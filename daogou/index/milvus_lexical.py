@@ -76,6 +76,11 @@ class TextSide:
     def dim(self) -> int:
         return int(self.vectors.shape[1])
 
+    @property
+    def kind(self) -> str:
+        """The text vectors' index, by their number as MilvusIndex picks it: "exact" (FLAT) or "hnsw"."""
+        return "hnsw" if len(self.ids) > self.hnsw_threshold else "exact"
+
     def columns(self, pid: str) -> list:  # type: ignore[type-arg]
         """A product's embedding, vectored, terms, price and priced (a zero vector, not vectored, when it has none)."""
         row = self.position.get(pid)
@@ -190,7 +195,7 @@ class MilvusLexicalIndex:
         _insert(handle, batch)
         handle.flush()
         handle.create_index("sparse", {"index_type": "SPARSE_INVERTED_INDEX", "metric_type": "BM25"})
-        kind = _index_vectors(handle, count, side) if side is not None else None
+        kind = _index_vectors(handle, side) if side is not None else None
         handle.load()
         utility.wait_for_loading_complete(collection, using=alias)
         check_count(handle, collection, count)
@@ -214,7 +219,7 @@ class MilvusLexicalIndex:
         fields = {f.name: f for f in handle.schema.fields} if handle is not None else {}
         if "digest" not in fields or ("embedding" in fields) != (side is not None):
             return None
-        if side is not None and (int(fields["embedding"].params.get("dim", 0)) != side.dim or _vector_kind(handle) != _wanted_kind(len(side.ids), side)):
+        if side is not None and (int(fields["embedding"].params.get("dim", 0)) != side.dim or _vector_kind(handle) != side.kind):
             return None
         stored = stored_digests(handle)
         if stored is None:
@@ -311,19 +316,15 @@ class MilvusLexicalIndex:
         return [(str(hit.id), float(hit.distance)) for hit in found[0]]
 
 
-def _wanted_kind(count: int, side: TextSide) -> str:
-    return "hnsw" if count > side.hnsw_threshold else "exact"
-
-
-def _index_vectors(handle, count: int, side: TextSide) -> str:  # type: ignore[no-untyped-def]
+def _index_vectors(handle, side: TextSide) -> str:  # type: ignore[no-untyped-def]
     """Index the text vectors as MilvusIndex does (FLAT up to the HNSW threshold, HNSW above); returns the kind.
     Milvus Lite builds FLAT and IVF_FLAT only: a big collection there is refused rather than silently made exact."""
-    kind = _wanted_kind(count, side)
+    kind = side.kind
     params = {"M": 16, "efConstruction": 64} if kind == "hnsw" else {}
     try:
         handle.create_index("embedding", {"index_type": "HNSW" if kind == "hnsw" else "FLAT", "metric_type": "IP", "params": params})
     except Exception as error:  # pymilvus's MilvusException; the message says why
-        raise IndexMismatch(f"this Milvus cannot index {count} text vectors for engine_fusion ({error}); use a Milvus server or turn engine_fusion off") from error
+        raise IndexMismatch(f"this Milvus cannot index {len(side.ids)} text vectors for engine_fusion ({error}); use a Milvus server or turn engine_fusion off") from error
     return kind
 
 
