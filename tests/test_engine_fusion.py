@@ -40,10 +40,27 @@ def _dropped(folder: Path) -> None:
         backends.prune(settings, generation)
 
 
+#: A value the catalog does not have, "predicted" for a few products when the fused generation is built: only the
+#: vector request can find them (BM25 filters on catalog values), through the predicted terms the collection holds.
+PREDICTED = ("pattern", "Striped")
+
+
 @pytest.fixture(scope="module")
 def fused_myntra(myntra_shop: Shop, milvus_bm25: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
+    from daogou.index.builder import GenerationBuilder
+
     folder = tmp_path_factory.mktemp("fusion") / "myntra"
-    with _fused_copy(myntra_shop.path, folder, milvus_bm25) as shop:
+    chosen = sorted(p.id for p in myntra_shop.store.iter_products())[::60]
+    original = GenerationBuilder._classifier_predictions
+
+    def predictions(self: GenerationBuilder, *args: object, **kwargs: object) -> dict[str, dict[str, list[object]]]:
+        return {**original(self, *args, **kwargs), PREDICTED[0]: {pid: [PREDICTED[1], 0.9] for pid in chosen}}
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(GenerationBuilder, "_classifier_predictions", predictions)
+        shop = _fused_copy(myntra_shop.path, folder, milvus_bm25)
+    with shop:
+        assert set(shop.searcher.predicted[PREDICTED[0]]) == set(chosen)
         yield shop
     _dropped(folder)
 
@@ -87,21 +104,20 @@ def test_the_engine_fuses_as_the_server_process_does(fused_myntra: Shop, myntra_
     lexical = shop.searcher.lexical
     assert type(lexical).__name__ == "MilvusLexicalIndex" and lexical.vectors == "exact" and lexical.dim == 384
     assert (shop.index_dir / "lexical_text.json").exists()
-    predicted = shop.searcher.predicted.get("colour", {})
     requests = [{"text": q} for q in QUERIES] + [
         {"text": "shoes", "filters": {"gender": ["Men"]}},
         {"text": "shirt", "filters": {"gender": ["Men", "Boys"], "category": ["Apparel"]}},
         {"text": "bag", "filters": {"brand": ["Nike"]}},
         {"text": "purple watch for boys"},  # nothing matches all of it: slots are relaxed one by one
         {"text": "top like this", "image": myntra_dir / "images" / "15970.jpg"},  # text + photo: the fused list weighs 0.5
+        {"text": "shirt", "filters": {PREDICTED[0]: [PREDICTED[1]]}},  # a predicted-only value: the vector request finds it
     ]
-    if predicted:  # a colour only the colour head gave: the vector request filters on the predicted terms
-        value = next(iter(predicted.values()))[0]
-        requests.append({"text": "dress", "filters": {"colour": [value]}})
     calls = _counting(shop, monkeypatch)
     fused = _answers(shop, requests)
     assert calls and all(calls)  # every text request was fused by Milvus
     assert sum(map(bool, fused)) >= len(requests) - 2
+    predicted_hits = {pid for pid, _ in fused[-1]}
+    assert predicted_hits and predicted_hits <= set(shop.searcher.predicted[PREDICTED[0]])
     debug = shop.search("red dress", k=3).hits[0].debug()
     assert "fused in Milvus" in debug and "keyword rank" not in debug
     _client_side(shop, monkeypatch)
