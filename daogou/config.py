@@ -53,7 +53,8 @@ class Settings:
     attributes_in_engine: bool = False
     #: With lexical_url on Milvus ≥ 2.5: the BM25 collection also holds the text vectors (and each product's terms
     #: and price), and a text query's BM25 and text-vector lists are fused by Milvus's hybrid_search (RRF, k = 60),
-    #: one request instead of two; the same answers as daogou's own fusion (docs/scale-out.md, "Fusion in Milvus").
+    #: one request instead of two. Held-out quality as daogou's own fusion, but equal BM25 scores are ranked in
+    #: Milvus's order rather than by id, so the lists differ (docs/scale-out.md, "Fusion in Milvus").
     engine_fusion: bool = False
     #: Above this many vectors the index is HNSW; below, exact (flat) search is fast enough.
     hnsw_threshold: int = 50_000

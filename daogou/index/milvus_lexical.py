@@ -13,14 +13,16 @@ use Bounded consistency, which cannot miss a row written before the count was ch
 Upsert/delete in step with the store: each row holds a digest of its words and terms, so a re-index that finds
 few changed (at most MAX_CHANGED) carries the live generation's collection forward (`update`): only those rows are
 upserted and the rows of products no longer indexed deleted.
-Fusion in the engine, on purpose only where it changes no answer (`engine_fusion`): the collection then also holds
+Fusion in the engine, on purpose only where it changes no fused score (`engine_fusion`): the collection then also holds
 the generation's text vectors, with each product's terms (predicted values included) and price as the text vector
 collection has them (`TextSide`), and a text query's BM25 and text-vector lists are fused by Milvus's
 `hybrid_search` with RRF and daogou's constant (k = 60, ranks from 1, as search/fusion.py): both lists have the same
 weight in every kind of query, so the engine's fused score is exactly the sum daogou would add for them, and the
 other retrievers (the aligned photo space, a query photo's spaces) are added to it in the server process. A filter
 this server cannot express (an exclusion without `not`, Milvus Lite 2.5.1) and evaluation runs of one retriever
-fall back to the two separate searches, fused client-side as without the setting.
+fall back to the two separate searches, fused client-side as without the setting. What does change: Milvus ranks
+equal BM25 scores its own way inside hybrid_search (daogou's `in_order` puts them by id), so where a run of equal
+scores crosses the candidate cut the two ways keep different products (docs/scale-out.md, "Fusion in Milvus").
 """
 
 from __future__ import annotations
