@@ -28,10 +28,12 @@ QUERIES = ["red dress", "black shoes for men", "白色T恤", "watch", "casual sh
            "手表", "pink top", "zzzz-not-a-word"]
 
 
-def _in_engine(source: Shop, folder: Path, url: str, lexical_url: str | None = None) -> Path:
-    """A copy of `source` re-indexed into Milvus (vectors, and BM25 unless `lexical_url` is "") with attributes_in_engine."""
+def _in_engine(source: Shop, folder: Path, url: str, lexical_url: str | None = None, fusion: bool = False) -> Path:
+    """A copy of `source` re-indexed into Milvus (vectors, and BM25 unless `lexical_url` is "") with attributes_in_engine
+    (and with `fusion`, BM25 and the text vectors fused by Milvus: engine_fusion)."""
     shutil.copytree(source.path, folder)
-    update_settings_file(folder, vector_url=url, lexical_url=url if lexical_url is None else lexical_url, attributes_in_engine=True, tryon_rigs=False)
+    lexical = url if lexical_url is None else lexical_url
+    update_settings_file(folder, vector_url=url, lexical_url=lexical, attributes_in_engine=True, engine_fusion=fusion, tryon_rigs=False)
     with Shop.open(folder) as shop:
         shop.index(show_progress=False)
     return folder
@@ -46,11 +48,12 @@ def _dropped(folder: Path) -> None:
 
 @pytest.fixture(scope="module", params=["milvus-lite", pytest.param("milvus-server", marks=pytest.mark.slow)])
 def engine_myntra(request: pytest.FixtureRequest, myntra_shop: Shop, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The Myntra slice on Milvus Lite 2.5.1 (vectors and BM25; no `not` in expressions, so exclusions are checked on
-    rows) and on the Milvus 2.3.5 server (vectors; BM25 stays tantivy; exclusions go into the expressions)."""
+    """The Myntra slice on Milvus Lite 2.5.1 (vectors and BM25, fused by Milvus's hybrid_search with the engine-held
+    selection's constraints; no `not` in expressions, so exclusions are checked on rows) and on the Milvus 2.3.5
+    server (vectors; BM25 stays tantivy; exclusions go into the expressions)."""
     folder = tmp_path_factory.mktemp("engine") / "myntra"
     if request.param == "milvus-lite":
-        _in_engine(myntra_shop, folder, request.getfixturevalue("milvus_bm25"))
+        _in_engine(myntra_shop, folder, request.getfixturevalue("milvus_bm25"), fusion=True)
     else:
         url = request.getfixturevalue("milvus_url")  # session-scoped; None where there is no server
         if url is None:
@@ -129,6 +132,19 @@ def test_searches_with_attributes_in_the_engine_answer_alike_and_read_no_catalog
         monkeypatch.setattr(engine_shop.store, "iter_products", refuse)
         engine_searcher = engine_shop.searcher  # opened now, with the catalog unreadable
         assert isinstance(engine_searcher.attributes, EngineAttributes)
+        lexical = engine_searcher.lexical
+        in_lite = type(lexical).__name__ == "MilvusLexicalIndex"  # built with engine_fusion: searches use hybrid_search
+        fused: list[bool] = []
+        if in_lite:
+            assert lexical.vectors is not None  # type: ignore[union-attr]
+            hybrid = lexical.hybrid  # type: ignore[union-attr]
+
+            def counted(*args: object, **kwargs: object) -> object:
+                found = hybrid(*args, **kwargs)
+                fused.append(found is not None)
+                return found
+
+            monkeypatch.setattr(lexical, "hybrid", counted)
         requests = [{"text": q} for q in QUERIES] + [
             {"text": "shoes", "filters": {"gender": ["Men"]}, "exclude": {"colour": ["Black"]}},
             {"text": "shirt", "price_range": (None, 1000.0)},
@@ -140,6 +156,7 @@ def test_searches_with_attributes_in_the_engine_answer_alike_and_read_no_catalog
             assert ours.facets == theirs.facets and ours.relaxed == theirs.relaxed and ours.filters == theirs.filters, request
             for a, b in zip(ours.hits, theirs.hits):
                 assert (a.matched_slots, a.matched_words, a.close_match, a.family_slots) == (b.matched_slots, b.matched_words, b.close_match, b.family_slots)
+        assert not in_lite or sum(fused) >= len(QUERIES)  # the engine-held selection's constraints went into hybrid_search
         some = next(iter(memory_shop.searcher.attributes.ids))
         assert [h.id for h in engine_shop.searcher.similar(some)] == [h.id for h in memory_shop.searcher.similar(some)]
 
